@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tapkit: find, create, open, configure and diagnose TAP (and TUN) adapters.
+ *
+ * This is the whole public API. Conventions, as a contract:
+ *  - Every call that can fail returns a tk_status (TK_OK = 0) and, where the caller passes a
+ *    tk_error, fills it with the detail of this one failure: the cause, the operation, the object,
+ *    the raw OS error and its kind, a message, a remedy and whether retrying may help. `err` may
+ *    always be NULL. Outputs are untouched on failure.
+ *  - Handles are opaque. Every type has one release function that accepts NULL. A NULL, closed
+ *    or foreign handle is caught at the API boundary and reported as TK_E_INVALID_HANDLE, never
+ *    passed to the OS.
+ *  - All-zero option structs mean "defaults", so `{ 0 }` is always valid.
+ *  - The library never prints: it reports through the log callback of its tk_ctx.
+ *  - Threads: a tk_ctx may be shared by threads once configured (set logger, retry policy and
+ *    clock before sharing). A tk_dev may be read by one thread while another writes it; other
+ *    calls on one tk_dev must not run concurrently. Log callbacks may be called from any thread
+ *    that calls into the library; serialising output is the callback's job.
+ */
+#ifndef TAPKIT_H
+#define TAPKIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TK_VERSION_MAJOR  0
+#define TK_VERSION_MINOR  1
+#define TK_VERSION_PATCH  0
+#define TK_VERSION_STRING "0.1.0"
+
+#if defined(_WIN32)
+#if defined(TK_BUILDING_DLL)
+#define TK_API __declspec(dllexport)
+#else
+#define TK_API
+#endif
+#elif defined(__GNUC__)
+#define TK_API __attribute__((visibility("default")))
+#else
+#define TK_API
+#endif
+
+#if defined(__GNUC__)
+#define TK_NODISCARD __attribute__((warn_unused_result))
+#else
+#define TK_NODISCARD
+#endif
+
+/* The OS object behind an open adapter that an event loop can wait on. */
+#if defined(_WIN32)
+typedef void *tk_os_handle; /* a Windows event HANDLE, signalled when a read completes */
+#define TK_OS_HANDLE_INVALID ((tk_os_handle)0)
+#else
+typedef int tk_os_handle; /* a pollable file descriptor */
+#define TK_OS_HANDLE_INVALID (-1)
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Causes                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * The stable cause enum. Values are append-only: a value is never renumbered, removed or
+ * reused. Message, remedy and the default "transient" flag of each cause live in
+ * src/core/status.c; docs/errors.md lists them with the OS codes that map to each.
+ * X(value, NAME, short description)
+ */
+#define TK_STATUS_MAP(X)                                                                      \
+	X(0, OK, "success")                                                                   \
+	X(1, NO_PRIVILEGE, "not enough privilege (CAP_NET_ADMIN or elevation)")               \
+	X(2, DRIVER_NOT_INSTALLED, "the TAP driver is not installed")                         \
+	X(3, DRIVER_FILES_MISSING, "the TAP driver's files are missing")                      \
+	X(4, DRIVER_UNSIGNED, "the TAP driver's signature is not accepted")                   \
+	X(5, DRIVER_BLOCKED, "the TAP driver is blocked from loading")                        \
+	X(6, DRIVER_SERVICE_STOPPED, "the TAP driver service is stopped")                     \
+	X(7, DRIVER_START_FAILED, "the TAP driver failed to start")                           \
+	X(8, ADAPTER_NOT_FOUND, "no such adapter")                                            \
+	X(9, ADAPTER_DISABLED, "the adapter is disabled")                                     \
+	X(10, ADAPTER_BUSY, "the adapter is in use by another process")                       \
+	X(11, INVALID_GUID, "invalid or wrong adapter GUID")                                  \
+	X(12, INVALID_HANDLE, "invalid handle (closed, never opened or not a tapkit handle)") \
+	X(13, MISSING_DEPENDENCY, "a runtime library is missing")                             \
+	X(14, SECURITY_SOFTWARE, "blocked by security software")                              \
+	X(15, TUN_MISSING, "/dev/net/tun or the tun driver is missing")                       \
+	X(16, OWNER_MISMATCH, "the adapter belongs to another user")                          \
+	X(17, FLAGS_MISMATCH, "requested flags do not match the existing adapter")            \
+	X(18, LINK_DOWN, "the adapter's link is down")                                        \
+	X(19, NO_CARRIER, "the adapter has no carrier")                                       \
+	X(20, BAD_ARGUMENT, "invalid argument")                                               \
+	X(21, NAME_INVALID, "invalid adapter name")                                           \
+	X(22, IO, "input/output error")                                                       \
+	X(23, TIMEOUT, "timed out")                                                           \
+	X(24, DEVICE_VANISHED, "the adapter disappeared while in use")                        \
+	X(25, EXISTS, "already exists")                                                       \
+	X(26, NO_MEMORY, "out of memory or buffer space")                                     \
+	X(27, UNSUPPORTED, "not supported by this system")                                    \
+	X(28, AGAIN, "no frame ready (non-blocking)")                                         \
+	X(29, NOT_TAP, "not a TUN/TAP adapter")                                               \
+	X(30, ADAPTER_PROBLEM, "the adapter reports a device problem")                        \
+	X(31, ADDRESS_INVALID, "address not accepted")                                        \
+	X(32, FRAME_TOO_BIG, "frame larger than the buffer or the MTU")                       \
+	X(33, REBOOT_REQUIRED, "a reboot is required to complete the operation")              \
+	X(34, WOW64, "a 32-bit process cannot manage adapters on 64-bit Windows")             \
+	X(35, CONFIG, "invalid configuration")                                                \
+	X(36, INTERNAL, "internal error (a bug in tapkit)")                                   \
+	X(37, INTERRUPTED, "interrupted")
+
+typedef enum tk_status {
+#define TK__STATUS_ENUM(v, name, desc) TK_E_##name = v,
+	TK_STATUS_MAP(TK__STATUS_ENUM)
+#undef TK__STATUS_ENUM
+		TK_STATUS__COUNT
+} tk_status;
+
+#define TK_OK TK_E_OK
+
+/* "TK_E_ADAPTER_BUSY"; "TK_E_UNKNOWN" for a value outside the enum. Never NULL. */
+TK_API const char *tk_status_name(tk_status st);
+/* One line, lower case, no final period: "the adapter is in use by another process". */
+TK_API const char *tk_status_message(tk_status st);
+/* What to do in general about this cause; a tk_error carries the specific remedy. */
+TK_API const char *tk_status_remedy(tk_status st);
+/* Whether retrying the same call may succeed (the default; a tk_error may say otherwise). */
+TK_API bool tk_status_transient(tk_status st);
+
+/* The kind of the raw OS code kept in a tk_error. Values are append-only. */
+typedef enum tk_os_kind {
+	TK_OS_NONE = 0,
+	TK_OS_ERRNO = 1,      /* errno */
+	TK_OS_WIN32 = 2,      /* GetLastError() */
+	TK_OS_NTSTATUS = 3,   /* NTSTATUS */
+	TK_OS_HRESULT = 4,    /* HRESULT, including SetupAPI codes via HRESULT_FROM_SETUPAPI */
+	TK_OS_CONFIGRET = 5,  /* CfgMgr32 CONFIGRET */
+	TK_OS_CM_PROBLEM = 6, /* device problem code, CM_PROB_* */
+	TK_OS_NETLINK = 7, /* a netlink error: os_code is the errno, os_text the kernel's extack */
+} tk_os_kind;
+
+/* "errno", "win32", ... Never NULL. */
+TK_API const char *tk_os_kind_name(tk_os_kind kind);
+
+#define TK_ERROR_OP_MAX	     48
+#define TK_ERROR_OBJECT_MAX  128
+#define TK_ERROR_TEXT_MAX    320
+#define TK_ERROR_OS_TEXT_MAX 160
+#define TK_TRACE_ID_MAX	     24
+#define TK_PROC_NAME_MAX     64
+
+/*
+ * The detail of one failure. Owned by the caller; the library fills it on failure and clears it
+ * (status TK_OK) on success. The first place that sees a failure fills cause and OS code; outer
+ * layers never overwrite them.
+ */
+typedef struct tk_error {
+	tk_status status;
+	tk_os_kind os_kind;
+	int64_t os_code;		  /* the raw code; 0 with TK_OS_NONE */
+	bool transient;			  /* retrying may succeed */
+	char op[TK_ERROR_OP_MAX];	  /* what was done: "open", "TUNSETIFF", "RTM_NEWADDR" */
+	char object[TK_ERROR_OBJECT_MAX]; /* on what: adapter name, GUID, path */
+	char message[TK_ERROR_TEXT_MAX];  /* what failed, on what, why */
+	char remedy[TK_ERROR_TEXT_MAX];	  /* the concrete fix */
+	char os_text
+		[TK_ERROR_OS_TEXT_MAX]; /* the OS's own text (strerror, FormatMessage, extack) */
+	char trace_id[TK_TRACE_ID_MAX]; /* the trace of the call that failed */
+	uint32_t holder_pid;		/* TK_E_ADAPTER_BUSY: a process holding it, 0 if unknown */
+	char holder_name[TK_PROC_NAME_MAX]; /* its name */
+} tk_error;
+
+/* Formats "op object: message (os kind code: os text)" into buf; returns buf. */
+TK_API char *tk_error_format(const tk_error *err, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Context, logging, tracing                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct tk_ctx tk_ctx;
+
+typedef enum tk_log_level {
+	TK_LOG_ERROR = 0,
+	TK_LOG_WARN = 1,
+	TK_LOG_INFO = 2,
+	TK_LOG_DEBUG = 3,
+	TK_LOG_TRACE = 4,
+} tk_log_level;
+
+typedef struct tk_log_field {
+	const char *key;
+	const char *value;
+} tk_log_field;
+
+/* One log line. Every pointer is valid only during the callback. */
+typedef struct tk_log_record {
+	tk_log_level level;
+	uint64_t time_ns;      /* CLOCK_REALTIME, nanoseconds since the epoch */
+	const char *trace_id;  /* the trace of the top-level call that caused this line */
+	const char *subsystem; /* "linux.tun", "linux.netlink", "core.retry", ... */
+	const char *message;   /* one line, no final newline */
+	const tk_log_field *fields;
+	size_t nfields;
+} tk_log_record;
+
+typedef void tk_log_fn(void *user, const tk_log_record *rec);
+
+/* Ready-made sinks writing one line per record to stderr: human text, or JSON lines. */
+TK_API void tk_log_stderr_text(void *user, const tk_log_record *rec);
+TK_API void tk_log_stderr_json(void *user, const tk_log_record *rec);
+/* "error", "warn", ... ; tk_log_level_parse returns false for an unknown word. */
+TK_API const char *tk_log_level_name(tk_log_level level);
+TK_API bool tk_log_level_parse(const char *word, tk_log_level *out);
+
+/* A retry policy, applied only to failures marked transient. Zero fields take the defaults. */
+typedef struct tk_retry_policy {
+	uint32_t attempts;    /* total attempts including the first; default 4; 1 = no retry */
+	uint32_t base_ms;     /* first backoff ceiling; default 50 */
+	uint32_t cap_ms;      /* largest backoff ceiling; default 2000 */
+	uint32_t deadline_ms; /* overall budget from the first attempt; default 10000 */
+} tk_retry_policy;
+
+/* A clock the library uses for delays and jitter; tests inject one to check delays exactly. */
+typedef struct tk_clock {
+	uint64_t (*now_ns)(void *user);		   /* monotonic */
+	void (*sleep_ns)(void *user, uint64_t ns); /* sleeps (or pretends to) */
+	uint32_t (*random_u32)(void *user);	   /* uniform random, for full jitter */
+	void *user;
+} tk_clock;
+
+/* Creates a context: logging off, the default retry policy, the system clock. */
+TK_API TK_NODISCARD tk_status tk_ctx_new(tk_ctx **out, tk_error *err);
+TK_API void tk_ctx_free(tk_ctx *ctx);
+/* fn NULL turns logging off. Records above `level` are not formatted at all. */
+TK_API void tk_ctx_set_logger(tk_ctx *ctx, tk_log_fn *fn, void *user, tk_log_level level);
+TK_API void tk_ctx_set_retry(tk_ctx *ctx, const tk_retry_policy *policy);
+TK_API void tk_ctx_get_retry(const tk_ctx *ctx, tk_retry_policy *out);
+/* clock NULL restores the system clock. */
+TK_API void tk_ctx_set_clock(tk_ctx *ctx, const tk_clock *clock);
+
+/*
+ * Tracing. Every top-level call gets a fresh trace id that appears on every log line it causes
+ * and in its tk_error. To follow a sequence of calls under one id (a recovery, a reload), begin a
+ * trace: calls on this thread then use it until tk_trace_end. `id` NULL makes a fresh one. The
+ * id in use is copied to `out` (size at least TK_TRACE_ID_MAX) when out is not NULL.
+ */
+TK_API void tk_trace_begin(tk_ctx *ctx, const char *id, char *out, size_t size);
+TK_API void tk_trace_end(tk_ctx *ctx);
+
+/* Writes a log line through the context's logger (for programs built on tapkit). */
+TK_API void tk_log(tk_ctx *ctx, tk_log_level level, const char *subsystem,
+		   const tk_log_field *fields, size_t nfields, const char *message);
+
+/*
+ * Runs fn until it succeeds, fails with a non-transient error, runs out of attempts, or would
+ * pass the deadline. Delay before attempt n (n >= 1) is full jitter: uniform in
+ * [0, min(cap, base * 2^(n-1))] ms, drawn from the context's clock. Each retry is logged.
+ * Returns fn's last status; err holds its last error.
+ */
+typedef tk_status tk_retry_fn(void *user, tk_error *err);
+TK_API TK_NODISCARD tk_status tk_retry_run(tk_ctx *ctx, const tk_retry_policy *policy,
+					   const char *what, tk_retry_fn *fn, void *user,
+					   tk_error *err);
+/* The delay ceiling before attempt n (n >= 1) of a policy, in ms (defaults applied). */
+TK_API uint32_t tk_retry_ceiling_ms(const tk_retry_policy *policy, uint32_t n);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Addresses                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+#define TK_MAC_LEN 6
+
+typedef struct tk_ip_addr {
+	uint8_t family; /* 4 or 6 */
+	uint8_t prefix; /* prefix length */
+	uint8_t bytes[16];
+} tk_ip_addr;
+
+/* "10.0.0.1/30", "fd00::1/64"; a missing prefix means a host address (/32, /128). */
+TK_API TK_NODISCARD tk_status tk_ip_addr_parse(const char *text, tk_ip_addr *out);
+TK_API char *tk_ip_addr_format(const tk_ip_addr *addr, char *buf, size_t size);
+/* "02:00:5e:10:00:01" (also with '-'); rejects multicast and all-zero unless `any` is true. */
+TK_API TK_NODISCARD tk_status tk_mac_parse(const char *text, bool any, uint8_t out[TK_MAC_LEN]);
+TK_API char *tk_mac_format(const uint8_t mac[TK_MAC_LEN], char *buf, size_t size);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Adapters                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+#define TK_NAME_MAX    256 /* adapter names: Linux ones are at most 15 bytes, Windows ones longer */
+#define TK_ID_MAX      64  /* ifindex as text, or a {GUID} */
+#define TK_MAX_ADDRS   16
+#define TK_MAX_HOLDERS 8
+
+typedef enum tk_mode {
+	TK_MODE_TAP = 0, /* Ethernet frames */
+	TK_MODE_TUN = 1, /* IP packets */
+} tk_mode;
+
+/* Adapter state flags in tk_adapter_info.flags. */
+#define TK_ADAPTER_UP	       0x0001u /* administratively up */
+#define TK_ADAPTER_CARRIER     0x0002u /* carrier on (a process has it open / media connected) */
+#define TK_ADAPTER_RUNNING     0x0004u /* up and carrier */
+#define TK_ADAPTER_PERSIST     0x0008u /* survives its last close */
+#define TK_ADAPTER_MULTI_QUEUE 0x0010u
+#define TK_ADAPTER_VNET_HDR    0x0020u
+#define TK_ADAPTER_PI	       0x0040u /* packet information header (not IFF_NO_PI) */
+#define TK_ADAPTER_ENABLED     0x0080u /* Windows: the device is enabled */
+#define TK_ADAPTER_PRESENT     0x0100u /* Windows: the device is present and started */
+
+typedef struct tk_holder {
+	uint32_t pid;
+	char name[TK_PROC_NAME_MAX]; /* process name (comm) */
+} tk_holder;
+
+/* What the OS knows about one adapter. */
+typedef struct tk_adapter_info {
+	char name[TK_NAME_MAX]; /* interface name (Linux) or connection name (Windows), UTF-8 */
+	char id[TK_ID_MAX];	/* Linux: ifindex as text; Windows: the {GUID} */
+	uint32_t ifindex;	/* 0 if none */
+	tk_mode mode;
+	uint32_t flags; /* TK_ADAPTER_* */
+	uint8_t mac[TK_MAC_LEN];
+	uint32_t mtu;
+	int64_t owner;		  /* uid, -1 if none (Linux) */
+	int64_t group;		  /* gid, -1 if none (Linux) */
+	uint32_t num_queues;	  /* attached queues */
+	char master[TK_NAME_MAX]; /* bridge master, "" if none */
+	char operstate[16];	  /* "up", "down", "lowerlayerdown", "unknown", ... */
+	size_t naddrs;
+	tk_ip_addr addrs[TK_MAX_ADDRS];
+	size_t nholders; /* holders found; may exceed TK_MAX_HOLDERS */
+	tk_holder holders[TK_MAX_HOLDERS];
+	char driver[64];	 /* Linux: "tun"; Windows: component id */
+	char driver_version[32]; /* Windows: "9.27.0"; "" if unknown */
+	uint32_t problem_code;	 /* Windows: CM_PROB_*, 0 if none */
+} tk_adapter_info;
+
+/*
+ * Lists every TUN/TAP adapter. *out is an array of *count entries to release with
+ * tk_adapter_list_free. Holders need permission to read other users' /proc entries; those not
+ * readable are left out silently.
+ */
+TK_API TK_NODISCARD tk_status tk_adapter_list(tk_ctx *ctx, tk_adapter_info **out, size_t *count,
+					      tk_error *err);
+TK_API void tk_adapter_list_free(tk_adapter_info *list);
+/* One adapter by name (or {GUID} on Windows). TK_E_ADAPTER_NOT_FOUND, TK_E_NOT_TAP. */
+TK_API TK_NODISCARD tk_status tk_adapter_get(tk_ctx *ctx, const char *name, tk_adapter_info *out,
+					     tk_error *err);
+
+/* Options for tk_adapter_create. */
+#define TK_CREATE_MULTI_QUEUE 0x1u
+#define TK_CREATE_VNET_HDR    0x2u
+#define TK_CREATE_PI	      0x4u /* keep the packet-information header */
+typedef struct tk_create_opts {
+	const char
+		*name; /* required on Linux; Windows: the connection name, NULL for the default */
+	tk_mode mode;
+	uint32_t flags; /* TK_CREATE_* */
+	int64_t owner;	/* uid allowed to open it without CAP_NET_ADMIN; 0 and -1 mean none */
+	int64_t group;	/* gid likewise; 0 and -1 mean none */
+	bool owner_set; /* set owner even if it is 0 (root) */
+	bool group_set;
+} tk_create_opts;
+
+/*
+ * Creates a persistent adapter (it stays when the call returns). On Linux an existing name gives
+ * TK_E_EXISTS. The new adapter is DOWN; `info` (may be NULL) receives its description.
+ */
+TK_API TK_NODISCARD tk_status tk_adapter_create(tk_ctx *ctx, const tk_create_opts *opts,
+						tk_adapter_info *info, tk_error *err);
+/* Deletes a TUN/TAP adapter; refuses anything else with TK_E_NOT_TAP. */
+TK_API TK_NODISCARD tk_status tk_adapter_delete(tk_ctx *ctx, const char *name, tk_error *err);
+TK_API TK_NODISCARD tk_status tk_adapter_set_up(tk_ctx *ctx, const char *name, bool up,
+						tk_error *err);
+TK_API TK_NODISCARD tk_status tk_adapter_set_mtu(tk_ctx *ctx, const char *name, uint32_t mtu,
+						 tk_error *err);
+TK_API TK_NODISCARD tk_status tk_adapter_set_mac(tk_ctx *ctx, const char *name,
+						 const uint8_t mac[TK_MAC_LEN], tk_error *err);
+/* master NULL or "" releases the adapter from its bridge. */
+TK_API TK_NODISCARD tk_status tk_adapter_set_master(tk_ctx *ctx, const char *name,
+						    const char *master, tk_error *err);
+TK_API TK_NODISCARD tk_status tk_adapter_addr_add(tk_ctx *ctx, const char *name,
+						  const tk_ip_addr *addr, tk_error *err);
+TK_API TK_NODISCARD tk_status tk_adapter_addr_del(tk_ctx *ctx, const char *name,
+						  const tk_ip_addr *addr, tk_error *err);
+/* Processes holding the adapter open: up to `cap` into out, *count gets how many were found. */
+TK_API TK_NODISCARD tk_status tk_adapter_holders(tk_ctx *ctx, const char *name, tk_holder *out,
+						 size_t cap, size_t *count, tk_error *err);
+/* Checks an adapter name without touching the OS: TK_E_NAME_INVALID with the reason. */
+TK_API TK_NODISCARD tk_status tk_adapter_name_check(const char *name, tk_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Open adapters and frame I/O                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct tk_dev tk_dev;
+
+#define TK_OPEN_MULTI_QUEUE 0x01u /* attach one more queue of a multi-queue adapter */
+#define TK_OPEN_VNET_HDR    0x02u /* frames carry a 10-byte virtio-net header first */
+#define TK_OPEN_NONBLOCK    0x04u /* reads and writes return TK_E_AGAIN instead of waiting */
+#define TK_OPEN_NO_CREATE   0x08u /* Linux: fail with TK_E_ADAPTER_NOT_FOUND if absent */
+#define TK_OPEN_PI	    0x10u /* Linux: keep the 4-byte packet-information header */
+#define TK_OPEN_RETRY	    0x20u /* retry transient failures with the context's policy */
+
+/* Offloads for tk_dev_set_offload (need TK_OPEN_VNET_HDR); values are TUN_F_* on Linux. */
+#define TK_OFFLOAD_CSUM 0x01u
+#define TK_OFFLOAD_TSO4 0x02u
+#define TK_OFFLOAD_TSO6 0x04u
+#define TK_OFFLOAD_ECN	0x08u
+#define TK_OFFLOAD_USO4 0x20u
+#define TK_OFFLOAD_USO6 0x40u
+
+typedef struct tk_open_opts {
+	const char *name; /* Linux: interface name (NULL: kernel picks tapN); Windows: connection
+			     name or {GUID}, NULL: the first free adapter */
+	tk_mode mode;
+	uint32_t flags; /* TK_OPEN_* */
+} tk_open_opts;
+
+/* Size of the virtio-net header with TK_OPEN_VNET_HDR (struct virtio_net_hdr). */
+#define TK_VNET_HDR_LEN 10
+/* A read buffer of this size holds any frame, offloaded super-frames included. */
+#define TK_FRAME_BUF_MAX (65536 + TK_VNET_HDR_LEN + 4)
+
+/*
+ * Opens an adapter for frame I/O. On Linux an absent name is created as a non-persistent adapter
+ * (it goes away on the last close) unless TK_OPEN_NO_CREATE. Causes: TK_E_TUN_MISSING,
+ * TK_E_NO_PRIVILEGE, TK_E_OWNER_MISMATCH, TK_E_ADAPTER_BUSY (with the holder in err),
+ * TK_E_FLAGS_MISMATCH (naming the flag), TK_E_NAME_INVALID, TK_E_ADAPTER_NOT_FOUND, ...
+ */
+TK_API TK_NODISCARD tk_status tk_dev_open(tk_ctx *ctx, const tk_open_opts *opts, tk_dev **out,
+					  tk_error *err);
+/* Closes the handle (NULL is fine). A non-persistent Linux adapter goes away with its last fd. */
+TK_API void tk_dev_close(tk_dev *dev);
+/* The adapter's name as the OS reports it (valid until close); "" for an invalid handle. */
+TK_API const char *tk_dev_name(const tk_dev *dev);
+TK_API tk_mode tk_dev_mode(const tk_dev *dev);
+/* The pollable fd (Linux) or waitable event (Windows); TK_OS_HANDLE_INVALID if invalid. */
+TK_API tk_os_handle tk_dev_handle(const tk_dev *dev);
+
+/*
+ * Reads one frame into buf (cap bytes; use TK_FRAME_BUF_MAX, or at least MTU + 14 plus the
+ * vnet/PI header: the OS truncates silently otherwise). Blocks unless opened non-blocking or
+ * set so, then TK_E_AGAIN. TK_E_DEVICE_VANISHED when the adapter was deleted under us,
+ * TK_E_INTERRUPTED when a signal interrupted the wait.
+ */
+TK_API TK_NODISCARD tk_status tk_dev_read(tk_dev *dev, void *buf, size_t cap, size_t *len,
+					  tk_error *err);
+/* Writes one frame. TK_E_LINK_DOWN when the adapter is down, TK_E_BAD_ARGUMENT for a runt. */
+TK_API TK_NODISCARD tk_status tk_dev_write(tk_dev *dev, const void *frame, size_t len,
+					   tk_error *err);
+/* Waits until a frame can be read, up to timeout_ms (-1: forever). TK_E_TIMEOUT if none. */
+TK_API TK_NODISCARD tk_status tk_dev_wait(tk_dev *dev, int timeout_ms, tk_error *err);
+TK_API TK_NODISCARD tk_status tk_dev_set_nonblocking(tk_dev *dev, bool on, tk_error *err);
+/* Enables offloads (TK_OFFLOAD_*); needs TK_OPEN_VNET_HDR. */
+TK_API TK_NODISCARD tk_status tk_dev_set_offload(tk_dev *dev, uint32_t offloads, tk_error *err);
+/* Linux: carrier on/off (TUNSETCARRIER); Windows: media status connected/disconnected. */
+TK_API TK_NODISCARD tk_status tk_dev_set_carrier(tk_dev *dev, bool on, tk_error *err);
+/* Multi-queue: take this queue out of (false) or back into (true) the device's rotation. */
+TK_API TK_NODISCARD tk_status tk_dev_set_queue_enabled(tk_dev *dev, bool on, tk_error *err);
+/* Makes the adapter outlive its last close (or not). */
+TK_API TK_NODISCARD tk_status tk_dev_set_persist(tk_dev *dev, bool on, tk_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Doctor: ordered checks that explain why an adapter does not work                           */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum tk_check_status {
+	TK_CHECK_OK = 0,
+	TK_CHECK_WARN = 1,
+	TK_CHECK_FAIL = 2,
+	TK_CHECK_SKIPPED = 3,
+} tk_check_status;
+
+#define TK_CHECK_ID_MAX	      48
+#define TK_CHECK_MAX_EVIDENCE 16
+
+/* One thing a check read: "path" = "/dev/net/tun", "mode" = "0600", "errno" = "16". */
+typedef struct tk_evidence {
+	char key[32];
+	char value[TK_ERROR_TEXT_MAX];
+} tk_evidence;
+
+typedef struct tk_check {
+	char id[TK_CHECK_ID_MAX];	  /* stable: "linux.devnode", "linux.adapter.open" */
+	char title[96];			  /* what is checked, for people */
+	char object[TK_ERROR_OBJECT_MAX]; /* the adapter or path checked, "" if global */
+	tk_check_status status;
+	tk_status cause; /* TK_OK unless warn/fail */
+	tk_os_kind os_kind;
+	int64_t os_code;
+	char summary[TK_ERROR_TEXT_MAX]; /* what was found */
+	char remedy[TK_ERROR_TEXT_MAX];	 /* the command to run or setting to change; "" if ok */
+	char skipped_because[TK_CHECK_ID_MAX]; /* id of the failed check this one depends on */
+	size_t nevidence;
+	tk_evidence evidence[TK_CHECK_MAX_EVIDENCE];
+} tk_check;
+
+typedef struct tk_report {
+	size_t nchecks;
+	tk_check *checks;
+	size_t nok, nwarn, nfail, nskipped;
+	char trace_id[TK_TRACE_ID_MAX];
+} tk_report;
+
+typedef struct tk_doctor_opts {
+	const char *adapter; /* check this adapter (and try to open it); NULL: every adapter */
+	uint32_t flags;	     /* reserved, 0 */
+} tk_doctor_opts;
+
+/* Runs the platform's checks in order. The report is allocated; free with tk_report_free. */
+TK_API TK_NODISCARD tk_status tk_doctor_run(tk_ctx *ctx, const tk_doctor_opts *opts,
+					    tk_report **out, tk_error *err);
+TK_API void tk_report_free(tk_report *report);
+TK_API const char *tk_check_status_name(tk_check_status st); /* "ok", "warn", "fail", "skipped" */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Watch: apply a declared configuration to adapters as they appear                           */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct tk_watch tk_watch;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TAPKIT_H */

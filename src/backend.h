@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one internal interface each OS directory implements (src/linux/, src/windows/).
+ *
+ * src/api.c owns the public entry points: it checks the context, the handles and the pointer
+ * arguments, starts the call's trace, applies the retry policy, and only then calls the
+ * tk__backend_* function. So a backend may assume: ctx is valid, err is non-NULL and cleared,
+ * names passed the backend's own tk__backend_name_check, pointers the header marks as required
+ * are non-NULL, and a tk_dev passed in is live. A backend fills err with tk__error_set at the
+ * place a failure is first seen, with the OS code, and returns the status.
+ */
+#ifndef TK_BACKEND_H
+#define TK_BACKEND_H
+
+#include "tapkit.h"
+#include "core/core_internal.h"
+
+#define TK__DEV_MAGIC 0x746b6476u /* "tkdv" */
+#define TK__DEV_DEAD  0xdeadd0d0u
+
+struct tk__os_dev; /* defined by the backend */
+
+struct tk_dev {
+	uint32_t magic;
+	tk_ctx *ctx;
+	tk_mode mode;
+	uint32_t flags;		/* TK_OPEN_* as opened */
+	char name[TK_NAME_MAX]; /* as the OS reports it */
+	struct tk__os_dev *os;	/* backend state; NULL until open succeeds */
+};
+
+/* Names */
+tk_status tk__backend_name_check(const char *name, tk_error *err);
+
+/* Adapters by name */
+tk_status tk__backend_adapter_list(tk_ctx *ctx, tk_adapter_info **out, size_t *count,
+				   tk_error *err);
+tk_status tk__backend_adapter_get(tk_ctx *ctx, const char *name, tk_adapter_info *out,
+				  tk_error *err);
+tk_status tk__backend_adapter_create(tk_ctx *ctx, const tk_create_opts *opts, tk_adapter_info *info,
+				     tk_error *err);
+tk_status tk__backend_adapter_delete(tk_ctx *ctx, const char *name, tk_error *err);
+tk_status tk__backend_adapter_set_up(tk_ctx *ctx, const char *name, bool up, tk_error *err);
+tk_status tk__backend_adapter_set_mtu(tk_ctx *ctx, const char *name, uint32_t mtu, tk_error *err);
+tk_status tk__backend_adapter_set_mac(tk_ctx *ctx, const char *name, const uint8_t mac[TK_MAC_LEN],
+				      tk_error *err);
+tk_status tk__backend_adapter_set_master(tk_ctx *ctx, const char *name, const char *master,
+					 tk_error *err);
+tk_status tk__backend_adapter_addr(tk_ctx *ctx, const char *name, const tk_ip_addr *addr, bool add,
+				   tk_error *err);
+tk_status tk__backend_adapter_holders(tk_ctx *ctx, const char *name, tk_holder *out, size_t cap,
+				      size_t *count, tk_error *err);
+
+/*
+ * Open adapters. dev is allocated and zeroed by api.c with magic, ctx, mode and flags set; the
+ * backend sets dev->name and dev->os on success and leaves dev->os NULL on failure.
+ */
+tk_status tk__backend_dev_open(tk_ctx *ctx, const tk_open_opts *opts, tk_dev *dev, tk_error *err);
+void tk__backend_dev_close(tk_dev *dev); /* releases dev->os; api.c frees dev */
+tk_os_handle tk__backend_dev_handle(const tk_dev *dev);
+tk_status tk__backend_dev_read(tk_dev *dev, void *buf, size_t cap, size_t *len, tk_error *err);
+tk_status tk__backend_dev_write(tk_dev *dev, const void *frame, size_t len, tk_error *err);
+tk_status tk__backend_dev_wait(tk_dev *dev, int timeout_ms, tk_error *err);
+tk_status tk__backend_dev_set_nonblocking(tk_dev *dev, bool on, tk_error *err);
+tk_status tk__backend_dev_set_offload(tk_dev *dev, uint32_t offloads, tk_error *err);
+tk_status tk__backend_dev_set_carrier(tk_dev *dev, bool on, tk_error *err);
+tk_status tk__backend_dev_set_queue_enabled(tk_dev *dev, bool on, tk_error *err);
+tk_status tk__backend_dev_set_persist(tk_dev *dev, bool on, tk_error *err);
+
+#endif /* TK_BACKEND_H */

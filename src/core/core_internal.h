@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals shared by core and the backends: the context, error filling and logging helpers.
+ * Platform-free: no OS header may be included here.
+ */
+#ifndef TK_CORE_INTERNAL_H
+#define TK_CORE_INTERNAL_H
+
+#include "tapkit.h"
+
+#include <stdarg.h>
+
+#if defined(__GNUC__)
+#if defined(__MINGW32__)
+#define TK_PRINTF(f, a) __attribute__((format(__MINGW_PRINTF_FORMAT, f, a)))
+#else
+#define TK_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#endif
+#else
+#define TK_PRINTF(f, a)
+#endif
+
+#define TK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define TK__CTX_MAGIC 0x746b6378u /* "tkcx" */
+
+struct tk_ctx {
+	uint32_t magic;
+	tk_log_fn *log_fn;
+	void *log_user;
+	tk_log_level log_level;
+	tk_retry_policy retry;
+	tk_clock clock;
+	uint64_t trace_seed; /* random per context, mixed into fresh trace ids */
+};
+
+/* True if ctx is a live context (non-NULL, right magic). */
+bool tk__ctx_valid(const tk_ctx *ctx);
+
+/* The system clock (monotonic now, nanosleep, getrandom/arc4random); used when none is set. */
+void tk__clock_system(tk_clock *out);
+
+/*
+ * Top-level call scope. tk__call_begin starts a fresh trace id for this thread unless a trace is
+ * already active (a nested call, or tk_trace_begin); tk__call_end closes what begin opened.
+ * `err` is cleared. Pass the returned token to tk__call_end.
+ */
+int tk__call_begin(tk_ctx *ctx, tk_error *err);
+void tk__call_end(tk_ctx *ctx, int token);
+/* The trace id in force on this thread, "" if none. */
+const char *tk__trace_current(void);
+
+/*
+ * Fills err with a failure the first time one is seen (a record already holding a failure is
+ * left alone, so outer layers cannot overwrite the cause) and logs it once at error level with
+ * fields cause/op/object/os_kind/os_code. message is printf-style; the remedy is the catalogue's
+ * unless set afterwards with tk__error_remedy. Returns st.
+ */
+tk_status tk__error_set(tk_ctx *ctx, tk_error *err, tk_status st, const char *op,
+			const char *object, tk_os_kind kind, int64_t code, const char *fmt, ...)
+	TK_PRINTF(8, 9);
+/* Same, without logging: for failures the caller expects and handles (probes, retries). */
+tk_status tk__error_set_quiet(tk_error *err, tk_status st, const char *op, const char *object,
+			      tk_os_kind kind, int64_t code, const char *fmt, ...) TK_PRINTF(7, 8);
+tk_status tk__error_vset(tk_error *err, tk_status st, const char *op, const char *object,
+			 tk_os_kind kind, int64_t code, const char *fmt, va_list ap)
+	TK_PRINTF(7, 0);
+/* Replaces the remedy with a specific one ("stop openvpn (pid 4242), or ..."). */
+void tk__error_remedy(tk_error *err, const char *fmt, ...) TK_PRINTF(2, 3);
+/* Sets the OS's own text (strerror_r, FormatMessage, netlink extack). */
+void tk__error_os_text(tk_error *err, const char *text);
+/* Logs err (already filled, e.g. by tk__error_set_quiet) once at error level. */
+void tk__error_log(tk_ctx *ctx, const tk_error *err);
+
+/* Logging: level checked before formatting; never changes errno. */
+void tk__log(tk_ctx *ctx, tk_log_level level, const char *subsystem, const tk_log_field *fields,
+	     size_t nfields, const char *fmt, ...) TK_PRINTF(6, 7);
+bool tk__log_enabled(const tk_ctx *ctx, tk_log_level level);
+
+/* snprintf into a fixed buffer, truncating with "..." instead of failing. */
+void tk__strlcpy(char *dst, const char *src, size_t size);
+void tk__snprintf(char *dst, size_t size, const char *fmt, ...) TK_PRINTF(3, 4);
+
+#endif /* TK_CORE_INTERNAL_H */
