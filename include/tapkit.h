@@ -111,7 +111,7 @@ typedef int tk_os_handle; /* a pollable file descriptor */
 	X(37, INTERRUPTED, "interrupted")
 
 typedef enum tk_status {
-#define TK__STATUS_ENUM(v, name, desc) TK_E_##name = v,
+#define TK__STATUS_ENUM(v, name, desc) TK_E_##name = (v),
 	TK_STATUS_MAP(TK__STATUS_ENUM)
 #undef TK__STATUS_ENUM
 		TK_STATUS__COUNT
@@ -142,6 +142,8 @@ typedef enum tk_os_kind {
 
 /* "errno", "win32", ... Never NULL. */
 TK_API const char *tk_os_kind_name(tk_os_kind kind);
+/* The symbolic name of an OS code: "EBUSY", "ERROR_FILE_NOT_FOUND"; "" if unknown. Never NULL. */
+TK_API const char *tk_os_code_name(tk_os_kind kind, int64_t code);
 
 #define TK_ERROR_OP_MAX	     48
 #define TK_ERROR_OBJECT_MAX  128
@@ -521,6 +523,72 @@ TK_API const char *tk_check_status_name(tk_check_status st); /* "ok", "warn", "f
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct tk_watch tk_watch;
+typedef struct tk_watch_config tk_watch_config;
+
+/*
+ * A watch configuration (docs/watch.md): INI sections, each naming the adapters it applies to by
+ * name or glob pattern (`*`, `?`, `[a-z]`, `[!0-9]`) and what to set on them:
+ *
+ *     [Adapter tap*]          # or [Adapter] with Match = tap*  (Match may repeat)
+ *     Up = true
+ *     MTU = 1400
+ *     Address = 10.250.1.1/30 # repeatable
+ *     MAC = 02:00:00:00:00:01 # only in a section naming one adapter exactly
+ *     Master = br0
+ *
+ * Only TUN/TAP adapters are ever touched, and the first section that matches a name wins.
+ * Loading is strict: a bad line, an unknown section or key, a bad or repeated value fails with
+ * TK_E_CONFIG, err->object "FILE:LINE" and a message naming the key and the value.
+ */
+TK_API TK_NODISCARD tk_status tk_watch_config_load(tk_ctx *ctx, const char *path,
+						   tk_watch_config **out, tk_error *err);
+/* The same from text in memory; origin names it in errors ("<stdin>"), may be NULL. */
+TK_API TK_NODISCARD tk_status tk_watch_config_parse(tk_ctx *ctx, const char *text, size_t len,
+						    const char *origin, tk_watch_config **out,
+						    tk_error *err);
+TK_API void tk_watch_config_free(tk_watch_config *cfg);
+/* The number of sections, and the index of the first section matching name (-1: none). */
+TK_API size_t tk_watch_config_count(const tk_watch_config *cfg);
+TK_API int tk_watch_config_match(const tk_watch_config *cfg, const char *name);
+/* Glob match used for adapter patterns: `*`, `?`, `[...]` with ranges and `!`/`^` negation. */
+TK_API bool tk_pattern_match(const char *pattern, const char *name);
+
+/*
+ * A watcher applies a configuration to adapters as they appear. tk_watch_new takes ownership of
+ * cfg (also on failure) and subscribes to the OS's link events (Linux: RTNLGRP_LINK) before
+ * anything is applied, so an adapter created in between is not missed.
+ * Each apply runs in its own trace (logged at info: one line per action, one per failure with
+ * its cause), and each step is retried with the context's retry policy when its failure is
+ * transient. An adapter is configured once per appearance: again only when it is re-created
+ * (a new ifindex) or renamed into a pattern, not on every event.
+ */
+TK_API TK_NODISCARD tk_status tk_watch_new(tk_ctx *ctx, tk_watch_config *cfg, tk_watch **out,
+					   tk_error *err);
+TK_API void tk_watch_free(tk_watch *w);
+/*
+ * Applies the configuration to every matching adapter that exists now and was not configured
+ * yet. *applied and *failed (may be NULL) count adapters; returns the first failure's status
+ * (each failure is logged) or TK_OK.
+ */
+TK_API TK_NODISCARD tk_status tk_watch_apply_all(tk_watch *w, size_t *applied, size_t *failed,
+						 tk_error *err);
+/* Applies the configuration to one adapter now, whether or not it was configured before. */
+TK_API TK_NODISCARD tk_status tk_watch_apply(tk_watch *w, const char *name, tk_error *err);
+/*
+ * Waits up to timeout_ms (-1: forever) for link events and applies the configuration to each
+ * matching adapter that appeared. TK_OK after handling events, TK_E_TIMEOUT if none came,
+ * TK_E_INTERRUPTED if a signal interrupted the wait (install handlers without SA_RESTART to
+ * react to SIGHUP/SIGTERM at once). A failure to configure an adapter is logged, not returned.
+ */
+TK_API TK_NODISCARD tk_status tk_watch_dispatch(tk_watch *w, int timeout_ms, tk_error *err);
+/* The pollable fd (Linux) of the event subscription, for an event loop; then call dispatch(0). */
+TK_API tk_os_handle tk_watch_handle(const tk_watch *w);
+/*
+ * Replaces the configuration (ownership of cfg is taken, also on failure) and applies it to the
+ * matching adapters that exist, as at start. Adapters already configured are configured again,
+ * since what they should look like may have changed.
+ */
+TK_API TK_NODISCARD tk_status tk_watch_reload(tk_watch *w, tk_watch_config *cfg, tk_error *err);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,7 @@ static bool ctx_ok(tk_ctx *ctx, tk_error *err, const char *op)
 {
 	if (tk__ctx_valid(ctx))
 		return true;
+	memset(err, 0, sizeof(*err));
 	tk__error_set_quiet(err, TK_E_INVALID_HANDLE, op, "", TK_OS_NONE, 0,
 			    "API misuse: the tk_ctx is NULL, freed or not a tapkit context");
 	return false;
@@ -57,6 +58,11 @@ tk_status tk_adapter_name_check(const char *name, tk_error *err)
 		return tk__error_set_quiet(err, TK_E_NAME_INVALID, "check name", "", TK_OS_NONE, 0,
 					   "the adapter name is empty");
 	return tk__backend_name_check(name, err);
+}
+
+const char *tk_os_code_name(tk_os_kind kind, int64_t code)
+{
+	return tk__backend_os_code_name(kind, code);
 }
 
 tk_status tk_adapter_list(tk_ctx *ctx, tk_adapter_info **out, size_t *count, tk_error *err)

@@ -31,6 +31,8 @@ struct tk_dev {
 
 /* Names */
 tk_status tk__backend_name_check(const char *name, tk_error *err);
+/* The symbolic name of a code of this OS ("EBUSY"), "" if unknown; see tk_os_code_name. */
+const char *tk__backend_os_code_name(tk_os_kind kind, int64_t code);
 
 /* Adapters by name */
 tk_status tk__backend_adapter_list(tk_ctx *ctx, tk_adapter_info **out, size_t *count,
@@ -66,5 +68,32 @@ tk_status tk__backend_dev_set_offload(tk_dev *dev, uint32_t offloads, tk_error *
 tk_status tk__backend_dev_set_carrier(tk_dev *dev, bool on, tk_error *err);
 tk_status tk__backend_dev_set_queue_enabled(tk_dev *dev, bool on, tk_error *err);
 tk_status tk__backend_dev_set_persist(tk_dev *dev, bool on, tk_error *err);
+
+/*
+ * Doctor: adds the platform's checks, in order, to d (see tk__doctor_* in core_internal.h).
+ * opts is never NULL. Returns TK_OK unless the checks themselves could not run; a failing check
+ * is a result, not an error.
+ */
+tk_status tk__backend_doctor(tk_ctx *ctx, const tk_doctor_opts *opts, struct tk__doctor *d,
+			     tk_error *err);
+
+/*
+ * Watch: a subscription to link events (Linux: rtnetlink RTNLGRP_LINK). Only TUN/TAP adapters
+ * are reported. read waits up to timeout_ms (-1: forever), then hands every pending event to fn;
+ * TK_E_TIMEOUT if none came, TK_E_INTERRUPTED on a signal. *lost is set when the OS dropped
+ * events (socket overrun): the caller then rescans the adapters that exist.
+ */
+struct tk__watch_os;
+struct tk__link_event {
+	const char *name;
+	uint32_t ifindex;
+	bool removed; /* RTM_DELLINK */
+};
+typedef void tk__link_event_fn(void *user, const struct tk__link_event *ev);
+tk_status tk__backend_watch_open(tk_ctx *ctx, struct tk__watch_os **out, tk_error *err);
+void tk__backend_watch_close(struct tk__watch_os *os);
+tk_os_handle tk__backend_watch_handle(const struct tk__watch_os *os);
+tk_status tk__backend_watch_read(tk_ctx *ctx, struct tk__watch_os *os, int timeout_ms,
+				 tk__link_event_fn *fn, void *user, bool *lost, tk_error *err);
 
 #endif /* TK_BACKEND_H */

@@ -12,6 +12,7 @@
 
 #if defined(__GNUC__)
 #if defined(__MINGW32__)
+#include <stdio.h> /* mingw: defines __MINGW_PRINTF_FORMAT (gnu_printf with ANSI stdio) */
 #define TK_PRINTF(f, a) __attribute__((format(__MINGW_PRINTF_FORMAT, f, a)))
 #else
 #define TK_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -54,7 +55,8 @@ const char *tk__trace_current(void);
  * Fills err with a failure the first time one is seen (a record already holding a failure is
  * left alone, so outer layers cannot overwrite the cause) and logs it once at error level with
  * fields cause/op/object/os_kind/os_code. message is printf-style; the remedy is the catalogue's
- * unless set afterwards with tk__error_remedy. Returns st.
+ * unless set afterwards with tk__error_remedy. Returns the cause the record holds: st, or the
+ * earlier cause when err already held one (so a caller's return value and record always agree).
  */
 tk_status tk__error_set(tk_ctx *ctx, tk_error *err, tk_status st, const char *op,
 			const char *object, tk_os_kind kind, int64_t code, const char *fmt, ...)
@@ -80,5 +82,40 @@ bool tk__log_enabled(const tk_ctx *ctx, tk_log_level level);
 /* snprintf into a fixed buffer, truncating with "..." instead of failing. */
 void tk__strlcpy(char *dst, const char *src, size_t size);
 void tk__snprintf(char *dst, size_t size, const char *fmt, ...) TK_PRINTF(3, 4);
+
+/*
+ * Doctor: the check builder (src/core/doctor.c). A backend adds checks in order and fills each
+ * one; the core owns the storage, the counting and the "skipped because" chain. tk__doctor_add
+ * never returns NULL (when memory runs out it hands back a scratch check and the report says so),
+ * so a backend needs no error path for it. Formatters truncate with "...".
+ */
+struct tk__doctor;
+/* tk_doctor_run's frame, exposed for unit tests: new (NULL when out of memory), then finish,
+ * which turns the checks into a report (counts, default remedies, skip summaries) and frees d. */
+struct tk__doctor *tk__doctor_new(tk_ctx *ctx);
+tk_status tk__doctor_finish(struct tk__doctor *d, tk_report **out, tk_error *err);
+tk_check *tk__doctor_add(struct tk__doctor *d, const char *id, const char *title,
+			 const char *object);
+/* The most recent check with this id (and this object, when object is not NULL); NULL if none. */
+const tk_check *tk__doctor_find(const struct tk__doctor *d, const char *id, const char *object);
+/*
+ * Marks c skipped and returns true unless the check dep_id on the same object (or, failing that,
+ * the global one) passed (ok or warn). The reason names the first check that failed, so a chain
+ * of skips points at its root. Use: if (tk__doctor_skip_unless_ok(d, c, "linux.devnode")) return;
+ */
+bool tk__doctor_skip_unless_ok(struct tk__doctor *d, tk_check *c, const char *dep_id);
+/* Status with the summary; warn/fail take the cause and the raw OS code (TK_OS_NONE, 0: none). */
+void tk__check_ok(tk_check *c, const char *fmt, ...) TK_PRINTF(2, 3);
+void tk__check_warn(tk_check *c, tk_status cause, tk_os_kind kind, int64_t code, const char *fmt,
+		    ...) TK_PRINTF(5, 6);
+void tk__check_fail(tk_check *c, tk_status cause, tk_os_kind kind, int64_t code, const char *fmt,
+		    ...) TK_PRINTF(5, 6);
+/* A specific remedy; without one, a warn/fail gets the catalogue remedy of its cause. */
+void tk__check_remedy(tk_check *c, const char *fmt, ...) TK_PRINTF(2, 3);
+/* One key/value the check read; a repeated key replaces the value; keys past
+ * TK_CHECK_MAX_EVIDENCE are dropped. */
+void tk__check_evidence(tk_check *c, const char *key, const char *fmt, ...) TK_PRINTF(3, 4);
+/* Fails c with a failed call's record: cause, OS code (also as evidence), message and remedy. */
+void tk__check_from_error(tk_check *c, const tk_error *err);
 
 #endif /* TK_CORE_INTERNAL_H */
