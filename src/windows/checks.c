@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Windows doctor: ordered checks from the process's own rights and files, through the
+ * driver (service, .sys file, driver package, code integrity), to each adapter (registry entry,
+ * device state and problem code, a real open, media and access settings) and the security
+ * products that may block it. Each check says what it read (evidence) and what to do. The open
+ * check uses the same CreateFile and the same mapping as tk_dev_open, so the doctor explains
+ * exactly the failure a program would see.
+ */
+#include "win_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+/* What earlier checks found that later ones need. */
+struct facts {
+	bool elevated;
+	bool service_ok;
+	uint32_t worst_problem; /* a signing/blocking problem code seen on an adapter */
+	bool blocked_elevated;	/* an elevated open was refused, or a driver blocked */
+	char blocked_what[TK_ERROR_OBJECT_MAX];
+};
+
+static void evidence_win32(tk_check *c, const char *key, DWORD code)
+{
+	char text[TK_ERROR_OS_TEXT_MAX];
+	tk__errmap_os_text(code, text, sizeof(text));
+	tk__check_evidence(c, key, "%lu (%s)", (unsigned long)code, text);
+}
+
+static void check_elevation(struct tk__doctor *d, struct facts *fx)
+{
+	tk_check *c = tk__doctor_add(d, "windows.elevation", "the process's elevation", "");
+	int type = 0;
+	fx->elevated = tk__elevation_is_elevated(&type);
+	tk__check_evidence(c, "token_elevated", "%s", fx->elevated ? "yes" : "no");
+	tk__check_evidence(c, "elevation_type", "%s",
+			   type == (int)TokenElevationTypeFull	    ? "full"
+			   : type == (int)TokenElevationTypeLimited ? "limited"
+								    : "default");
+	if (fx->elevated) {
+		tk__check_ok(c, "elevated: every tapkit operation is allowed");
+		return;
+	}
+	tk__check_warn(
+		c, TK_E_NO_PRIVILEGE, TK_OS_NONE, 0,
+		"not elevated: listing and opening adapters work, but creating, deleting, enabling, setting addresses or MTU and installing the driver need elevation");
+	tk__check_remedy(c, "for those, run tapkit from an elevated prompt (Run as administrator)");
+}
+
+static void check_arch(struct tk__doctor *d)
+{
+	tk_check *c = tk__doctor_add(d, "windows.native", "a native 64-bit process", "");
+	BOOL wow = FALSE;
+	if (IsWow64Process(GetCurrentProcess(), &wow) && wow) {
+		tk__check_fail(
+			c, TK_E_WOW64, TK_OS_NONE, 0,
+			"this is a 32-bit tapkit on 64-bit Windows: device installation fails with ERROR_IN_WOW64");
+		tk__check_remedy(c, "use the 64-bit tapkit.exe");
+		return;
+	}
+	tk__check_evidence(c, "wow64", "no");
+	tk__check_ok(c, "native 64-bit process");
+}
+
+/* Our own executable's imports, read from the PE headers in memory. */
+static void check_imports(struct tk__doctor *d)
+{
+	tk_check *c = tk__doctor_add(d, "windows.runtime", "tapkit's own DLL imports", "");
+	const unsigned char *base = (const unsigned char *)GetModuleHandleW(NULL);
+	const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)(const void *)base;
+	const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)(const void *)(base + dos->e_lfanew);
+	const IMAGE_DATA_DIRECTORY *dir =
+		&nt->OptionalHeader.DataDirectory[IMAGE_DIRECTORY_ENTRY_IMPORT];
+	char list[TK_ERROR_TEXT_MAX] = "", bad[TK_ERROR_TEXT_MAX] = "";
+	size_t nlist = 0, nbad = 0;
+	if (dir->VirtualAddress) {
+		const IMAGE_IMPORT_DESCRIPTOR *imp =
+			(const IMAGE_IMPORT_DESCRIPTOR *)(const void *)(base + dir->VirtualAddress);
+		for (int i = 0; i < 256 && imp[i].Name; i++) {
+			const char *name = (const char *)(base + imp[i].Name);
+			char *dst = tk__winlogic_dll_is_system(name) ? list : bad;
+			size_t *n = dst == list ? &nlist : &nbad;
+			size_t used = strlen(dst);
+			tk__snprintf(dst + used, TK_ERROR_TEXT_MAX - used, "%s%s", *n ? " " : "",
+				     name);
+			(*n)++;
+		}
+	}
+	tk__check_evidence(c, "system_dlls", "%s", list);
+	if (nbad) {
+		tk__check_evidence(c, "other_dlls", "%s", bad);
+		tk__check_fail(c, TK_E_MISSING_DEPENDENCY, TK_OS_NONE, 0,
+			       "tapkit imports DLLs that are not part of Windows: %s", bad);
+		tk__check_remedy(
+			c, "use the official static build, or put those DLLs beside tapkit.exe");
+		return;
+	}
+	tk__check_ok(c, "only Windows system DLLs (%zu)", nlist);
+}
+
+static void check_service(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
+			  struct tk_win_service *svc)
+{
+	tk_check *c = tk__doctor_add(d, "windows.driver.service", "the tap0901 driver service",
+				     "tap0901");
+	tk_error e = { 0 };
+	if (tk__service_query(ctx, svc, &e) != TK_OK) {
+		tk__check_from_error(c, &e);
+		return;
+	}
+	if (!svc->exists) {
+		tk__check_evidence(c, "service", "not registered (OpenService: 1060)");
+		tk__check_fail(c, TK_E_DRIVER_NOT_INSTALLED, TK_OS_WIN32,
+			       ERROR_SERVICE_DOES_NOT_EXIST,
+			       "the TAP-Windows6 driver is not installed: no tap0901 service");
+		tk__check_remedy(
+			c,
+			"install TAP-Windows6 (the OpenVPN installer's TAP component, or `tapkit driver install OemVista.inf` elevated)");
+		return;
+	}
+	tk__check_evidence(c, "state", "%s", tk__winlogic_service_state_name(svc->state));
+	tk__check_evidence(c, "start", "%lu (%s)", (unsigned long)svc->start,
+			   tk__winlogic_service_start_name(svc->start));
+	tk__check_evidence(c, "image_path", "%s", svc->image[0] ? svc->image : "(default)");
+	if (svc->exit_code && svc->exit_code != ERROR_SERVICE_NEVER_STARTED)
+		evidence_win32(c, "last_exit", svc->exit_code);
+	if (svc->start == TK_SVC_START_DISABLED) {
+		tk__check_fail(
+			c, TK_E_DRIVER_SERVICE_STOPPED, TK_OS_NONE, 0,
+			"the tap0901 service is disabled (Start = 4): adapters cannot start");
+		tk__check_remedy(
+			c,
+			"`sc config tap0901 start= demand` (elevated), then `tapkit disable NAME` and `tapkit enable NAME`");
+		return;
+	}
+	fx->service_ok = true;
+	/* A demand-start driver service is stopped until an adapter starts it: not a fault. */
+	tk__check_ok(c, "the tap0901 service is registered (%s, start %s)",
+		     tk__winlogic_service_state_name(svc->state),
+		     tk__winlogic_service_start_name(svc->start));
+}
+
+static void check_driver_file(struct tk__doctor *d, const struct tk_win_service *svc)
+{
+	tk_check *c = tk__doctor_add(d, "windows.driver.file", "the driver's .sys file", "tap0901");
+	if (tk__doctor_skip_unless_ok(d, c, "windows.driver.service"))
+		return;
+	tk__check_evidence(c, "path", "%s", svc->file);
+	if (!svc->file_exists) {
+		tk__check_fail(c, TK_E_DRIVER_FILES_MISSING, TK_OS_WIN32, ERROR_FILE_NOT_FOUND,
+			       "the service is registered but its driver file %s is missing",
+			       svc->file);
+		tk__check_remedy(
+			c,
+			"reinstall the TAP driver (`tapkit driver install OemVista.inf`, or repair the OpenVPN/TAP-Windows installation)");
+		return;
+	}
+	tk__check_ok(c, "%s exists", svc->file);
+}
+
+/* Looks for a staged package in the driver store and the installers' usual folders. */
+static void check_driver_package(struct tk__doctor *d)
+{
+	tk_check *c = tk__doctor_add(d, "windows.driver.package",
+				     "the TAP driver package in the driver store", "");
+	wchar_t win[MAX_PATH], pat[MAX_PATH + 64];
+	UINT n = GetSystemWindowsDirectoryW(win, MAX_PATH);
+	if (n == 0 || n >= MAX_PATH)
+		wcscpy(win, L"C:\\Windows");
+	char found[TK_ERROR_TEXT_MAX] = "";
+	static const wchar_t *const patterns[] = {
+		L"%ls\\System32\\DriverStore\\FileRepository\\oemvista.inf_*",
+		L"%ls\\System32\\DriverStore\\FileRepository\\tap0901.inf_*",
+	};
+	for (size_t i = 0; i < TK_ARRAY_SIZE(patterns) && !found[0]; i++) {
+		swprintf(pat, TK_ARRAY_SIZE(pat), patterns[i], win);
+		WIN32_FIND_DATAW fd;
+		HANDLE h = FindFirstFileW(pat, &fd);
+		if (h == INVALID_HANDLE_VALUE)
+			continue;
+		char name[MAX_PATH];
+		tk__errmap_narrow(fd.cFileName, name, sizeof(name));
+		tk__snprintf(found, sizeof(found), "DriverStore\\FileRepository\\%s", name);
+		FindClose(h);
+	}
+	tk__check_evidence(c, "driver_store", "%s", found[0] ? found : "no oemvista.inf_* package");
+	/* Installers keep a copy here; it is what `tapkit driver install` needs. */
+	static const wchar_t *const folders[] = { L"ProgramFiles", L"ProgramW6432" };
+	char copy[MAX_PATH] = "";
+	for (size_t i = 0; i < TK_ARRAY_SIZE(folders) && !copy[0]; i++) {
+		wchar_t pf[MAX_PATH];
+		DWORD k = GetEnvironmentVariableW(folders[i], pf, MAX_PATH);
+		if (k == 0 || k >= MAX_PATH)
+			continue;
+		static const wchar_t *const subs[] = { L"TAP-Windows\\driver\\OemVista.inf",
+						       L"OpenVPN\\driver\\OemVista.inf" };
+		for (size_t j = 0; j < TK_ARRAY_SIZE(subs) && !copy[0]; j++) {
+			swprintf(pat, TK_ARRAY_SIZE(pat), L"%ls\\%ls", pf, subs[j]);
+			if (GetFileAttributesW(pat) != INVALID_FILE_ATTRIBUTES)
+				tk__errmap_narrow(pat, copy, sizeof(copy));
+		}
+	}
+	if (copy[0])
+		tk__check_evidence(c, "installer_copy", "%s", copy);
+	if (found[0]) {
+		tk__check_ok(c, "a TAP driver package is staged (%s)", found);
+		return;
+	}
+	tk__check_warn(
+		c, TK_E_DRIVER_NOT_INSTALLED, TK_OS_NONE, 0,
+		"no TAP driver package is staged in the driver store: creating an adapter will fail (0xE0000203)");
+	if (copy[0])
+		tk__check_remedy(c, "stage it: `tapkit driver install \"%s\"` (elevated)", copy);
+	else
+		tk__check_remedy(
+			c,
+			"install TAP-Windows6 from OpenVPN (tap-windows-9.27.0 installer, or the OpenVPN installer's TAP component)");
+}
+
+static void check_code_integrity(struct tk__doctor *d, const struct facts *fx)
+{
+	tk_check *c = tk__doctor_add(
+		d, "windows.codeintegrity",
+		"driver signing rules (code integrity, Secure Boot, memory integrity)", "");
+	struct tk_ci_facts f;
+	tk__codeintegrity_read(&f);
+	f.problem = fx->worst_problem;
+	struct tk_ci_verdict v;
+	tk__winlogic_ci_interpret(&f, &v);
+	if (f.options_known)
+		tk__check_evidence(c, "ci_options", "0x%lx", (unsigned long)f.options);
+	else
+		tk__check_evidence(c, "ci_options",
+				   "unknown (NtQuerySystemInformation 103 failed)");
+	tk__check_evidence(c, "test_signing", "%s", v.testsign ? "on" : "off");
+	tk__check_evidence(c, "secure_boot", "%s",
+			   f.secure_boot == 1	? "on"
+			   : f.secure_boot == 0 ? "off"
+						: "unknown (no SecureBoot\\State key)");
+	tk__check_evidence(c, "memory_integrity", "%s",
+			   v.hvci_running	    ? "running"
+			   : f.hvci_configured == 1 ? "configured"
+						    : "off");
+	if (fx->worst_problem)
+		tk__check_evidence(c, "adapter_problem", "%lu", (unsigned long)fx->worst_problem);
+	if (v.status != TK_OK) {
+		tk__check_fail(c, v.status, TK_OS_CM_PROBLEM, f.problem, "%s", v.summary);
+		tk__check_remedy(c, "%s", v.remedy);
+		return;
+	}
+	tk__check_ok(c, "%s", v.summary);
+}
+
+static void check_adapter(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
+			  const struct tk_win_adapter *a)
+{
+	const char *obj = a->name;
+	tk_check *c =
+		tk__doctor_add(d, "windows.adapter.registry", "the adapter's registry entry", obj);
+	tk__check_evidence(c, "class_key", "Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}\\%s",
+			   a->class_subkey);
+	tk__check_evidence(c, "component_id", "%s", a->component);
+	tk__check_evidence(c, "guid", "%s", a->guid[0] ? a->guid : "(unreadable)");
+	tk__check_evidence(c, "connection_name", "%s",
+			   a->name_from_registry ? a->name : "(unreadable: the GUID is used)");
+	if (a->driver_version[0])
+		tk__check_evidence(c, "driver_version", "%s", a->driver_version);
+	if (a->note[0]) {
+		tk_status st = a->note_status ? a->note_status : TK_E_CONFIG;
+		if (a->guid[0])
+			tk__check_warn(c, st, TK_OS_NONE, 0, "%s", a->note);
+		else
+			tk__check_fail(c, st, TK_OS_NONE, 0, "%s", a->note);
+		tk__check_remedy(
+			c,
+			"repair the value in regedit (HKLM\\SYSTEM\\CurrentControlSet\\Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}\\%s or the Network key), or delete and recreate the adapter",
+			a->class_subkey);
+	} else {
+		tk__check_ok(c, "%s adapter %s", a->component, a->guid);
+	}
+	if (!a->guid[0])
+		return;
+
+	c = tk__doctor_add(d, "windows.adapter.device", "the adapter's device (Device Manager)",
+			   obj);
+	tk__check_evidence(c, "instance_id", "%s", a->instance_id[0] ? a->instance_id : "(none)");
+	if (!a->devnode) {
+		tk__check_fail(
+			c, TK_E_ADAPTER_NOT_FOUND, TK_OS_NONE, 0,
+			"the registry lists this adapter but no device has its GUID: a leftover of a removed adapter, or a device SetupAPI does not show");
+		tk__check_remedy(
+			c,
+			"delete the adapter's leftovers (Device Manager > View > Show hidden devices) and create a new one with `tapkit create`");
+	} else if (!a->present) {
+		tk__check_fail(c, TK_E_ADAPTER_NOT_FOUND, TK_OS_NONE, 0,
+			       "the device is not present (phantom)");
+		tk__check_remedy(
+			c, "create a new adapter with `tapkit create`, or reinstall the driver");
+	} else {
+		tk__check_evidence(c, "dn_status", "0x%lx%s", (unsigned long)a->dn_status,
+				   (a->dn_status & TK_DN_STARTED) ? " (started)" : "");
+		if (a->problem) {
+			const struct tk_cm_problem *p = tk__winlogic_cm_problem(a->problem);
+			tk__check_evidence(c, "problem", "%lu %s", (unsigned long)a->problem,
+					   p->name);
+			tk__check_fail(c, p->status, TK_OS_CM_PROBLEM, a->problem, "%s",
+				       p->meaning);
+			tk__check_remedy(c, "%s", p->remedy);
+			if (a->problem == TK_CM_PROB_UNSIGNED_DRIVER ||
+			    a->problem == TK_CM_PROB_DRIVER_BLOCKED ||
+			    a->problem == TK_CM_PROB_DRIVER_FAILED_LOAD) {
+				fx->worst_problem = a->problem;
+				fx->blocked_elevated = true;
+				tk__strlcpy(fx->blocked_what, obj, sizeof(fx->blocked_what));
+			}
+		} else if (!(a->dn_status & TK_DN_STARTED)) {
+			tk__check_warn(c, TK_E_DRIVER_START_FAILED, TK_OS_NONE, 0,
+				       "the device is present but not started");
+		} else {
+			tk__check_ok(c, "present, enabled and started");
+		}
+	}
+
+	/* The real open, whatever the device check said: its Win32 code is the evidence a
+	 * program would get. */
+	c = tk__doctor_add(d, "windows.adapter.open", "opening the adapter", obj);
+	wchar_t path[80];
+	char npath[80];
+	tk__tapioctl_path(a->guid, path, TK_ARRAY_SIZE(path));
+	tk__errmap_narrow(path, npath, sizeof(npath));
+	tk__check_evidence(c, "path", "%s", npath);
+	DWORD code = tk__device_probe(a->guid);
+	if (code == ERROR_SUCCESS) {
+		tk__check_ok(c, "opened and closed %s", npath);
+	} else {
+		evidence_win32(c, "createfile", code);
+		tk_error e = { 0 };
+		tk__device_explain(a, code, &e);
+		if (e.status == TK_E_ADAPTER_BUSY) {
+			tk__check_warn(c, e.status, TK_OS_WIN32, code, "%s", e.message);
+			tk__check_remedy(c, "%s", e.remedy);
+		} else {
+			tk__check_from_error(c, &e);
+		}
+		if (code == ERROR_ACCESS_DENIED && fx->elevated && !fx->blocked_elevated) {
+			fx->blocked_elevated = true;
+			tk__strlcpy(fx->blocked_what, obj, sizeof(fx->blocked_what));
+		}
+	}
+	(void)ctx;
+
+	c = tk__doctor_add(d, "windows.adapter.settings", "the adapter's media and access settings",
+			   obj);
+	tk__check_evidence(c, "MediaStatus", "%s",
+			   a->media_status == 1	  ? "1 (always connected)"
+			   : a->media_status == 0 ? "0 (application controlled)"
+						  : "absent (application controlled)");
+	tk__check_evidence(c, "AllowNonAdmin", "%s", a->allow_nonadmin ? "present" : "absent");
+	if (!a->allow_nonadmin) {
+		tk__check_warn(c, TK_E_NO_PRIVILEGE, TK_OS_NONE, 0,
+			       "AllowNonAdmin is absent: only administrators can open the adapter");
+		tk__check_remedy(
+			c,
+			"reinstall the TAP driver (its INF sets AllowNonAdmin), or run programs using the adapter elevated");
+		return;
+	}
+	tk__check_ok(
+		c, "%s",
+		a->media_status == 1
+			? "always connected; every user may open the adapter"
+			: "the link is up only while a program holds the adapter open (\"network cable unplugged\" otherwise); every user may open it");
+}
+
+static void check_adapters(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
+			   const tk_doctor_opts *opts)
+{
+	tk_check *c = tk__doctor_add(d, "windows.adapters", "TAP-Windows adapters", "");
+	struct tk_win_adapter *list = NULL;
+	size_t n = 0;
+	tk_error e = { 0 };
+	if (tk__registry_adapters(ctx, &list, &n, &e) != TK_OK) {
+		tk__check_from_error(c, &e);
+		return;
+	}
+	tk__setupapi_annotate(ctx, list, n);
+	tk__check_evidence(c, "count", "%zu", n);
+	char names[TK_ERROR_TEXT_MAX] = "";
+	for (size_t i = 0; i < n; i++) {
+		size_t used = strlen(names);
+		tk__snprintf(names + used, sizeof(names) - used, "%s%s (%s)", i ? ", " : "",
+			     list[i].name, list[i].component);
+	}
+	if (n)
+		tk__check_evidence(c, "adapters", "%s", names);
+	bool want_one = opts->adapter && *opts->adapter;
+	if (n == 0) {
+		tk__check_fail(
+			c, TK_E_ADAPTER_NOT_FOUND, TK_OS_NONE, 0,
+			"no TAP-Windows adapter exists (component ids tap0901, root\\tap0901, tap0801, tapoas, tap_ovpnconnect%s)",
+			"");
+		tk__check_remedy(
+			c,
+			"create one with `tapkit create` (elevated; needs the driver package, see windows.driver.package)");
+		free(list);
+		return;
+	}
+	tk__check_ok(c, "%zu TAP adapter%s", n, n == 1 ? "" : "s");
+	size_t checked = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (want_one) {
+			struct tk_guid g1, g2;
+			bool match = (tk__winlogic_guid_parse(opts->adapter, &g1) &&
+				      tk__winlogic_guid_parse(list[i].guid, &g2) &&
+				      memcmp(&g1, &g2, sizeof(g1)) == 0) ||
+				     CompareStringA(LOCALE_INVARIANT, NORM_IGNORECASE, list[i].name,
+						    -1, opts->adapter, -1) == CSTR_EQUAL;
+			if (!match)
+				continue;
+		}
+		check_adapter(ctx, d, fx, &list[i]);
+		checked++;
+	}
+	if (want_one && !checked) {
+		c = tk__doctor_add(d, "windows.adapter.registry", "the adapter's registry entry",
+				   opts->adapter);
+		tk__check_fail(c, TK_E_ADAPTER_NOT_FOUND, TK_OS_NONE, 0,
+			       "no TAP adapter named \"%s\"; there are: %s", opts->adapter, names);
+		tk__check_remedy(c, "use a name or {GUID} shown by `tapkit list`");
+	}
+	free(list);
+}
+
+static void check_security(struct tk__doctor *d, const struct facts *fx)
+{
+	tk_check *c =
+		tk__doctor_add(d, "windows.security",
+			       "security products registered with Windows Security Center", "");
+	struct tk_win_security s;
+	tk__security_products(&s);
+	if (!s.available) {
+		tk__check_evidence(c, "securitycenter", "not available (HRESULT 0x%08lx)",
+				   (unsigned long)s.hr);
+		tk__check_ok(
+			c,
+			"Windows Security Center is not available here (server editions have none)");
+		return;
+	}
+	char names[TK_ERROR_TEXT_MAX] = "";
+	for (size_t i = 0; i < s.count; i++) {
+		size_t used = strlen(names);
+		tk__snprintf(names + used, sizeof(names) - used, "%s%s (%s, %s)", i ? ", " : "",
+			     s.products[i].name, s.products[i].kind,
+			     tk__winlogic_av_state_name(s.products[i].state));
+	}
+	tk__check_evidence(c, "products", "%s", s.count ? names : "none");
+	if (fx->blocked_elevated && s.count) {
+		tk__check_warn(
+			c, TK_E_SECURITY_SOFTWARE, TK_OS_NONE, 0,
+			"adapter %s is refused although tapkit is elevated; these products may block it: %s",
+			fx->blocked_what, names);
+		tk__check_remedy(
+			c,
+			"allow tapkit and the TAP-Windows driver in these products, or turn them off briefly to confirm");
+		return;
+	}
+	tk__check_ok(c, "%zu registered product%s%s%s", s.count, s.count == 1 ? "" : "s",
+		     s.count ? ": " : "", s.count ? names : "");
+}
+
+tk_status tk__backend_doctor(tk_ctx *ctx, const tk_doctor_opts *opts, struct tk__doctor *d,
+			     tk_error *err)
+{
+	(void)err;
+	struct facts fx = { 0 };
+	struct tk_win_service svc;
+
+	check_elevation(d, &fx);
+	check_arch(d);
+	check_imports(d);
+	check_service(ctx, d, &fx, &svc);
+	check_driver_file(d, &svc);
+	check_driver_package(d);
+	/* Adapters before code integrity: their problem codes decide what the signing rules
+	 * mean (52 with Secure Boot on, 48 with memory integrity). */
+	check_adapters(ctx, d, &fx, opts);
+	check_code_integrity(d, &fx);
+	check_security(d, &fx);
+	return TK_OK;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Shared by the Wine scenario tests: one fresh Wine prefix per suite (deleted by a trap), one
+# wineserver kept up for the suite (wineserver -p) and stopped at the end, and helpers that run
+# tapkit.exe and check its JSON. Headless: no X display is needed for console programs.
+set -euo pipefail
+
+TK_BUILD_WIN=${TK_BUILD_WIN:-build-win}
+TAPKIT_EXE=$TK_BUILD_WIN/tapkit.exe
+CLASS='HKLM\SYSTEM\CurrentControlSet\Control\Class\{4D36E972-E325-11CE-BFC1-08002BE10318}'
+NETWORK='HKLM\SYSTEM\CurrentControlSet\Control\Network\{4D36E972-E325-11CE-BFC1-08002BE10318}'
+WINESERVER=$(command -v wineserver || echo /usr/lib/wine/wineserver)
+failures=0
+
+wine_end() {
+	"$WINESERVER" -k 2>/dev/null || true
+	[[ -n ${WINEPREFIX:-} && $WINEPREFIX == /tmp/tk-wine.* ]] && rm -rf "$WINEPREFIX"
+	return 0
+}
+
+wine_begin() {
+	[[ -x $TAPKIT_EXE ]] || { echo "missing $TAPKIT_EXE: run make windows" >&2; exit 1; }
+	WINEPREFIX=$(mktemp -d /tmp/tk-wine.XXXXXX)
+	export WINEPREFIX WINEDEBUG=-all
+	trap wine_end EXIT
+	# Persistent server first (it would otherwise exit 3 s after each program), then the
+	# prefix's first boot (about 10 s).
+	"$WINESERVER" -p 2>/dev/null || true
+	timeout 120 wine wineboot -i >/dev/null 2>&1
+}
+
+# tk ARGS...: runs tapkit.exe; stdout in $out, stderr in $errout, exit code in $rc.
+tk() {
+	local e
+	e=$(mktemp)
+	rc=0
+	out=$(timeout 60 wine "$TAPKIT_EXE" "$@" 2>"$e") || rc=$?
+	errout=$(<"$e")
+	rm -f "$e"
+}
+
+pass() { printf '  ok   %s\n' "$1"; }
+fail() {
+	printf '  FAIL %s\n' "$1"
+	[[ -n ${2:-} ]] && printf '       %s\n' "$2"
+	failures=$((failures + 1))
+}
+
+# expect DESCRIPTION PYTHON-EXPRESSION: evaluates the expression on the JSON in $out (as `d`).
+expect() {
+	if python3 -c 'import json, sys; d = json.loads(sys.argv[2]); sys.exit(0 if eval(sys.argv[1]) else 1)' "$2" "$out" 2>/dev/null; then
+		pass "$1"
+	else
+		fail "$1" "stdout: ${out:0:600}"
+	fi
+}
+
+# check DESCRIPTION COMMAND...: a shell condition.
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what" "rc=$rc stderr: ${errout:0:600}"; fi
+}
+
+# doctor_until TEXT: runs doctor --json until its output contains TEXT (at most 10 times, 1 s
+# apart). Wine's service manager answers OpenService with 1060 for a moment after a service was
+# created or changed (measured with Wine 8); this waits that out, bounded.
+doctor_until() {
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		tk doctor --json
+		grep -qF "$1" <<<"$out" && return 0
+		sleep 1
+	done
+	return 0 # the checks that follow report what was seen
+}
+
+# A check of doctor --json by id (and object): status and cause.
+doctor_check() { # ID OBJECT STATUS [CAUSE]
+	local cause=${4:-}
+	expect "doctor: $1 ${2:+($2) }is $3${cause:+ with $cause}" \
+		"any(c['id'] == '$1' and ('$2' == '' or c['object'] == '$2') and c['status'] == '$3' and ('$cause' == '' or c['cause'] == '$cause') for c in d['checks'])"
+}
+
+# add_adapter SUBKEY COMPONENT GUID [NAME]
+add_adapter() {
+	wine reg add "$CLASS\\$1" /v ComponentId /t REG_SZ /d "$2" /f >/dev/null
+	wine reg add "$CLASS\\$1" /v NetCfgInstanceId /t REG_SZ /d "$3" /f >/dev/null
+	wine reg add "$CLASS\\$1" /v AllowNonAdmin /t REG_SZ /d 1 /f >/dev/null
+	wine reg add "$CLASS\\$1" /v DriverDesc /t REG_SZ /d "TAP-Windows Adapter V9" /f >/dev/null
+	if [[ -n ${4:-} ]]; then
+		wine reg add "$NETWORK\\$3\\Connection" /v Name /t REG_SZ /d "$4" /f >/dev/null
+	fi
+}
+
+finish() {
+	if ((failures)); then
+		echo "$(basename "$0"): $failures check(s) failed"
+		exit 1
+	fi
+	echo "$(basename "$0"): all checks passed"
+}
