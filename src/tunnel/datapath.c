@@ -1,0 +1,994 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The running tunnel: one epoll loop over the TAP adapter, the UDP socket, the control socket
+ * and a signalfd. Frames read from the adapter go to the peer their destination MAC was learned
+ * behind, or to every peer; datagrams from a peer are checked (VXLAN, seal), their source MAC
+ * learned, and the frame written to the adapter (and, with Forward, switched on to other peers).
+ *
+ * Buffers are allocated once at start with headroom before the frame, so the VXLAN header is
+ * written in place and nothing is allocated or copied per frame except by the cipher. The
+ * adapter is reached through the public API only; when it vanishes it is reopened with the
+ * retry policy under one trace id and reconfigured (MTU, addresses, up), while the peers stay.
+ */
+#include "tunnel_internal.h"
+
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SUB	  "tunnel"
+#define HEADROOM  (TK__SEAL_HLEN + TK__VXLAN_HLEN) /* room to prepend headers to a frame */
+#define BUF_SIZE  (65536 + HEADROOM + TK__SEAL_TAGLEN)
+#define FRAME_CAP 65536u /* what one read from the adapter may bring */
+#define BUDGET	  64	 /* frames or datagrams per wake-up, so one side cannot starve others */
+#define RETRY_NS  2000000000ull /* next attempt to reopen a vanished adapter */
+#define SOCKBUF	  (4 * 1024 * 1024)
+
+enum { EV_TAP = 1, EV_UDP, EV_SIG, EV_CTL };
+
+struct tk__tunnel {
+	tk_ctx *ctx;
+	const struct tk__tunnel_opts *opts;
+	struct tk__tunnel_conf conf;
+	tk_dev *dev;
+	char dev_name[TK_NAME_MAX];
+	int epfd, udp, sig, ctl;
+	int family; /* the UDP socket's */
+	struct tk__peer *peers;
+	size_t npeers;
+	struct tk__mactable macs;
+	uint64_t drops[TK__DROP__COUNT];
+	uint8_t *tap_buf, *seal_buf, *rx_buf, *open_buf;
+	uint32_t frame_max;
+	bool stop;
+	uint64_t reopen_at; /* CLOCK_MONOTONIC ns of the next reopen attempt, 0: none pending */
+	uint64_t started, reopens, reloads, reload_failures;
+	char listen_text[80];
+};
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void logf_(struct tk__tunnel *t, tk_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void logf_(struct tk__tunnel *t, tk_log_level level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, ap is started */
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	tk_log_field f[] = { { "adapter", t->conf.dev } };
+	tk_log(t->ctx, level, SUB, f, 1, msg);
+}
+
+static void drop(struct tk__tunnel *t, struct tk__peer *p, enum tk__drop d)
+{
+	t->drops[d]++;
+	if (p)
+		p->st.drops[d]++;
+}
+
+/* ---- the adapter ---- */
+
+static tk_status adapter_configure(struct tk__tunnel *t, const char *name, tk_error *err)
+{
+	tk_status st = tk_adapter_set_mtu(t->ctx, name, t->conf.mtu, err);
+	if (st != TK_OK)
+		return st;
+	for (size_t i = 0; i < t->conf.naddrs; i++) {
+		tk_error e2 = { 0 };
+		st = tk_adapter_addr_add(t->ctx, name, &t->conf.addrs[i], &e2);
+		if (st != TK_OK && st != TK_E_EXISTS) {
+			*err = e2;
+			return st;
+		}
+	}
+	return tk_adapter_set_up(t->ctx, name, true, err);
+}
+
+static tk_status adapter_open(void *user, tk_error *err)
+{
+	struct tk__tunnel *t = user;
+	tk_open_opts o = { .name = t->conf.dev, .mode = TK_MODE_TAP, .flags = TK_OPEN_NONBLOCK };
+	tk_dev *dev = NULL;
+
+	tk_status st = tk_dev_open(t->ctx, &o, &dev, err);
+	if (st != TK_OK)
+		return st;
+	st = adapter_configure(t, tk_dev_name(dev), err);
+	if (st != TK_OK) {
+		tk_dev_close(dev);
+		return st;
+	}
+	t->dev = dev;
+	tk__strlcpy(t->dev_name, tk_dev_name(dev), sizeof(t->dev_name));
+	return TK_OK;
+}
+
+static tk_status adapter_start(struct tk__tunnel *t, tk_error *err)
+{
+	tk_status st = tk_retry_run(t->ctx, NULL, "open adapter", adapter_open, t, err);
+	if (st != TK_OK)
+		return st;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_TAP };
+	if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, tk_dev_handle(t->dev), &ev) != 0) {
+		tk_dev_close(t->dev);
+		t->dev = NULL;
+		return tk__error_set_quiet(err, TK_E_IO, "epoll_ctl", t->conf.dev, TK_OS_ERRNO,
+					   errno, "cannot watch the adapter");
+	}
+	logf_(t, TK_LOG_INFO, "adapter %s open: mtu %u, %zu address(es), up", t->dev_name,
+	      t->conf.mtu, t->conf.naddrs);
+	return TK_OK;
+}
+
+static void adapter_close(struct tk__tunnel *t)
+{
+	if (!t->dev)
+		return;
+	epoll_ctl(t->epfd, EPOLL_CTL_DEL, tk_dev_handle(t->dev), NULL);
+	tk_dev_close(t->dev);
+	t->dev = NULL;
+	t->dev_name[0] = '\0';
+}
+
+/*
+ * The adapter vanished (deleted, or its namespace went away): close our handle and open it again
+ * (which creates it when it is gone), with the context's retry policy, all under one trace id
+ * so the log shows the recovery as one story. When even that fails, try again later: the
+ * peers and their state stay as they are meanwhile.
+ */
+static void adapter_recover(struct tk__tunnel *t, const tk_error *why)
+{
+	char trace[TK_TRACE_ID_MAX];
+	tk_error err = { 0 };
+
+	tk_trace_begin(t->ctx, NULL, trace, sizeof(trace));
+	if (why)
+		logf_(t, TK_LOG_WARN, "adapter %s lost (%s: %s): reopening", t->conf.dev,
+		      tk_status_name(why->status), why->message);
+	adapter_close(t);
+	tk_status st = adapter_start(t, &err);
+	if (st == TK_OK) {
+		t->reopens++;
+		t->reopen_at = 0;
+		logf_(t, TK_LOG_INFO, "adapter %s recovered (reopen %llu)", t->conf.dev,
+		      (unsigned long long)t->reopens);
+	} else {
+		t->reopen_at = clock_ns(CLOCK_MONOTONIC) + RETRY_NS;
+		logf_(t, TK_LOG_WARN, "cannot reopen adapter %s (%s: %s; fix: %s): next try in 2 s",
+		      t->conf.dev, tk_status_name(st), err.message, err.remedy);
+	}
+	tk_trace_end(t->ctx);
+}
+
+/* ---- the UDP socket ---- */
+
+static void sockopt(int fd, int level, int name, int value)
+{
+	/* best effort: a smaller buffer or no error queue costs speed or detail, not function */
+	(void)setsockopt(fd, level, name, &value, sizeof(value));
+}
+
+static tk_status udp_bind_fail(const struct tk__tunnel_conf *c, const char *where, int e,
+			       tk_error *err)
+{
+	tk_status st;
+	if (e == EADDRINUSE) {
+		st = tk__error_set_quiet(err, TK_E_ADAPTER_BUSY, "bind", where, TK_OS_ERRNO, e,
+					 "UDP port %u is in use by another program", c->port);
+		tk__error_remedy(
+			err,
+			"stop it (ss -ulpn 'sport = :%u' shows which), or choose another ListenPort",
+			c->port);
+	} else if (e == EACCES) {
+		st = tk__error_set_quiet(err, TK_E_NO_PRIVILEGE, "bind", where, TK_OS_ERRNO, e,
+					 "not allowed to use UDP port %u", c->port);
+	} else if (e == EADDRNOTAVAIL) {
+		st = tk__error_set_quiet(err, TK_E_ADDRESS_INVALID, "bind", where, TK_OS_ERRNO, e,
+					 "the listen address is not on this host");
+		tk__error_remedy(err, "use an address of one of this host's interfaces, or none "
+				      "(ListenPort only) to listen on all");
+	} else {
+		st = tk__error_set_quiet(err, TK_E_IO, "bind", where, TK_OS_ERRNO, e,
+					 "cannot bind the UDP socket");
+	}
+	return st;
+}
+
+static tk_status udp_open(const struct tk__tunnel_conf *c, int *out_fd, int *out_family,
+			  tk_error *err)
+{
+	struct sockaddr_storage ss = c->listen;
+	socklen_t len = c->listen_len;
+	int family = c->listen.ss_family;
+	int fd;
+
+	if (family == AF_UNSPEC) {
+		/* any address: one dual-stack socket serves IPv4 and IPv6 peers alike */
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		memset(&ss, 0, sizeof(ss));
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(c->port);
+		s6->sin6_addr = in6addr_any;
+		len = sizeof(*s6);
+		family = AF_INET6;
+		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 && errno == EAFNOSUPPORT) {
+			/* no IPv6 in this kernel: IPv4 only */
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			memset(&ss, 0, sizeof(ss));
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(c->port);
+			len = sizeof(*s4);
+			family = AF_INET;
+			fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		} else if (fd >= 0) {
+			sockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+		}
+	} else {
+		fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	char where[80];
+	tk__endpoint_format((const struct sockaddr *)&ss, where, sizeof(where));
+	if (fd < 0)
+		return tk__error_set_quiet(err, TK_E_IO, "socket", where, TK_OS_ERRNO, errno,
+					   "cannot create the UDP socket");
+	sockopt(fd, SOL_SOCKET, SO_RCVBUF, SOCKBUF);
+	sockopt(fd, SOL_SOCKET, SO_SNDBUF, SOCKBUF);
+	/* ICMP errors (port unreachable) are queued and reported per destination */
+	if (family == AF_INET6) {
+		sockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
+		sockopt(fd, IPPROTO_IP, IP_RECVERR, 1); /* the v4-mapped peers of a dual socket */
+	} else {
+		sockopt(fd, IPPROTO_IP, IP_RECVERR, 1);
+		/* let the kernel fragment like its own vxlan does (df unset) rather than refuse */
+		sockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
+		int e = errno;
+		close(fd);
+		return udp_bind_fail(c, where, e, err);
+	}
+	*out_fd = fd;
+	*out_family = family;
+	return TK_OK;
+}
+
+/* ---- peers ---- */
+
+/* The endpoint in the socket's family: a v4 peer of a dual-stack socket becomes v4-mapped. */
+static void peer_addr(int family, const struct sockaddr_storage *ep, struct sockaddr_storage *out,
+		      socklen_t *len)
+{
+	*out = *ep;
+	*len = ep->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	if (family == AF_INET6 && ep->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ep;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
+		uint32_t a = s4->sin_addr.s_addr;
+		uint16_t port = s4->sin_port;
+		memset(out, 0, sizeof(*out));
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = port;
+		s6->sin6_addr.s6_addr[10] = 0xff;
+		s6->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&s6->sin6_addr.s6_addr[12], &a, 4);
+		*len = sizeof(*s6);
+	}
+}
+
+static bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b,
+		       bool with_port)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+		return x->sin_addr.s_addr == y->sin_addr.s_addr &&
+		       (!with_port || x->sin_port == y->sin_port);
+	}
+	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+	return memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0 &&
+	       (!with_port || x->sin6_port == y->sin6_port);
+}
+
+/*
+ * The peer a datagram came from: the exact address and port first; failing that the address
+ * alone, because a VXLAN sender may pick any source port (the kernel's vxlan hashes flows over
+ * a port range, RFC 7348 section 5) so only the address identifies it.
+ */
+static struct tk__peer *peer_find(struct tk__tunnel *t, const struct sockaddr_storage *src,
+				  uint32_t *index)
+{
+	for (size_t i = 0; i < t->npeers; i++) {
+		if (addr_equal(&t->peers[i].addr, src, true)) {
+			*index = (uint32_t)i;
+			return &t->peers[i];
+		}
+	}
+	for (size_t i = 0; i < t->npeers; i++) {
+		if (addr_equal(&t->peers[i].addr, src, false)) {
+			*index = (uint32_t)i;
+			return &t->peers[i];
+		}
+	}
+	return NULL;
+}
+
+static void peer_init(struct tk__tunnel *t, struct tk__peer *p, const struct tk__peer_conf *pc)
+{
+	memset(p, 0, sizeof(*p));
+	p->conf = *pc;
+	peer_addr(t->family, &pc->ep, &p->addr, &p->addr_len);
+	if (t->conf.mode == TK__TUNNEL_SEALED) {
+		/* checked by tk__tunnel_conf_finish: cannot fail here */
+		(void)tk__seal_derive(t->conf.sk, t->conf.pk, pc->pk, p->tx.key, p->rx.key);
+		tk__seal_session_new(&p->tx, clock_ns(CLOCK_REALTIME));
+	}
+}
+
+static void peers_free(struct tk__peer *peers, size_t n)
+{
+	if (peers)
+		sodium_memzero(peers, n * sizeof(*peers));
+	free(peers);
+}
+
+/* Builds the peers of conf; a peer of old (same endpoint and key) keeps its state. */
+static struct tk__peer *peers_build(struct tk__tunnel *t, const struct tk__tunnel_conf *conf,
+				    const struct tk__peer *old, size_t nold, bool same_mode)
+{
+	struct tk__peer *peers = calloc(conf->npeers ? conf->npeers : 1, sizeof(*peers));
+	if (!peers)
+		return NULL;
+	for (size_t i = 0; i < conf->npeers; i++) {
+		const struct tk__peer_conf *pc = &conf->peers[i];
+		const struct tk__peer *keep = NULL;
+		for (size_t j = 0; same_mode && j < nold; j++) {
+			if (addr_equal(&old[j].conf.ep, &pc->ep, true) &&
+			    old[j].conf.has_key == pc->has_key &&
+			    (!pc->has_key || memcmp(old[j].conf.pk, pc->pk, TK__KEY_LEN) == 0))
+				keep = &old[j];
+		}
+		if (keep) {
+			peers[i] = *keep;
+			peers[i].conf = *pc; /* AllowedMACs may have changed */
+		} else {
+			peer_init(t, &peers[i], pc);
+		}
+	}
+	return peers;
+}
+
+/* ---- sending ---- */
+
+static bool send_error_is_queue(int e)
+{
+	return e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS;
+}
+
+/*
+ * Sends the frame (with HEADROOM writable bytes before it) to one peer. The VXLAN header goes
+ * in front in place; sealed mode seals into seal_buf, one peer at a time since keys differ.
+ */
+static void send_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, size_t len)
+{
+	uint8_t *vx = frame - TK__VXLAN_HLEN;
+	const uint8_t *out = vx;
+	size_t out_len = len + TK__VXLAN_HLEN;
+
+	tk__vxlan_encode(vx, t->conf.vni);
+	if (t->conf.mode == TK__TUNNEL_SEALED) {
+		out_len = tk__seal_encrypt(&p->tx, vx, out_len, t->seal_buf, BUF_SIZE);
+		if (out_len == 0) {
+			drop(t, p, TK__DROP_TOO_BIG);
+			return;
+		}
+		out = t->seal_buf;
+	}
+	ssize_t r = sendto(t->udp, out, out_len, 0, (const struct sockaddr *)&p->addr, p->addr_len);
+	if (r < 0) {
+		int e = errno;
+		char ebuf[128];
+		drop(t, p,
+		     send_error_is_queue(e) ? TK__DROP_QUEUE_FULL
+		     : e == EMSGSIZE	    ? TK__DROP_TOO_BIG
+					    : TK__DROP_UNREACHABLE);
+		if (e != p->last_errno && !send_error_is_queue(e))
+			logf_(t, TK_LOG_WARN,
+			      "peer %s: send failed: %s (counted; will keep trying)",
+			      p->conf.ep_text, tk__errno_text(e, ebuf, sizeof(ebuf)));
+		p->last_errno = e;
+		return;
+	}
+	if (p->last_errno && !send_error_is_queue(p->last_errno))
+		logf_(t, TK_LOG_INFO, "peer %s: sending works again", p->conf.ep_text);
+	p->last_errno = 0;
+	p->st.tx_frames++;
+	p->st.tx_bytes += len;
+}
+
+/* Sends to every peer but `except`; returns how many were tried. */
+static size_t flood(struct tk__tunnel *t, uint8_t *frame, size_t len, uint32_t except)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->npeers; i++) {
+		if (i == except)
+			continue;
+		send_to(t, &t->peers[i], frame, len);
+		n++;
+	}
+	return n;
+}
+
+static bool mac_listed(const struct tk__peer_conf *pc, const uint8_t *mac)
+{
+	for (size_t i = 0; i < pc->nmacs; i++)
+		if (memcmp(pc->macs[i], mac, TK_MAC_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* The peer a unicast destination is behind: a peer's AllowedMACs, then what was learned. */
+static uint32_t dst_port(struct tk__tunnel *t, const uint8_t *dst, uint64_t now)
+{
+	if (TK__MAC_IS_GROUP(dst))
+		return TK__MAC_NONE;
+	for (size_t i = 0; i < t->npeers; i++)
+		if (t->peers[i].conf.nmacs && mac_listed(&t->peers[i].conf, dst))
+			return (uint32_t)i;
+	return tk__mac_lookup(&t->macs, dst, now);
+}
+
+/* ---- frames from the adapter ---- */
+
+static void from_tap(struct tk__tunnel *t, uint8_t *frame, size_t len)
+{
+	if (len < TK__ETH_HLEN) {
+		drop(t, NULL, TK__DROP_MALFORMED);
+		return;
+	}
+	if (len > t->frame_max) {
+		drop(t, NULL, TK__DROP_TOO_BIG);
+		return;
+	}
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	/*
+	 * Our own stations are learned as local (never as a peer): with Forward, a frame from a
+	 * peer to one of them then goes to the adapter only instead of being flooded.
+	 */
+	if (!TK__MAC_IS_GROUP(frame + TK_MAC_LEN))
+		tk__mac_learn(&t->macs, frame + TK_MAC_LEN, TK__MAC_LOCAL, now);
+	uint32_t port = dst_port(t, frame, now);
+	if (port == TK__MAC_LOCAL)
+		return; /* for a station on our side: a switch filters it */
+	if (port != TK__MAC_NONE && port < t->npeers) {
+		send_to(t, &t->peers[port], frame, len);
+		return;
+	}
+	if (flood(t, frame, len, TK__MAC_NONE) == 0)
+		drop(t, NULL, TK__DROP_NO_ROUTE);
+}
+
+static void tap_readable(struct tk__tunnel *t)
+{
+	uint8_t *frame = t->tap_buf + HEADROOM;
+
+	for (int i = 0; i < BUDGET && t->dev; i++) {
+		tk_error err = { 0 };
+		size_t len = 0;
+		tk_status st = tk_dev_read(t->dev, frame, FRAME_CAP, &len, &err);
+		if (st == TK_E_AGAIN)
+			return;
+		if (st == TK_E_INTERRUPTED)
+			continue;
+		if (st != TK_OK) {
+			adapter_recover(t, &err);
+			return;
+		}
+		from_tap(t, frame, len);
+	}
+}
+
+/* ---- datagrams from peers ---- */
+
+static void to_tap(struct tk__tunnel *t, struct tk__peer *p, const uint8_t *frame, size_t len)
+{
+	if (!t->dev) {
+		drop(t, p, TK__DROP_ADAPTER);
+		return;
+	}
+	tk_error err = { 0 };
+	tk_status st = tk_dev_write(t->dev, frame, len, &err);
+	if (st == TK_OK)
+		return;
+	drop(t, p, st == TK_E_AGAIN ? TK__DROP_QUEUE_FULL : TK__DROP_ADAPTER);
+	if (st == TK_E_DEVICE_VANISHED)
+		adapter_recover(t, &err);
+}
+
+static void from_peer(struct tk__tunnel *t, const struct sockaddr_storage *src, size_t n)
+{
+	uint32_t idx = 0;
+	struct tk__peer *p = peer_find(t, src, &idx);
+	uint8_t *vx = t->rx_buf;
+	size_t vlen = n;
+	const uint8_t *fr = NULL;
+	size_t flen = 0;
+
+	if (!p) {
+		drop(t, NULL, TK__DROP_UNKNOWN_PEER);
+		return;
+	}
+	if (t->conf.mode == TK__TUNNEL_SEALED) {
+		enum tk__drop d =
+			tk__seal_open(&p->rx, t->rx_buf, n, t->open_buf + HEADROOM - TK__VXLAN_HLEN,
+				      BUF_SIZE - HEADROOM, &vlen);
+		if (d != TK__PASS) {
+			drop(t, p, d);
+			return;
+		}
+		vx = t->open_buf + HEADROOM - TK__VXLAN_HLEN;
+	}
+	enum tk__drop d = tk__vxlan_decode(vx, vlen, t->conf.vni, &fr, &flen);
+	if (d != TK__PASS) {
+		drop(t, p, d);
+		return;
+	}
+	uint8_t *frame = vx + TK__VXLAN_HLEN; /* == fr, writable: forwarding prepends headers */
+	if (flen > t->frame_max) {
+		drop(t, p, TK__DROP_TOO_BIG);
+		return;
+	}
+	const uint8_t *smac = frame + TK_MAC_LEN;
+	if (p->conf.nmacs && !mac_listed(&p->conf, smac)) {
+		drop(t, p, TK__DROP_MAC_NOT_ALLOWED);
+		return;
+	}
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	p->st.rx_frames++;
+	p->st.rx_bytes += flen;
+	p->st.last_seen_ns = clock_ns(CLOCK_REALTIME);
+	if (!TK__MAC_IS_GROUP(smac))
+		tk__mac_learn(&t->macs, smac, idx, now);
+	if (t->conf.forward) {
+		uint32_t port = dst_port(t, frame, now);
+		if (port == idx)
+			return; /* behind the sender itself: a switch filters it */
+		if (port != TK__MAC_NONE && port < t->npeers) {
+			send_to(t, &t->peers[port], frame, flen);
+			return;
+		}
+		if (port == TK__MAC_NONE)
+			flood(t, frame, flen, idx);
+		/* headers were written in front; the frame itself is unchanged */
+	}
+	to_tap(t, p, frame, flen);
+}
+
+/* Reads the ICMP errors queued on the socket (IP_RECVERR) and counts them on their peer. */
+static void udp_errors(struct tk__tunnel *t)
+{
+	for (int i = 0; i < BUDGET; i++) {
+		struct sockaddr_storage dst;
+		char ctl[512];
+		uint8_t data[64];
+		struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+		struct msghdr m = { .msg_name = &dst,
+				    .msg_namelen = sizeof(dst),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		if (recvmsg(t->udp, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		uint32_t idx;
+		struct tk__peer *p = peer_find(t, &dst, &idx);
+		drop(t, p, TK__DROP_UNREACHABLE);
+		if (p && p->last_errno != ECONNREFUSED) {
+			logf_(t, TK_LOG_WARN, "peer %s: unreachable (ICMP error; counted)",
+			      p->conf.ep_text);
+			p->last_errno = ECONNREFUSED;
+		}
+	}
+	int e = 0;
+	socklen_t el = sizeof(e);
+	(void)getsockopt(t->udp, SOL_SOCKET, SO_ERROR, &e, &el); /* clears a pending error */
+}
+
+static void udp_readable(struct tk__tunnel *t)
+{
+	for (int i = 0; i < BUDGET; i++) {
+		struct sockaddr_storage src;
+		socklen_t sl = sizeof(src);
+		/* MSG_TRUNC: the real length comes back, so a cut datagram is seen as such */
+		ssize_t n = recvfrom(t->udp, t->rx_buf, BUF_SIZE, MSG_TRUNC,
+				     (struct sockaddr *)&src, &sl);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR)
+				continue;
+			/* an ICMP error reported on this call (ECONNREFUSED...): counted, survived */
+			drop(t, NULL, TK__DROP_UNREACHABLE);
+			continue;
+		}
+		if ((size_t)n > BUF_SIZE) {
+			drop(t, NULL, TK__DROP_MALFORMED);
+			continue;
+		}
+		from_peer(t, &src, (size_t)n);
+	}
+}
+
+/* ---- status ---- */
+
+static void view_fill(const struct tk__tunnel *t, struct tk__tunnel_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->conf = &t->conf;
+	v->dev = t->dev_name;
+	v->peers = t->peers;
+	v->npeers = t->npeers;
+	v->drops = t->drops;
+	v->macs = &t->macs;
+	tk__strlcpy(v->listen, t->listen_text, sizeof(v->listen));
+	v->started_ns = t->started;
+	v->now_ns = clock_ns(CLOCK_REALTIME);
+	v->mono_now_ns = clock_ns(CLOCK_MONOTONIC);
+	v->reopens = t->reopens;
+	v->reloads = t->reloads;
+	v->reload_failures = t->reload_failures;
+	v->pid = (int)getpid();
+}
+
+/* ---- reload (SIGHUP) ---- */
+
+static bool listen_same(const struct tk__tunnel_conf *a, const struct tk__tunnel_conf *b)
+{
+	if (a->listen.ss_family != b->listen.ss_family || a->port != b->port)
+		return false;
+	return a->listen.ss_family == AF_UNSPEC || addr_equal(&a->listen, &b->listen, true);
+}
+
+static void addrs_sync(struct tk__tunnel *t, const struct tk__tunnel_conf *nc)
+{
+	if (!t->dev)
+		return;
+	for (size_t i = 0; i < t->conf.naddrs; i++) {
+		bool keep = false;
+		for (size_t j = 0; j < nc->naddrs; j++)
+			keep |= memcmp(&t->conf.addrs[i], &nc->addrs[j], sizeof(tk_ip_addr)) == 0;
+		tk_error e = { 0 };
+		if (!keep &&
+		    tk_adapter_addr_del(t->ctx, t->dev_name, &t->conf.addrs[i], &e) != TK_OK)
+			logf_(t, TK_LOG_WARN, "reload: address not removed: %s", e.message);
+	}
+	for (size_t j = 0; j < nc->naddrs; j++) {
+		tk_error e = { 0 };
+		tk_status st = tk_adapter_addr_add(t->ctx, t->dev_name, &nc->addrs[j], &e);
+		if (st != TK_OK && st != TK_E_EXISTS)
+			logf_(t, TK_LOG_WARN, "reload: address not added: %s", e.message);
+	}
+	if (nc->mtu != t->conf.mtu) {
+		tk_error e = { 0 };
+		if (tk_adapter_set_mtu(t->ctx, t->dev_name, nc->mtu, &e) != TK_OK)
+			logf_(t, TK_LOG_WARN, "reload: MTU not set: %s", e.message);
+	}
+}
+
+static bool reload_apply(struct tk__tunnel *t, struct tk__tunnel_conf *nc, tk_error *err)
+{
+	int nfd = -1, nfamily = t->family;
+
+	if (strcmp(nc->dev, t->conf.dev) != 0 || strcmp(nc->control, t->conf.control) != 0) {
+		tk__error_set_quiet(err, TK_E_CONFIG, "reload", nc->origin, TK_OS_NONE, 0,
+				    "Name and ControlSocket cannot change while running");
+		tk__error_remedy(err, "restart the tunnel to use another adapter");
+		return false;
+	}
+	if (!listen_same(&t->conf, nc) && udp_open(nc, &nfd, &nfamily, err) != TK_OK)
+		return false;
+	int old_family = t->family;
+	t->family = nfamily; /* peers_build maps endpoints into the socket's family */
+	struct tk__peer *np = peers_build(t, nc, t->peers, t->npeers,
+					  nc->mode == t->conf.mode && nfamily == old_family &&
+						  memcmp(nc->sk, t->conf.sk, TK__KEY_LEN) == 0);
+	if (!np) {
+		t->family = old_family;
+		if (nfd >= 0)
+			close(nfd);
+		tk__error_set_quiet(err, TK_E_NO_MEMORY, "reload", nc->origin, TK_OS_NONE, 0,
+				    "cannot allocate the peers");
+		return false;
+	}
+	if (nc->mac_table_size != t->conf.mac_table_size) {
+		struct tk__mactable m;
+		if (tk__mac_init(&m, nc->mac_table_size, (uint64_t)nc->mac_age_s * 1000000000ull)) {
+			tk__mac_free(&t->macs);
+			t->macs = m;
+		}
+	}
+	/* peers may have moved or gone: learning starts over (it takes one frame per station) */
+	tk__mac_flush(&t->macs);
+	t->macs.age_ns = (uint64_t)nc->mac_age_s * 1000000000ull;
+	if (nfd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_UDP };
+		epoll_ctl(t->epfd, EPOLL_CTL_DEL, t->udp, NULL);
+		close(t->udp);
+		t->udp = nfd;
+		epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->udp, &ev);
+		tk__endpoint_format((const struct sockaddr *)&nc->listen, t->listen_text,
+				    sizeof(t->listen_text));
+	}
+	addrs_sync(t, nc);
+	peers_free(t->peers, t->npeers);
+	t->peers = np;
+	t->npeers = nc->npeers;
+	t->frame_max = nc->mtu + TK__ETH_HLEN + TK__ETH_VLAN;
+	tk__tunnel_conf_free(&t->conf);
+	t->conf = *nc;
+	memset(nc, 0, sizeof(*nc));
+	return true;
+}
+
+static void reload(struct tk__tunnel *t)
+{
+	char trace[TK_TRACE_ID_MAX];
+	struct tk__tunnel_conf nc;
+	tk_error err = { 0 };
+
+	if (!t->conf.origin[0]) {
+		logf_(t, TK_LOG_WARN, "SIGHUP: started from flags, there is no file to reload");
+		return;
+	}
+	tk_trace_begin(t->ctx, NULL, trace, sizeof(trace));
+	tk_status st = tk__tunnel_conf_load(t->conf.origin, &nc, &err);
+	if (st == TK_OK && !reload_apply(t, &nc, &err)) {
+		tk__tunnel_conf_free(&nc);
+		st = err.status ? err.status : TK_E_CONFIG;
+	}
+	if (st != TK_OK) {
+		t->reload_failures++;
+		tk_log_field f[] = { { "adapter", t->conf.dev },
+				     { "object", err.object },
+				     { "cause", tk_status_name(st) } };
+		char msg[TK_ERROR_TEXT_MAX * 3];
+		snprintf(msg, sizeof(msg),
+			 "reload rejected: %s: %s%s%s; the running configuration stays", err.object,
+			 err.message, err.remedy[0] ? "; fix: " : "", err.remedy);
+		/* warn, not error: the tunnel carries on, and error records are the CLI's own */
+		tk_log(t->ctx, TK_LOG_WARN, SUB, f, TK_ARRAY_SIZE(f), msg);
+	} else {
+		t->reloads++;
+		logf_(t, TK_LOG_INFO, "reloaded %s: mode %s, vni %u, %zu peer(s)", t->conf.origin,
+		      t->conf.mode == TK__TUNNEL_SEALED ? "sealed" : "plain", t->conf.vni,
+		      t->npeers);
+	}
+	tk_trace_end(t->ctx);
+}
+
+/* ---- the loop ---- */
+
+static void on_signal(struct tk__tunnel *t)
+{
+	struct signalfd_siginfo si;
+	while (read(t->sig, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload(t);
+		} else {
+			logf_(t, TK_LOG_INFO, "signal %u: stopping", si.ssi_signo);
+			t->stop = true;
+		}
+	}
+}
+
+static void dispatch(struct tk__tunnel *t, const struct epoll_event *ev)
+{
+	switch (ev->data.u32) {
+	case EV_TAP:
+		if (t->dev)
+			tap_readable(t);
+		break;
+	case EV_UDP:
+		if (ev->events & EPOLLERR)
+			udp_errors(t);
+		if (ev->events & EPOLLIN)
+			udp_readable(t);
+		break;
+	case EV_SIG:
+		on_signal(t);
+		break;
+	case EV_CTL: {
+		struct tk__tunnel_view v;
+		view_fill(t, &v);
+		if (t->opts && t->opts->render)
+			tk__control_serve(t->ctx, t->ctl, t->opts->render, &v);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void loop(struct tk__tunnel *t)
+{
+	struct epoll_event evs[8];
+
+	while (!t->stop) {
+		int timeout = 1000;
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		if (t->reopen_at) {
+			if (now >= t->reopen_at) {
+				adapter_recover(t, NULL);
+				continue;
+			}
+			timeout = (int)((t->reopen_at - now) / 1000000u) + 1;
+		}
+		int n = epoll_wait(t->epfd, evs, (int)TK_ARRAY_SIZE(evs), timeout);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			char ebuf[128];
+			logf_(t, TK_LOG_ERROR, "epoll_wait: %s",
+			      tk__errno_text(errno, ebuf, sizeof(ebuf)));
+			return;
+		}
+		tk__mac_expire(&t->macs, clock_ns(CLOCK_MONOTONIC));
+		for (int i = 0; i < n && !t->stop; i++)
+			dispatch(t, &evs[i]);
+	}
+}
+
+static tk_status signals_open(int *fd, tk_error *err)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* blocked for the whole process: they only arrive through the signalfd, in the loop */
+	int r = pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (r != 0)
+		return tk__error_set_quiet(err, TK_E_INTERNAL, "pthread_sigmask", "signals",
+					   TK_OS_ERRNO, r, "cannot block signals");
+	*fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (*fd < 0)
+		return tk__error_set_quiet(err, TK_E_INTERNAL, "signalfd", "signals", TK_OS_ERRNO,
+					   errno, "cannot create a signalfd");
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL); /* a status client that hangs up must not kill us */
+	return TK_OK;
+}
+
+static tk_status watch_fd(struct tk__tunnel *t, int fd, uint32_t what, tk_error *err)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = what };
+	if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+		return tk__error_set_quiet(err, TK_E_IO, "epoll_ctl", t->conf.dev, TK_OS_ERRNO,
+					   errno, "cannot watch a descriptor");
+	return TK_OK;
+}
+
+static tk_status start(struct tk__tunnel *t, tk_error *err)
+{
+	tk_status st;
+
+	if (!tk__seal_init())
+		return tk__error_set_quiet(err, TK_E_INTERNAL, "sodium_init", "libsodium",
+					   TK_OS_NONE, 0, "libsodium cannot be initialised");
+	t->tap_buf = malloc(BUF_SIZE);
+	t->seal_buf = malloc(BUF_SIZE);
+	t->rx_buf = malloc(BUF_SIZE);
+	t->open_buf = malloc(BUF_SIZE);
+	if (!t->tap_buf || !t->seal_buf || !t->rx_buf || !t->open_buf ||
+	    !tk__mac_init(&t->macs, t->conf.mac_table_size,
+			  (uint64_t)t->conf.mac_age_s * 1000000000ull))
+		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "start", t->conf.dev, TK_OS_NONE, 0,
+					   "cannot allocate the tunnel's buffers");
+	t->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (t->epfd < 0)
+		return tk__error_set_quiet(err, TK_E_IO, "epoll_create1", t->conf.dev, TK_OS_ERRNO,
+					   errno, "cannot create the event loop");
+	if ((st = signals_open(&t->sig, err)) != TK_OK)
+		return st;
+	if ((st = tk__control_listen(t->ctx, t->conf.control, &t->ctl, err)) != TK_OK)
+		return st;
+	if ((st = udp_open(&t->conf, &t->udp, &t->family, err)) != TK_OK)
+		return st;
+	struct sockaddr_storage bound;
+	socklen_t bl = sizeof(bound);
+	if (getsockname(t->udp, (struct sockaddr *)&bound, &bl) == 0)
+		tk__endpoint_format((const struct sockaddr *)&bound, t->listen_text,
+				    sizeof(t->listen_text));
+	t->peers = peers_build(t, &t->conf, NULL, 0, false);
+	if (!t->peers)
+		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "start", t->conf.dev, TK_OS_NONE, 0,
+					   "cannot allocate the peers");
+	t->npeers = t->conf.npeers;
+	t->frame_max = t->conf.mtu + TK__ETH_HLEN + TK__ETH_VLAN;
+	if ((st = watch_fd(t, t->sig, EV_SIG, err)) != TK_OK ||
+	    (st = watch_fd(t, t->ctl, EV_CTL, err)) != TK_OK ||
+	    (st = watch_fd(t, t->udp, EV_UDP, err)) != TK_OK)
+		return st;
+	return adapter_start(t, err);
+}
+
+tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
+			 const struct tk__tunnel_opts *opts, tk_error *err)
+{
+	struct tk__tunnel *t = calloc(1, sizeof(*t));
+	tk_status st;
+
+	if (!t) {
+		tk__tunnel_conf_free(conf);
+		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "start", conf->dev, TK_OS_NONE, 0,
+					   "cannot allocate the tunnel");
+	}
+	t->ctx = ctx;
+	t->opts = opts;
+	t->conf = *conf;
+	memset(conf, 0, sizeof(*conf));
+	t->epfd = t->udp = t->sig = t->ctl = -1;
+	t->started = clock_ns(CLOCK_REALTIME);
+	st = start(t, err);
+	if (st == TK_OK) {
+		logf_(t, TK_LOG_INFO, "tunnel up: mode %s, vni %u, listening on %s, %zu peer(s)",
+		      t->conf.mode == TK__TUNNEL_SEALED ? "sealed" : "plain", t->conf.vni,
+		      t->listen_text, t->npeers);
+		if (opts && opts->ready) {
+			struct tk__tunnel_view v;
+			view_fill(t, &v);
+			opts->ready(opts->user, &v);
+		}
+		loop(t);
+	}
+	/* the adapter first: a non-persistent one goes away with our handle */
+	adapter_close(t);
+	if (t->ctl >= 0) {
+		close(t->ctl);
+		unlink(t->conf.control);
+	}
+	if (t->udp >= 0)
+		close(t->udp);
+	if (t->sig >= 0)
+		close(t->sig);
+	if (t->epfd >= 0)
+		close(t->epfd);
+	peers_free(t->peers, t->npeers);
+	tk__mac_free(&t->macs);
+	free(t->tap_buf);
+	free(t->seal_buf);
+	if (t->rx_buf)
+		sodium_memzero(t->rx_buf, BUF_SIZE);
+	free(t->rx_buf);
+	if (t->open_buf)
+		sodium_memzero(t->open_buf, BUF_SIZE);
+	free(t->open_buf);
+	tk__tunnel_conf_free(&t->conf);
+	free(t);
+	return st;
+}

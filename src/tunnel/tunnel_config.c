@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tunnel's configuration: a WireGuard-like file read with core's strict INI reader
+ * (src/core/config.c), or the same structure filled from command-line flags. Everything that is
+ * wrong is reported as TK_E_CONFIG naming FILE:LINE (or the flag) and what was expected; the
+ * private key file is refused when others may read it.
+ */
+#include "tunnel_internal.h"
+
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void tk__tunnel_conf_init(struct tk__tunnel_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = TK__TUNNEL_PLAIN;
+	c->vni = 1;
+	c->port = TK__VXLAN_PORT;
+	c->mac_table_size = TK__MAC_TABLE_DEFAULT;
+	c->mac_age_s = TK__MAC_AGE_DEFAULT;
+	c->listen.ss_family = AF_UNSPEC;
+}
+
+void tk__tunnel_conf_free(struct tk__tunnel_conf *c)
+{
+	free(c->peers);
+	c->peers = NULL;
+	c->npeers = 0;
+	sodium_memzero(c->sk, sizeof(c->sk));
+}
+
+struct tk__peer_conf *tk__tunnel_conf_add_peer(struct tk__tunnel_conf *c, unsigned line)
+{
+	if (c->npeers >= TK__PEERS_MAX)
+		return NULL;
+	struct tk__peer_conf *p = realloc(c->peers, (c->npeers + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	c->peers = p;
+	p = &c->peers[c->npeers++];
+	memset(p, 0, sizeof(*p));
+	p->line = line;
+	return p;
+}
+
+uint32_t tk__tunnel_default_mtu(enum tk__tunnel_mode mode, bool ipv6)
+{
+	uint32_t over = (ipv6 ? 40u : 20u) + 8u + TK__VXLAN_HLEN + TK__ETH_HLEN;
+	if (mode == TK__TUNNEL_SEALED)
+		over += TK__SEAL_OVERHEAD;
+	return 1500u - over;
+}
+
+/* ---- endpoints ---- */
+
+bool tk__endpoint_parse(const char *text, uint16_t default_port, struct sockaddr_storage *ss,
+			socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port_text = NULL;
+	size_t n = strlen(text);
+
+	if (n == 0 || n >= sizeof(host) + 6)
+		return false;
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+		if (!close || (size_t)(close - text - 1) >= sizeof(host))
+			return false;
+		memcpy(host, text + 1, (size_t)(close - text - 1));
+		host[close - text - 1] = '\0';
+		if (close[1] == ':')
+			port_text = close + 2;
+		else if (close[1] != '\0')
+			return false;
+	} else {
+		const char *colon = strchr(text, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* a bare IPv6 address, no port */
+		size_t hl = colon ? (size_t)(colon - text) : n;
+		if (hl >= sizeof(host))
+			return false;
+		memcpy(host, text, hl);
+		host[hl] = '\0';
+		if (colon)
+			port_text = colon + 1;
+	}
+	uint32_t port = default_port;
+	if (port_text && !tk__config_parse_u32(port_text, 1, 65535, &port))
+		return false;
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	if (text[0] != '[' && inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*s4);
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*s6);
+		return true;
+	}
+	return false;
+}
+
+char *tk__endpoint_format(const struct sockaddr *sa, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN];
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, size, "%s:%u", host, (unsigned)ntohs(s4->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], host, sizeof(host));
+			snprintf(buf, size, "%s:%u", host, (unsigned)ntohs(s6->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+			snprintf(buf, size, "[%s]:%u", host, (unsigned)ntohs(s6->sin6_port));
+		}
+	} else {
+		snprintf(buf, size, "*:?");
+	}
+	return buf;
+}
+
+/* ---- the private key file ---- */
+
+tk_status tk__key_file_read(const char *path, const char *where, uint8_t sk[TK__KEY_LEN],
+			    tk_error *err)
+{
+	const char *obj = where && *where ? where : path;
+	char text[128];
+	struct stat sb;
+	tk_status st;
+
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		int e = errno;
+		char ebuf[128];
+		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_ERRNO, e,
+					 "cannot open private key file %s: %s", path,
+					 tk__errno_text(e, ebuf, sizeof(ebuf)));
+		if (e == ENOENT)
+			tk__error_remedy(err, "make one: umask 077; tapkit genkey > %s", path);
+		return st;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
+					 "private key file %s is not a regular file", path);
+		goto out;
+	}
+	if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
+		st = tk__error_set_quiet(
+			err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
+			"private key file %s is accessible by group or others (mode %04o): refused",
+			path, (unsigned)(sb.st_mode & 07777));
+		tk__error_remedy(err, "chmod 600 %s", path);
+		goto out;
+	}
+	ssize_t n = read(fd, text, sizeof(text));
+	if (n < 0 || !tk__key_from_base64(text, (size_t)n, sk)) {
+		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
+					 "private key file %s does not hold one base64 key", path);
+		tk__error_remedy(err, "make one: umask 077; tapkit genkey > %s", path);
+		goto out;
+	}
+	st = TK_OK;
+out:
+	sodium_memzero(text, sizeof(text));
+	close(fd);
+	return st;
+}
+
+/* ---- the file ---- */
+
+enum {
+	K_NAME,
+	K_MODE,
+	K_VNI,
+	K_LISTEN_ADDR,
+	K_LISTEN_PORT,
+	K_KEYFILE,
+	K_MTU,
+	K_MACSIZE,
+	K_MACAGE,
+	K_FORWARD,
+	K_CONTROL,
+	K__IFACE_COUNT
+};
+
+struct parse_state {
+	struct tk__tunnel_conf *c;
+	const char *origin;
+	bool in_iface, in_peer;
+	unsigned iface_line;
+	unsigned seen[K__IFACE_COUNT]; /* line of each once-only key */
+	unsigned peer_ep_line, peer_key_line;
+	unsigned listen_port_line;
+	bool listen_port_set;
+	char key_path[TK__PATH_MAX];
+	unsigned key_line;
+};
+
+static const char iface_keys[] =
+	"Name, Mode, VNI, ListenAddress, ListenPort, PrivateKeyFile, MTU, Address, MACTableSize, MACAge, Forward, ControlSocket";
+
+static tk_status once(struct parse_state *s, int k, const struct tk__ini_item *it, tk_error *err)
+{
+	if (s->seen[k])
+		return tk__config_error(err, s->origin, it->line,
+					"%s given twice (first at line %u)", it->key, s->seen[k]);
+	s->seen[k] = it->line;
+	return TK_OK;
+}
+
+/* The key file path as written, relative to the configuration file's directory. */
+static void resolve_path(const char *origin, const char *value, char *out, size_t size)
+{
+	const char *slash = strrchr(origin, '/');
+	if (value[0] == '/' || !slash) {
+		tk__strlcpy(out, value, size);
+		return;
+	}
+	snprintf(out, size, "%.*s/%s", (int)(slash - origin), origin, value);
+}
+
+static tk_status iface_item(struct parse_state *s, const struct tk__ini_item *it, tk_error *err)
+{
+	struct tk__tunnel_conf *c = s->c;
+	const char *k = it->key, *v = it->value;
+	uint32_t u;
+	tk_status st;
+
+	if (tk__config_key_is(k, "Name") || tk__config_key_is(k, "Adapter")) {
+		if ((st = once(s, K_NAME, it, err)) != TK_OK)
+			return st;
+		tk_error e2 = { 0 };
+		if (tk_adapter_name_check(v, &e2) != TK_OK || strlen(v) >= sizeof(c->dev))
+			return tk__config_error(err, s->origin, it->line,
+						"invalid adapter name \"%s\": %s", v, e2.message);
+		tk__strlcpy(c->dev, v, sizeof(c->dev));
+	} else if (tk__config_key_is(k, "Mode")) {
+		if ((st = once(s, K_MODE, it, err)) != TK_OK)
+			return st;
+		if (tk__config_key_is(v, "plain"))
+			c->mode = TK__TUNNEL_PLAIN;
+		else if (tk__config_key_is(v, "sealed"))
+			c->mode = TK__TUNNEL_SEALED;
+		else
+			return tk__config_error(err, s->origin, it->line,
+						"Mode \"%s\": expected plain or sealed", v);
+	} else if (tk__config_key_is(k, "VNI")) {
+		if ((st = once(s, K_VNI, it, err)) != TK_OK)
+			return st;
+		if (!tk__config_parse_u32(v, 0, TK__VNI_MAX, &c->vni))
+			return tk__config_error(err, s->origin, it->line,
+						"VNI \"%s\": expected a number from 0 to 16777215",
+						v);
+	} else if (tk__config_key_is(k, "ListenAddress")) {
+		if ((st = once(s, K_LISTEN_ADDR, it, err)) != TK_OK)
+			return st;
+		if (!tk__endpoint_parse(v, 0, &c->listen, &c->listen_len))
+			return tk__config_error(
+				err, s->origin, it->line,
+				"ListenAddress \"%s\": expected ADDRESS, ADDRESS:PORT or [IPV6]:PORT",
+				v);
+	} else if (tk__config_key_is(k, "ListenPort")) {
+		if ((st = once(s, K_LISTEN_PORT, it, err)) != TK_OK)
+			return st;
+		if (!tk__config_parse_u32(v, 1, 65535, &u))
+			return tk__config_error(
+				err, s->origin, it->line,
+				"ListenPort \"%s\": expected a port from 1 to 65535", v);
+		c->port = (uint16_t)u;
+		s->listen_port_set = true;
+		s->listen_port_line = it->line;
+	} else if (tk__config_key_is(k, "PrivateKeyFile")) {
+		if ((st = once(s, K_KEYFILE, it, err)) != TK_OK)
+			return st;
+		resolve_path(s->origin, v, c->key_file, sizeof(c->key_file));
+		s->key_line = it->line;
+	} else if (tk__config_key_is(k, "MTU")) {
+		if ((st = once(s, K_MTU, it, err)) != TK_OK)
+			return st;
+		if (!tk__config_parse_u32(v, 576, 9000, &c->mtu))
+			return tk__config_error(err, s->origin, it->line,
+						"MTU \"%s\": expected a number from 576 to 9000",
+						v);
+	} else if (tk__config_key_is(k, "Address")) {
+		if (c->naddrs >= TK_MAX_ADDRS)
+			return tk__config_error(err, s->origin, it->line, "more than %d addresses",
+						TK_MAX_ADDRS);
+		if (tk_ip_addr_parse(v, &c->addrs[c->naddrs]) != TK_OK)
+			return tk__config_error(
+				err, s->origin, it->line,
+				"Address \"%s\": expected an IPv4 or IPv6 address with a prefix, like 10.0.0.1/24",
+				v);
+		c->naddrs++;
+	} else if (tk__config_key_is(k, "MACTableSize")) {
+		if ((st = once(s, K_MACSIZE, it, err)) != TK_OK)
+			return st;
+		if (!tk__config_parse_u32(v, 1, 1u << 20, &c->mac_table_size))
+			return tk__config_error(
+				err, s->origin, it->line,
+				"MACTableSize \"%s\": expected a number from 1 to 1048576", v);
+	} else if (tk__config_key_is(k, "MACAge")) {
+		if ((st = once(s, K_MACAGE, it, err)) != TK_OK)
+			return st;
+		if (!tk__config_parse_u32(v, 1, 86400, &c->mac_age_s))
+			return tk__config_error(err, s->origin, it->line,
+						"MACAge \"%s\": expected seconds from 1 to 86400",
+						v);
+	} else if (tk__config_key_is(k, "Forward")) {
+		if ((st = once(s, K_FORWARD, it, err)) != TK_OK)
+			return st;
+		if (!tk__config_parse_bool(v, &c->forward))
+			return tk__config_error(err, s->origin, it->line,
+						"Forward \"%s\": expected true or false", v);
+	} else if (tk__config_key_is(k, "ControlSocket")) {
+		if ((st = once(s, K_CONTROL, it, err)) != TK_OK)
+			return st;
+		if (v[0] != '/' || strlen(v) >= 100)
+			return tk__config_error(
+				err, s->origin, it->line,
+				"ControlSocket \"%s\": expected an absolute path under 100 bytes",
+				v);
+		tk__strlcpy(c->control, v, sizeof(c->control));
+	} else {
+		return tk__config_error(err, s->origin, it->line,
+					"unknown key \"%s\" in [Interface] (expected one of: %s)",
+					k, iface_keys);
+	}
+	return TK_OK;
+}
+
+static tk_status peer_macs(struct parse_state *s, struct tk__peer_conf *p,
+			   const struct tk__ini_item *it, tk_error *err)
+{
+	char buf[TK__INI_LINE_MAX + 1];
+	tk__strlcpy(buf, it->value, sizeof(buf));
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		if (p->nmacs >= TK__ALLOWED_MACS_MAX)
+			return tk__config_error(err, s->origin, it->line,
+						"more than %d AllowedMACs for one peer",
+						TK__ALLOWED_MACS_MAX);
+		if (tk_mac_parse(tok, false, p->macs[p->nmacs]) != TK_OK)
+			return tk__config_error(
+				err, s->origin, it->line,
+				"AllowedMACs: \"%s\" is not a unicast MAC address like 02:00:5e:10:00:01",
+				tok);
+		p->nmacs++;
+	}
+	return TK_OK;
+}
+
+static tk_status peer_item(struct parse_state *s, const struct tk__ini_item *it, tk_error *err)
+{
+	struct tk__peer_conf *p = &s->c->peers[s->c->npeers - 1];
+	const char *k = it->key, *v = it->value;
+
+	if (tk__config_key_is(k, "Endpoint")) {
+		if (s->peer_ep_line)
+			return tk__config_error(err, s->origin, it->line,
+						"Endpoint given twice (first at line %u)",
+						s->peer_ep_line);
+		s->peer_ep_line = it->line;
+		if (!tk__endpoint_parse(v, TK__VXLAN_PORT, &p->ep, &p->ep_len))
+			return tk__config_error(
+				err, s->origin, it->line,
+				"Endpoint \"%s\": expected ADDRESS:PORT or [IPV6]:PORT (numeric, no host names)",
+				v);
+		tk__endpoint_format((const struct sockaddr *)&p->ep, p->ep_text,
+				    sizeof(p->ep_text));
+	} else if (tk__config_key_is(k, "PublicKey")) {
+		if (s->peer_key_line)
+			return tk__config_error(err, s->origin, it->line,
+						"PublicKey given twice (first at line %u)",
+						s->peer_key_line);
+		s->peer_key_line = it->line;
+		if (!tk__key_from_base64(v, strlen(v), p->pk))
+			return tk__config_error(
+				err, s->origin, it->line,
+				"PublicKey \"%s\": expected a base64 key of 44 characters (tapkit pubkey prints one)",
+				v);
+		p->has_key = true;
+	} else if (tk__config_key_is(k, "AllowedMACs")) {
+		return peer_macs(s, p, it, err);
+	} else {
+		return tk__config_error(
+			err, s->origin, it->line,
+			"unknown key \"%s\" in [Peer] (expected one of: Endpoint, PublicKey, AllowedMACs)",
+			k);
+	}
+	return TK_OK;
+}
+
+/* Closes the [Peer] section being read: its Endpoint is required. */
+static tk_status peer_end(struct parse_state *s, tk_error *err)
+{
+	if (!s->in_peer)
+		return TK_OK;
+	s->in_peer = false;
+	struct tk__peer_conf *p = &s->c->peers[s->c->npeers - 1];
+	if (!s->peer_ep_line)
+		return tk__config_error(err, s->origin, p->line,
+					"this [Peer] has no Endpoint = ADDRESS:PORT");
+	return TK_OK;
+}
+
+static tk_status on_item(void *user, const struct tk__ini_item *it, tk_error *err)
+{
+	struct parse_state *s = user;
+	tk_status st;
+
+	if (it->key) {
+		if (s->in_iface)
+			return iface_item(s, it, err);
+		return peer_item(s, it, err);
+	}
+	if ((st = peer_end(s, err)) != TK_OK)
+		return st;
+	if (it->section_arg[0])
+		return tk__config_error(err, s->origin, it->line,
+					"[%s] takes no argument (got \"%s\")", it->section,
+					it->section_arg);
+	if (tk__config_key_is(it->section, "Interface")) {
+		if (s->iface_line)
+			return tk__config_error(err, s->origin, it->line,
+						"a second [Interface] (the first is at line %u)",
+						s->iface_line);
+		s->iface_line = it->line;
+		s->in_iface = true;
+		return TK_OK;
+	}
+	if (tk__config_key_is(it->section, "Peer")) {
+		s->in_iface = false;
+		if (!tk__tunnel_conf_add_peer(s->c, it->line))
+			return tk__config_error(err, s->origin, it->line,
+						"too many peers (at most %d)", TK__PEERS_MAX);
+		s->in_peer = true;
+		s->peer_ep_line = s->peer_key_line = 0;
+		return TK_OK;
+	}
+	return tk__config_error(err, s->origin, it->line,
+				"unknown section [%s] (expected [Interface] or [Peer])",
+				it->section);
+}
+
+tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin,
+				struct tk__tunnel_conf *c, tk_error *err)
+{
+	struct parse_state s = { 0 };
+	tk_status st;
+
+	tk__tunnel_conf_init(c);
+	if (!origin || !*origin)
+		origin = "<string>";
+	tk__strlcpy(c->origin, origin, sizeof(c->origin));
+	s.c = c;
+	s.origin = c->origin;
+	st = tk__ini_parse(text, len, origin, on_item, &s, err);
+	if (st == TK_OK)
+		st = peer_end(&s, err);
+	if (st == TK_OK && !s.iface_line)
+		st = tk__config_error(err, origin, 0,
+				      "no [Interface] section (it names the adapter: Name = tk0)");
+	if (st == TK_OK && !c->dev[0])
+		st = tk__config_error(err, origin, s.iface_line,
+				      "[Interface] has no Name = ADAPTER");
+	if (st == TK_OK && s.seen[K_LISTEN_ADDR] && s.listen_port_set) {
+		/* one place says the port: ListenAddress's own port or ListenPort */
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&c->listen;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&c->listen;
+		if ((c->listen.ss_family == AF_INET && s4->sin_port) ||
+		    (c->listen.ss_family == AF_INET6 && s6->sin6_port))
+			st = tk__config_error(
+				err, origin, s.listen_port_line,
+				"ListenPort conflicts with the port in ListenAddress (line %u): give one",
+				s.seen[K_LISTEN_ADDR]);
+	}
+	if (st == TK_OK && c->mode == TK__TUNNEL_SEALED && !c->key_file[0])
+		st = tk__config_error(
+			err, origin, s.iface_line,
+			"Mode = sealed needs PrivateKeyFile = FILE (make one: umask 077; tapkit genkey > FILE)");
+	if (st == TK_OK && c->key_file[0]) {
+		char where[TK_ERROR_OBJECT_MAX];
+		snprintf(where, sizeof(where), "%s:%u", origin, s.key_line);
+		st = tk__key_file_read(c->key_file, where, c->sk, err);
+		if (st == TK_OK) {
+			c->has_key = true;
+			tk__key_public(c->sk, c->pk);
+		}
+	}
+	if (st == TK_OK)
+		st = tk__tunnel_conf_finish(c, err);
+	if (st != TK_OK)
+		tk__tunnel_conf_free(c);
+	return st;
+}
+
+tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_error *err)
+{
+	char *text = NULL;
+	tk_status st;
+	FILE *f = fopen(path, "rb");
+
+	tk__tunnel_conf_init(c);
+	if (!f) {
+		int e = errno;
+		char ebuf[128];
+		st = tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_ERRNO, e,
+					 "cannot open %s: %s", path,
+					 tk__errno_text(e, ebuf, sizeof(ebuf)));
+		return st;
+	}
+	text = malloc(TK__INI_FILE_MAX + 1);
+	if (!text) {
+		fclose(f);
+		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "read config", path, TK_OS_NONE, 0,
+					   "cannot allocate a buffer for %s", path);
+	}
+	size_t len = fread(text, 1, TK__INI_FILE_MAX + 1, f);
+	if (ferror(f) || len > TK__INI_FILE_MAX)
+		st = tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+					 "%s cannot be read or is larger than %zu bytes", path,
+					 TK__INI_FILE_MAX);
+	else
+		st = tk__tunnel_conf_parse(text, len, path, c, err);
+	free(text);
+	fclose(f);
+	return st;
+}
+
+/* ---- what the keys mean together ---- */
+
+static tk_status conf_error(const struct tk__tunnel_conf *c, unsigned line, const char *flag,
+			    tk_error *err, const char *fmt, ...) TK_PRINTF(5, 6);
+
+/* A problem found after reading: at FILE:LINE for a file, naming the flag otherwise. */
+static tk_status conf_error(const struct tk__tunnel_conf *c, unsigned line, const char *flag,
+			    tk_error *err, const char *fmt, ...)
+{
+	char msg[TK_ERROR_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, ap is started */
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg[0] = '\0';
+	if (c->origin[0])
+		return tk__config_error(err, c->origin, line, "%s", msg);
+	return tk__error_set_quiet(err, TK_E_CONFIG, "tunnel", flag, TK_OS_NONE, 0, "%s", msg);
+}
+
+static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+		return x->sin_addr.s_addr == y->sin_addr.s_addr && x->sin_port == y->sin_port;
+	}
+	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+	return memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0 && x->sin6_port == y->sin6_port;
+}
+
+tk_status tk__tunnel_conf_finish(struct tk__tunnel_conf *c, tk_error *err)
+{
+	if (c->npeers == 0)
+		return conf_error(c, 0, "--peer", err,
+				  "no peer: add a [Peer] section with Endpoint = ADDRESS:PORT");
+	if (c->listen.ss_family != AF_UNSPEC) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&c->listen;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&c->listen;
+		uint16_t p = c->listen.ss_family == AF_INET ? s4->sin_port : s6->sin6_port;
+		if (p)
+			c->port = ntohs(p);
+		else if (c->listen.ss_family == AF_INET)
+			s4->sin_port = htons(c->port);
+		else
+			s6->sin6_port = htons(c->port);
+	}
+	bool v6 = c->listen.ss_family == AF_INET6;
+	for (size_t i = 0; i < c->npeers; i++) {
+		struct tk__peer_conf *p = &c->peers[i];
+		if (p->ep.ss_family == AF_INET6)
+			v6 = true;
+		if (c->listen.ss_family == AF_INET && p->ep.ss_family == AF_INET6)
+			return conf_error(c, p->line, "--peer", err,
+					  "peer %s is IPv6 but the listen address is IPv4",
+					  p->ep_text);
+		if (c->listen.ss_family == AF_INET6 && p->ep.ss_family == AF_INET) {
+			const struct sockaddr_in6 *l6 = (const struct sockaddr_in6 *)&c->listen;
+			if (!IN6_IS_ADDR_UNSPECIFIED(&l6->sin6_addr))
+				return conf_error(c, p->line, "--peer", err,
+						  "peer %s is IPv4 but the listen address is IPv6",
+						  p->ep_text);
+		}
+		if (c->mode == TK__TUNNEL_SEALED && !p->has_key)
+			return conf_error(
+				c, p->line, "--peer-key", err,
+				"Mode = sealed: peer %s needs PublicKey = KEY (its `tapkit pubkey`)",
+				p->ep_text);
+		if (c->has_key && p->has_key && sodium_memcmp(p->pk, c->pk, TK__KEY_LEN) == 0)
+			return conf_error(c, p->line, "--peer-key", err,
+					  "peer %s has our own public key", p->ep_text);
+		if (c->mode == TK__TUNNEL_SEALED) {
+			uint8_t tx[TK__KEY_LEN], rx[TK__KEY_LEN];
+			bool ok = tk__seal_derive(c->sk, c->pk, p->pk, tx, rx);
+			sodium_memzero(tx, sizeof(tx));
+			sodium_memzero(rx, sizeof(rx));
+			if (!ok)
+				return conf_error(
+					c, p->line, "--peer-key", err,
+					"peer %s: PublicKey is not usable (a low-order point: no shared key)",
+					p->ep_text);
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (same_endpoint(&p->ep, &c->peers[j].ep))
+				return conf_error(c, p->line, "--peer", err,
+						  "peer %s is listed twice", p->ep_text);
+			if (p->has_key && c->peers[j].has_key &&
+			    memcmp(p->pk, c->peers[j].pk, TK__KEY_LEN) == 0)
+				return conf_error(c, p->line, "--peer-key", err,
+						  "peer %s has the public key of an earlier peer",
+						  p->ep_text);
+		}
+	}
+	if (c->mtu == 0)
+		c->mtu = tk__tunnel_default_mtu(c->mode, v6);
+	if (!c->control[0])
+		tk__control_path(c->dev, c->control, sizeof(c->control));
+	return TK_OK;
+}

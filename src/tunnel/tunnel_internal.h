@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The L2 tunnel's internals (docs/tunnel.md, docs/tunnel-crypto.md). The pure parts (wire
+ * formats, replay window, MAC table, configuration) take buffers and state and return a verdict:
+ * no I/O, no globals, no allocation per frame, so unit tests and fuzzers call them directly.
+ * The datapath (datapath.c) and the control socket (control.c) are the only parts that touch
+ * the OS; adapters are reached through the public API only.
+ */
+#ifndef TK_TUNNEL_INTERNAL_H
+#define TK_TUNNEL_INTERNAL_H
+
+#include "tapkit.h"
+#include "core/core_internal.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+/* ---- why a datagram or frame was dropped (a counter each; names are the JSON keys) ---- */
+
+#define TK__DROP_MAP(X)                                                                   \
+	X(BAD_VNI, "bad_vni", "VXLAN header with another VNI")                            \
+	X(BAD_TAG, "bad_tag", "sealed datagram that does not authenticate")               \
+	X(REPLAY, "replay", "sealed datagram seen before, too old, or of an old session") \
+	X(TOO_BIG, "too_big", "frame larger than the MTU allows")                         \
+	X(UNKNOWN_PEER, "unknown_peer", "datagram from an address that is no peer")       \
+	X(NO_ROUTE, "no_route", "frame with nowhere to go (no peer)")                     \
+	X(QUEUE_FULL, "queue_full", "socket or adapter queue full")                       \
+	X(MALFORMED, "malformed", "truncated or malformed datagram or frame")             \
+	X(MAC_NOT_ALLOWED, "mac_not_allowed", "source MAC not in the peer's AllowedMACs") \
+	X(UNREACHABLE, "unreachable", "peer unreachable (ICMP error, refused)")           \
+	X(ADAPTER, "adapter", "adapter write failed (down, vanished)")
+
+enum tk__drop {
+	TK__PASS = 0,
+#define TK__DROP_ENUM(name, key, desc) TK__DROP_##name,
+	TK__DROP_MAP(TK__DROP_ENUM)
+#undef TK__DROP_ENUM
+		TK__DROP__COUNT
+};
+
+/* strerror_r (GNU form) into buf: thread-safe text for an errno value. */
+const char *tk__errno_text(int e, char *buf, size_t size);
+
+/* "bad_vni"; "pass" for TK__PASS. */
+const char *tk__drop_key(enum tk__drop d);
+
+#define TK__ETH_HLEN	    14
+#define TK__ETH_VLAN	    4 /* one 802.1Q tag may ride on top of the MTU */
+#define TK__FRAME_MAX	    (65535 - 8)
+#define TK__MAC_IS_GROUP(m) (((m)[0] & 1u) != 0) /* broadcast or multicast */
+
+/* ---- VXLAN (RFC 7348), vxlan.c ---- */
+
+#define TK__VXLAN_PORT 4789
+#define TK__VXLAN_HLEN 8
+#define TK__VNI_MAX    0xffffffu
+
+/* Writes the 8-byte header: flags with the I bit, reserved zero, the 24-bit VNI. */
+void tk__vxlan_encode(uint8_t hdr[TK__VXLAN_HLEN], uint32_t vni);
+/*
+ * Checks a VXLAN datagram (header + Ethernet frame). On TK__PASS *frame and *frame_len give the
+ * frame inside buf. TK__DROP_MALFORMED: too short for a header and an Ethernet header, or the I
+ * flag clear; TK__DROP_BAD_VNI: another VNI. Reserved bits are ignored, as RFC 7348 says.
+ */
+enum tk__drop tk__vxlan_decode(const uint8_t *buf, size_t len, uint32_t vni, const uint8_t **frame,
+			       size_t *frame_len);
+
+/* ---- sealed mode, seal.c (construction: docs/tunnel-crypto.md) ---- */
+
+#define TK__KEY_LEN	  32
+#define TK__SESSION_LEN	  16
+#define TK__SEAL_HLEN	  (4 + TK__SESSION_LEN + 8) /* magic, session id, counter */
+#define TK__SEAL_TAGLEN	  16
+#define TK__SEAL_OVERHEAD (TK__SEAL_HLEN + TK__SEAL_TAGLEN)
+#define TK__KEY_B64_LEN	  44 /* base64 of 32 bytes, with padding */
+#define TK__REPLAY_BITS	  2048
+#define TK__REPLAY_WORDS  (TK__REPLAY_BITS / 64)
+/* How far behind the newest accepted counter a frame may be (one word is the ring's slack). */
+#define TK__REPLAY_WINDOW (TK__REPLAY_BITS - 64)
+
+/* A sliding window over 64-bit counters (replay.c), RFC 6479's ring of bitmap words. */
+struct tk__replay {
+	uint64_t top; /* the highest counter accepted */
+	bool any;     /* top is meaningful */
+	uint64_t bits[TK__REPLAY_WORDS];
+};
+
+void tk__replay_reset(struct tk__replay *r);
+/* True if ctr is new: ahead of the window, or inside it and not marked. Changes nothing. */
+bool tk__replay_check(const struct tk__replay *r, uint64_t ctr);
+/* Marks ctr seen (call after the datagram authenticated); false if it was not new. */
+bool tk__replay_mark(struct tk__replay *r, uint64_t ctr);
+
+/* Sending state towards one peer: its key, our session id and the next counter. */
+struct tk__seal_tx {
+	uint8_t key[TK__KEY_LEN];
+	uint8_t session[TK__SESSION_LEN];
+	uint64_t counter;
+};
+
+/* Receiving state from one peer: its key, the session we follow and its replay window. */
+struct tk__seal_rx {
+	uint8_t key[TK__KEY_LEN];
+	bool have_session;
+	uint8_t session[TK__SESSION_LEN];
+	struct tk__replay win;
+	uint64_t sessions; /* sessions accepted so far (1 + restarts of the peer seen) */
+};
+
+/* Initialises libsodium once; false if it cannot (no entropy source). */
+bool tk__seal_init(void);
+/* Makes a private key (clamped X25519 scalar). */
+void tk__key_generate(uint8_t sk[TK__KEY_LEN]);
+/* The X25519 public key of sk. */
+void tk__key_public(const uint8_t sk[TK__KEY_LEN], uint8_t pk[TK__KEY_LEN]);
+/* base64 (44 characters + NUL into out[TK__KEY_B64_LEN + 1]). */
+void tk__key_to_base64(const uint8_t key[TK__KEY_LEN], char out[TK__KEY_B64_LEN + 1]);
+/* Exactly one base64 key (surrounding spaces and a final newline allowed); false otherwise. */
+bool tk__key_from_base64(const char *text, size_t len, uint8_t key[TK__KEY_LEN]);
+/*
+ * The two directional keys between us and a peer: X25519, then BLAKE2b keyed with the shared
+ * secret over a label and both public keys in sender-receiver order. Returns false for a peer
+ * key that gives an all-zero secret (a low-order point) or equals our own key.
+ */
+bool tk__seal_derive(const uint8_t sk[TK__KEY_LEN], const uint8_t pk[TK__KEY_LEN],
+		     const uint8_t peer_pk[TK__KEY_LEN], uint8_t tx[TK__KEY_LEN],
+		     uint8_t rx[TK__KEY_LEN]);
+/*
+ * A fresh session for tx: 8 bytes of start time (wall-clock ns, big endian, so a restarted
+ * peer's session sorts after its previous one) and 8 random bytes; counter 0.
+ */
+void tk__seal_session_new(struct tk__seal_tx *tx, uint64_t realtime_ns);
+/*
+ * Seals plain (len bytes: VXLAN header + frame) into out: header, ciphertext, tag. Returns the
+ * datagram length, or 0 when cap is too small. Never reuses a (session, counter) pair: when the
+ * counter would wrap the session id moves on.
+ */
+size_t tk__seal_encrypt(struct tk__seal_tx *tx, const uint8_t *plain, size_t len, uint8_t *out,
+			size_t cap);
+/*
+ * Opens a sealed datagram into out (cap bytes; out may not overlap buf). TK__PASS: *out_len
+ * bytes of VXLAN header + frame. Drops: TK__DROP_MALFORMED (short, wrong magic or version),
+ * TK__DROP_BAD_TAG (does not authenticate), TK__DROP_REPLAY (seen before, too old, or of a
+ * session older than the one followed). rx changes only after the datagram authenticated.
+ */
+enum tk__drop tk__seal_open(struct tk__seal_rx *rx, const uint8_t *buf, size_t len, uint8_t *out,
+			    size_t cap, size_t *out_len);
+
+/* ---- the learning switch's MAC table, mactable.c ---- */
+
+#define TK__MAC_NONE  UINT32_MAX
+#define TK__MAC_LOCAL (UINT32_MAX - 1) /* behind our own adapter, not a peer */
+
+struct tk__mac_entry {
+	uint8_t mac[TK_MAC_LEN];
+	uint32_t port;	    /* peer index */
+	uint64_t seen_ns;   /* last frame from this MAC */
+	uint32_t hash_next; /* chain in the bucket; TK__MAC_NONE ends it */
+	uint32_t older;	    /* LRU list: towards the oldest */
+	uint32_t newer;	    /* towards the newest */
+	bool used;
+};
+
+/*
+ * A bounded table: capacity entries allocated once, a hash of chains for lookup and a list by
+ * last use, so learning, lookup, ageing and eviction of the oldest are O(1) per frame.
+ */
+struct tk__mactable {
+	struct tk__mac_entry *e;
+	uint32_t *buckets;
+	uint32_t nbuckets; /* a power of two */
+	uint32_t capacity;
+	uint32_t count;
+	uint32_t oldest, newest, free_head;
+	uint64_t age_ns;
+	uint64_t evictions;
+};
+
+/* false when out of memory. capacity >= 1. */
+bool tk__mac_init(struct tk__mactable *t, uint32_t capacity, uint64_t age_ns);
+void tk__mac_free(struct tk__mactable *t);
+void tk__mac_flush(struct tk__mactable *t);
+/* Learns (or refreshes) mac -> port at now; the oldest entry goes when the table is full. */
+void tk__mac_learn(struct tk__mactable *t, const uint8_t mac[TK_MAC_LEN], uint32_t port,
+		   uint64_t now_ns);
+/* The port of mac, or TK__MAC_NONE (unknown, or aged out: entries older than age_ns go). */
+uint32_t tk__mac_lookup(struct tk__mactable *t, const uint8_t mac[TK_MAC_LEN], uint64_t now_ns);
+/* Removes entries older than the age. */
+void tk__mac_expire(struct tk__mactable *t, uint64_t now_ns);
+/* Forgets every entry of a port (a peer removed on reload). */
+void tk__mac_forget_port(struct tk__mactable *t, uint32_t port);
+
+/* ---- configuration, tunnel_config.c (format: docs/tunnel.md) ---- */
+
+enum tk__tunnel_mode {
+	TK__TUNNEL_PLAIN = 0,
+	TK__TUNNEL_SEALED = 1,
+};
+
+#define TK__ALLOWED_MACS_MAX 64
+#define TK__PEERS_MAX	     256
+#define TK__PATH_MAX	     256
+
+struct tk__peer_conf {
+	struct sockaddr_storage ep;
+	socklen_t ep_len;
+	char ep_text[64];
+	bool has_key;
+	uint8_t pk[TK__KEY_LEN];
+	size_t nmacs;
+	uint8_t macs[TK__ALLOWED_MACS_MAX][TK_MAC_LEN];
+	unsigned line; /* its [Peer] line, 0 from flags */
+};
+
+struct tk__tunnel_conf {
+	char origin[TK__PATH_MAX]; /* the file, "" from flags */
+	char dev[64];
+	enum tk__tunnel_mode mode;
+	uint32_t vni;
+	struct sockaddr_storage listen; /* family AF_UNSPEC: any address, dual stack */
+	socklen_t listen_len;
+	uint16_t port;
+	char key_file[TK__PATH_MAX];
+	bool has_key;
+	uint8_t sk[TK__KEY_LEN];
+	uint8_t pk[TK__KEY_LEN];
+	uint32_t mtu; /* 0: the default for mode and underlay */
+	size_t naddrs;
+	tk_ip_addr addrs[TK_MAX_ADDRS];
+	uint32_t mac_table_size;
+	uint32_t mac_age_s;
+	bool forward; /* hub: frames from a peer are switched to the other peers too */
+	char control[TK__PATH_MAX];
+	size_t npeers;
+	struct tk__peer_conf *peers; /* allocated: tk__tunnel_conf_free */
+};
+
+#define TK__MAC_TABLE_DEFAULT 4096
+#define TK__MAC_AGE_DEFAULT   300
+#define TK__CONTROL_DIR	      "/run/tapkit"
+
+/* Defaults: mode plain, VNI 1, port 4789, MAC table 4096 entries aged after 300 s. */
+void tk__tunnel_conf_init(struct tk__tunnel_conf *c);
+void tk__tunnel_conf_free(struct tk__tunnel_conf *c); /* wipes the private key */
+/* Reads a configuration file into c (initialised here); errors: TK_E_CONFIG at FILE:LINE. */
+tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_error *err);
+tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin,
+				struct tk__tunnel_conf *c, tk_error *err);
+/* Adds an empty peer (line) and returns it; NULL when there are too many or no memory. */
+struct tk__peer_conf *tk__tunnel_conf_add_peer(struct tk__tunnel_conf *c, unsigned line);
+/*
+ * Checks what the keys mean together (a mode without its key, families that cannot meet, ...)
+ * and reads the private key file; fills the defaults that depend on others (MTU, control path).
+ * `line` names where the problem is in a file (0: from flags).
+ */
+tk_status tk__tunnel_conf_finish(struct tk__tunnel_conf *c, tk_error *err);
+/*
+ * Reads a private key file: refused (TK_E_CONFIG, remedy `chmod 600 FILE`) when group or others
+ * may read it, or not a regular file, or not exactly one base64 key. where names the
+ * configuration line in errors ("" for a flag).
+ */
+tk_status tk__key_file_read(const char *path, const char *where, uint8_t sk[TK__KEY_LEN],
+			    tk_error *err);
+/* "ADDR:PORT", "[V6]:PORT", "ADDR" (default_port) into ss. */
+bool tk__endpoint_parse(const char *text, uint16_t default_port, struct sockaddr_storage *ss,
+			socklen_t *len);
+/* "10.0.0.1:4789", "[fd00::1]:4789" (a v4-mapped address prints as v4). */
+char *tk__endpoint_format(const struct sockaddr *sa, char *buf, size_t size);
+/* The MTU used when none is set: 1500 minus the underlay, UDP, VXLAN (and seal) headers. */
+uint32_t tk__tunnel_default_mtu(enum tk__tunnel_mode mode, bool ipv6);
+
+/* ---- the running tunnel, datapath.c ---- */
+
+struct tk__peer_stats {
+	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
+	uint64_t last_seen_ns; /* CLOCK_REALTIME of the last accepted datagram, 0: never */
+	uint64_t drops[TK__DROP__COUNT];
+};
+
+struct tk__peer {
+	struct tk__peer_conf conf;
+	struct sockaddr_storage addr; /* conf.ep in the socket's family (v4-mapped) */
+	socklen_t addr_len;
+	struct tk__seal_tx tx;
+	struct tk__seal_rx rx;
+	struct tk__peer_stats st;
+	int last_errno; /* the last send error, for the log (once per change) */
+};
+
+struct tk__tunnel;
+
+/* What `tapkit tunnel status` shows; read by the renderer between two events. */
+struct tk__tunnel_view {
+	const struct tk__tunnel_conf *conf;
+	const char *dev; /* the adapter's name as opened; "" while it is being reopened */
+	const struct tk__peer *peers;
+	size_t npeers;
+	const uint64_t *drops; /* totals, TK__DROP__COUNT entries */
+	const struct tk__mactable *macs;
+	char listen[80];
+	uint64_t started_ns; /* CLOCK_REALTIME */
+	uint64_t now_ns;     /* CLOCK_REALTIME */
+	uint64_t mono_now_ns;
+	uint64_t reopens, reloads, reload_failures;
+	int pid;
+};
+
+/* Writes the status document (json: docs/tunnel.md's schema; else aligned text) to f. */
+typedef void tk__tunnel_render_fn(FILE *f, const struct tk__tunnel_view *v, bool json);
+
+struct tk__tunnel_opts {
+	tk__tunnel_render_fn *render;
+	/* Called once the tunnel forwards (adapter up, socket bound), e.g. to print a line. */
+	void (*ready)(void *user, const struct tk__tunnel_view *v);
+	void *user;
+};
+
+/*
+ * Runs the tunnel until SIGTERM/SIGINT (TK_OK) or a failure to start. Takes conf (freed here).
+ * SIGHUP re-reads conf->origin when it is a file; a bad file keeps the running configuration.
+ */
+tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
+			 const struct tk__tunnel_opts *opts, tk_error *err);
+
+/* ---- control socket, control.c ---- */
+
+/* The control socket of adapter dev: /run/tapkit/tunnel-DEV.sock. */
+void tk__control_path(const char *dev, char *out, size_t size);
+/*
+ * Creates the listening socket: the directory 0700, the socket 0600, both root's. Another live
+ * tunnel on the same path gives TK_E_ADAPTER_BUSY; a stale socket file is replaced.
+ */
+tk_status tk__control_listen(tk_ctx *ctx, const char *path, int *out, tk_error *err);
+/* Answers one client on the listening fd: reads its request, renders, writes, closes. */
+void tk__control_serve(tk_ctx *ctx, int lfd, tk__tunnel_render_fn *render,
+		       const struct tk__tunnel_view *v);
+/* Client side: sends the request ("json" or "text") and copies the answer to out. */
+tk_status tk__control_query(const char *path, bool json, FILE *out, tk_error *err);
+
+#endif /* TK_TUNNEL_INTERNAL_H */

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# `tapkit tunnel` point to point, plain (VXLAN) and sealed, from flags and from a file: ping and
+# a 3-second TCP transfer both ways, counters that add up, SIGTERM removing the adapter it made,
+# and the start-up refusals (key file readable by others, bad file with FILE:LINE).
+#
+#   +---------- $NA ----------+   veth 10.99.0.0/24   +---------- $NB ----------+
+#   | tka 10.250.0.1/24        |<==== UDP 4789 =====>| tkb 10.250.0.2/24        |
+#   +-------------------------+                      +-------------------------+
+
+# shellcheck source=tests/netns/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/netns/tunnel_lib.sh
+source "$(dirname "$0")/tunnel_lib.sh"
+tk_require
+command -v iperf3 >/dev/null || tk_skip "needs iperf3 (apt-get install -y iperf3)"
+tk_ns_new NA tpa
+tk_ns_new NB tpb
+tun_quiet "$NA"
+tun_quiet "$NB"
+tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
+SA=$TK_TMP/a.sock
+SB=$TK_TMP/b.sock
+
+tk_case "plain: both ends from flags; ping both ways"
+tun_start "$NA" --dev tka --listen 10.99.0.1:4789 --peer 10.99.0.2:4789 --vni 7 --addr 10.250.0.1/24 --control "$SA"
+PA=$TK_PID
+tun_start "$NB" --dev tkb --listen 10.99.0.2:4789 --peer 10.99.0.1:4789 --vni 7 --addr 10.250.0.2/24 --control "$SB"
+PB=$TK_PID
+expect_link "$NA" tka
+[[ $(ip_link_json "$NA" tka | json_get "$(cat)" mtu) == 1450 ]] || tk_fail "tka: expected the plain IPv4 default MTU 1450"
+tun_ping "$NA" 10.250.0.2
+tun_ping "$NB" 10.250.0.1
+
+tk_case "plain: status counts frames and bytes both ways, and the peer as last seen"
+tun_status "$NA" "$SA"
+expect_json tunnel.mode plain
+expect_json tunnel.vni 7
+expect_json tunnel.peers.0.endpoint 10.99.0.2:4789
+expect_json_true 'd["tunnel"]["peers"][0]["rx_frames"] >= 3 and d["tunnel"]["peers"][0]["tx_frames"] >= 3'
+expect_json_true 'd["tunnel"]["peers"][0]["last_seen_ago_ms"] < 10000'
+expect_json_true 'sum(d["tunnel"]["drops"].values()) == 0'
+expect_json_true 'any(e["peer"] == "10.99.0.2:4789" for e in d["tunnel"]["mac_table"]["entries"])'
+tk_ok "$NA" tunnel status --control "$SA"
+expect_stdout "peer 10.99.0.2:4789"
+expect_stdout "MAC table: "
+
+tk_case "plain: TCP both ways (iperf3, 3 s each)"
+up=$(tun_iperf "$NA" "$NB" 10.250.0.2)
+down=$(tun_iperf "$NA" "$NB" 10.250.0.2 -R)
+tk_log "plain: $up Mbit/s a->b, $down Mbit/s b->a"
+[[ $up -gt 0 && $down -gt 0 ]] || tk_fail "no throughput"
+echo "RESULT tunnel_plain_mbps=$up" >&2
+
+tk_case "SIGTERM: exit 0, the adapter it created is gone, the control socket too"
+tk_stop "$PA"
+expect_rc 0
+expect_no_link "$NA" tka
+[[ ! -e $SA ]] || tk_fail "control socket $SA left behind"
+tk_stop "$PB"
+expect_rc 0
+
+tk_case "sealed: keys from genkey/pubkey, configuration files; ping and TCP both ways"
+for side in a b; do
+	(umask 077 && ip netns exec "$NA" "$TAPKIT" genkey >"$TK_TMP/$side.key")
+	ip netns exec "$NA" "$TAPKIT" pubkey <"$TK_TMP/$side.key" >"$TK_TMP/$side.pub"
+done
+[[ $(stat -c %a "$TK_TMP/a.key") == 600 ]] || tk_fail "genkey output is not 0600"
+cat >"$TK_TMP/a.conf" <<EOF
+# side A
+[Interface]
+Name = tka
+Mode = sealed
+VNI = 7
+ListenAddress = 10.99.0.1:4789
+PrivateKeyFile = a.key
+Address = 10.250.0.1/24
+ControlSocket = $SA
+
+[Peer]
+Endpoint = 10.99.0.2:4789
+PublicKey = $(cat "$TK_TMP/b.pub")
+EOF
+cat >"$TK_TMP/b.conf" <<EOF
+[Interface]
+Name = tkb
+Mode = sealed
+VNI = 7
+ListenPort = 4789
+PrivateKeyFile = $TK_TMP/b.key
+Address = 10.250.0.2/24
+ControlSocket = $SB
+
+[Peer]
+Endpoint = 10.99.0.1:4789
+PublicKey = $(cat "$TK_TMP/a.pub")
+EOF
+tun_start "$NA" --config "$TK_TMP/a.conf"
+PA=$TK_PID
+tun_start "$NB" --config "$TK_TMP/b.conf"
+PB=$TK_PID
+[[ $(ip_link_json "$NA" tka | json_get "$(cat)" mtu) == 1406 ]] || tk_fail "tka: expected the sealed IPv4 default MTU 1406"
+tun_ping "$NA" 10.250.0.2
+tun_ping "$NB" 10.250.0.1
+up=$(tun_iperf "$NA" "$NB" 10.250.0.2)
+down=$(tun_iperf "$NA" "$NB" 10.250.0.2 -R)
+tk_log "sealed: $up Mbit/s a->b, $down Mbit/s b->a"
+[[ $up -gt 0 && $down -gt 0 ]] || tk_fail "no throughput"
+echo "RESULT tunnel_sealed_mbps=$up" >&2
+tun_status "$NA" "$SA"
+expect_json tunnel.mode sealed
+expect_json tunnel.public_key "$(cat "$TK_TMP/a.pub")"
+expect_json tunnel.peers.0.public_key "$(cat "$TK_TMP/b.pub")"
+expect_json tunnel.peers.0.sessions 1
+expect_json_true 'd["tunnel"]["peers"][0]["rx_frames"] > 1000'
+expect_json_true 'sum(d["tunnel"]["drops"].values()) == 0'
+
+tk_case "sealed: what crosses the underlay is not the frame (no VXLAN header, no IP inside)"
+tk_exec "$NA" python3 "$TUNNEL_SEND" capture --iface ul0 --port 4789 --out "$TK_TMP/cap.bin" --timeout 5 &
+cap=$!
+sleep 0.5
+ip netns exec "$NB" ping -c 2 -i 0.2 -W 2 10.250.0.1 >/dev/null || true
+wait "$cap" || tk_fail "no datagram captured"
+python3 - "$TK_TMP/cap.bin" <<'EOF' || tk_fail "a sealed datagram shows plaintext"
+import sys
+d = open(sys.argv[1], "rb").read()
+assert d[:4] == b"tk\x01\x01", d[:4]
+assert bytes([10, 250, 0, 1]) not in d and bytes([10, 250, 0, 2]) not in d
+EOF
+tk_stop "$PA"
+expect_rc 0
+tk_stop "$PB"
+expect_rc 0
+
+tk_case "a private key file others may read is refused, with chmod 600 as the fix"
+chmod 0644 "$TK_TMP/a.key"
+tk "$NA" tunnel run --config "$TK_TMP/a.conf"
+expect_error TK_E_CONFIG - 2
+expect_fix "chmod 600 $TK_TMP/a.key"
+grep -q "a.conf:7" <<<"$TK_ERR" || tk_fail "the refusal does not name a.conf:7 (the PrivateKeyFile line)"
+tk "$NA" tunnel run --dev tka --mode sealed --key "$TK_TMP/a.key" --peer 10.99.0.2 --peer-key "$(cat "$TK_TMP/b.pub")"
+expect_error TK_E_CONFIG - 2
+expect_fix "chmod 600"
+chmod 0600 "$TK_TMP/a.key"
+expect_no_link "$NA" tka
+
+tk_case "a bad file is refused with FILE:LINE and what was expected"
+printf '[Interface]\nName = tka\nMode = secret\n[Peer]\nEndpoint = 10.99.0.2\n' >"$TK_TMP/bad.conf"
+tk "$NA" tunnel run --config "$TK_TMP/bad.conf" --json
+expect_error TK_E_CONFIG - 2
+expect_json error.object "$TK_TMP/bad.conf:3"
+expect_stderr "expected plain or sealed"

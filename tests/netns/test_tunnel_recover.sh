@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Sealed mode under trouble: the adapter deleted under a running tunnel (it is re-created and
+# reconfigured), the peer killed and restarted (its new session is accepted; a datagram of its
+# old session replayed afterwards is refused and counted), forged, replayed and truncated
+# datagrams (dropped, counted, nothing written to the adapter), a peer that stops answering
+# (counted, survived), and a bad configuration on SIGHUP (the running one stays).
+#
+#   +------- $NA -------+   veth 10.99.0.0/24   +------- $NB -------+
+#   | tka 10.250.3.1/24 |<== sealed UDP 4789 ==>| tkb 10.250.3.2/24 |
+#   +-------------------+                       +-------------------+
+
+# shellcheck source=tests/netns/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/netns/tunnel_lib.sh
+source "$(dirname "$0")/tunnel_lib.sh"
+tk_require
+tk_ns_new NA rca
+tk_ns_new NB rcb
+tun_quiet "$NA"
+tun_quiet "$NB"
+tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
+SA=$TK_TMP/a.sock
+for side in a b; do
+	(umask 077 && "$TAPKIT" genkey >"$TK_TMP/$side.key")
+	"$TAPKIT" pubkey <"$TK_TMP/$side.key" >"$TK_TMP/$side.pub"
+done
+write_conf()
+{
+	local me=$1 peer=$2 my_ip=$3 peer_ip=$4 addr=$5
+	cat >"$TK_TMP/$me.conf" <<EOF
+[Interface]
+Name = tk$me
+Mode = sealed
+VNI = 9
+ListenAddress = $my_ip:4789
+PrivateKeyFile = $me.key
+Address = $addr
+ControlSocket = $TK_TMP/$me.sock
+
+[Peer]
+Endpoint = $peer_ip:4789
+PublicKey = $(cat "$TK_TMP/$peer.pub")
+EOF
+}
+write_conf a b 10.99.0.1 10.99.0.2 10.250.3.1/24
+write_conf b a 10.99.0.2 10.99.0.1 10.250.3.2/24
+tun_start "$NA" --config "$TK_TMP/a.conf"
+PA=$TK_PID
+tun_start "$NB" --config "$TK_TMP/b.conf"
+PB=$TK_PID
+tun_ping "$NA" 10.250.3.2
+
+a_drop()
+{
+	tun_json "$NA" "$SA" "d['tunnel']['peers'][0]['drops']['$1']"
+}
+
+tk_case "the adapter deleted under the running tunnel: re-created, reconfigured, ping works again"
+run "$NA" ip link del tka
+tk_wait_until 15 "tka re-created" link_exists "$NA" tka
+tun_ping_until "$NA" 10.250.3.2 15
+tun_status "$NA" "$SA"
+expect_json tunnel.adapter_reopens 1
+expect_json_true '"10.250.3.1/24" in __import__("subprocess").run(["ip","-n","'"$NA"'","-o","addr","show","dev","tka"],capture_output=True,text=True).stdout'
+grep -q "recovered" <(tk_bg_err "$PA") || tk_fail "no 'recovered' line in the tunnel's log"
+trace=$(grep "lost (" <(tk_bg_err "$PA") | sed -n 's/.*\[trace \([0-9a-f]*\)\].*/\1/p' | head -n 1)
+if [[ -z $trace ]] || ! grep "recovered" <(tk_bg_err "$PA") | grep -q "$trace"; then
+	tk_fail "loss and recovery are not logged under one trace id"
+fi
+
+tk_case "capture one datagram of B's current session (for the replays below)"
+tk_exec "$NA" python3 "$TUNNEL_SEND" capture --iface ul0 --port 4789 --src 10.99.0.2 --out "$TK_TMP/old.bin" --timeout 5 &
+cap=$!
+sleep 0.5
+ip netns exec "$NB" ping -c 3 -i 0.2 -W 2 10.250.3.1 >/dev/null || true
+wait "$cap" || tk_fail "no datagram from B captured"
+
+tk_case "replayed, forged and truncated datagrams are dropped, counted, and never reach the adapter"
+tun_tap_mark "$NA" tka "$SA"
+r0=$(a_drop replay) t0=$(a_drop bad_tag) m0=$(a_drop malformed)
+tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --count 3
+tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --mutate counter:1000000,flip --count 2
+tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --mutate truncate:40 --count 2
+tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --mutate counter:1000001,truncate:90 --count 1
+tk_wait_until 5 "3 replays counted" test "$(a_drop replay)" = $((r0 + 3))
+tk_wait_until 5 "3 bad tags counted (2 flipped, 1 cut inside the ciphertext)" test "$(a_drop bad_tag)" = $((t0 + 3))
+tk_wait_until 5 "2 malformed counted" test "$(a_drop malformed)" = $((m0 + 2))
+tun_tap_clean "$NA" tka "$SA" "a bad datagram"
+
+tk_case "the peer killed (SIGKILL) and restarted: its new session is accepted"
+kill -KILL "$PB"
+tk_wait_exit "$PB" 5 || true
+tun_start "$NB" --config "$TK_TMP/b.conf"
+PB=$TK_PID
+tun_ping_until "$NB" 10.250.3.1 20
+tun_ping "$NA" 10.250.3.2
+[[ $(tun_json "$NA" "$SA" "d['tunnel']['peers'][0]['sessions']") == 2 ]] || tk_fail "A did not count B's second session"
+
+tk_case "afterwards a datagram of the old session is refused as a replay (it authenticates)"
+tun_tap_mark "$NA" tka "$SA"
+r0=$(a_drop replay) t0=$(a_drop bad_tag)
+tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --count 2
+tk_wait_until 5 "2 replays of the old session" test "$(a_drop replay)" = $((r0 + 2))
+[[ $(a_drop bad_tag) == "$t0" ]] || tk_fail "the old datagram did not authenticate (so the test proves nothing)"
+tun_tap_clean "$NA" tka "$SA" "the old session's datagram"
+tun_ping "$NA" 10.250.3.2
+
+tk_case "a peer that stops answering: sends fail or vanish, counted; the tunnel carries on"
+kill -STOP "$PB"
+run "$NB" ip link set ul0 down
+ip netns exec "$NA" ping -c 3 -i 0.2 -W 1 10.250.3.2 >/dev/null 2>&1 || true
+kill -0 "$PA" || tk_fail "the tunnel died while its peer was away"
+run "$NB" ip link set ul0 up
+kill -CONT "$PB"
+tun_ping_until "$NA" 10.250.3.2 20
+
+tk_case "a peer's port closed: ICMP port unreachable is counted and survived"
+tk_stop "$PB"
+u0=$(a_drop unreachable)
+ip netns exec "$NA" ping -c 4 -i 0.3 -W 1 10.250.3.2 >/dev/null 2>&1 || true
+tk_wait_until 5 "unreachable counted" test "$(a_drop unreachable)" -gt "$u0"
+kill -0 "$PA" || tk_fail "the tunnel died on ICMP errors"
+tun_start "$NB" --config "$TK_TMP/b.conf"
+PB=$TK_PID
+tun_ping_until "$NA" 10.250.3.2 20
+
+tk_case "SIGHUP with a bad file: rejected with FILE:LINE, the running configuration stays"
+cp "$TK_TMP/a.conf" "$TK_TMP/a.good"
+printf '\n[Peer]\nEndpoint = 10.99.0.3:4789\nPublicKey = not-a-key\n' >>"$TK_TMP/a.conf"
+kill -HUP "$PA"
+tk_wait_until 5 "the rejection in the log" grep -q "reload rejected: $TK_TMP/a.conf:16" "$TK_TMP/$PA.err"
+tun_ping "$NA" 10.250.3.2
+expect_json_true 'd["tunnel"]["reload_failures"] == 1 and len(d["tunnel"]["peers"]) == 1' "$(ip netns exec "$NA" "$TAPKIT" tunnel status --control "$SA" --json)"
+
+tk_case "SIGHUP with a good file: applied (a second address), the peer's session kept"
+cp "$TK_TMP/a.good" "$TK_TMP/a.conf"
+sed -i 's|^Address = .*|&\nAddress = 10.250.4.1/24|' "$TK_TMP/a.conf"
+kill -HUP "$PA"
+tk_wait_until 5 "the reload" test "$(tun_json "$NA" "$SA" 'd["tunnel"]["reloads"]')" = 1
+ip -n "$NA" -o addr show dev tka | grep -q 10.250.4.1/24 || tk_fail "the new address is not on tka"
+tun_ping "$NA" 10.250.3.2
+
+tk_case "SIGTERM: clean exit, the adapter removed"
+tk_stop "$PA"
+expect_rc 0
+expect_no_link "$NA" tka
