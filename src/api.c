@@ -335,8 +335,9 @@ tk_os_handle tk_dev_handle(const tk_dev *dev)
 }
 
 /*
- * The frame path: no trace scope, no logging unless something fails, and err only cleared by
- * status so a read costs nothing beyond the system call.
+ * The frame path: a lazy trace scope (an id is made only if the call fails), no logging unless
+ * something fails, and err only cleared by status, so a read costs nothing beyond the system
+ * call.
  */
 static bool dev_check(const tk_dev *dev, tk_error *err, const char *op)
 {
@@ -365,7 +366,10 @@ tk_status tk_dev_read(tk_dev *dev, void *buf, size_t cap, size_t *len, tk_error 
 	if (!buf || !len || cap == 0)
 		return misuse(dev->ctx, err, TK_E_BAD_ARGUMENT, "read",
 			      "buf, cap and len required");
-	return tk__backend_dev_read(dev, buf, cap, len, err);
+	int tok = tk__call_begin_lazy(dev->ctx);
+	tk_status st = tk__backend_dev_read(dev, buf, cap, len, err);
+	tk__call_end(dev->ctx, tok);
+	return st;
 }
 
 tk_status tk_dev_write(tk_dev *dev, const void *frame, size_t len, tk_error *err)
@@ -376,7 +380,10 @@ tk_status tk_dev_write(tk_dev *dev, const void *frame, size_t len, tk_error *err
 	err_reset(err);
 	if (!frame && len)
 		return misuse(dev->ctx, err, TK_E_BAD_ARGUMENT, "write", "frame is NULL");
-	return tk__backend_dev_write(dev, frame, len, err);
+	int tok = tk__call_begin_lazy(dev->ctx);
+	tk_status st = tk__backend_dev_write(dev, frame, len, err);
+	tk__call_end(dev->ctx, tok);
+	return st;
 }
 
 tk_status tk_dev_wait(tk_dev *dev, int timeout_ms, tk_error *err)
@@ -385,7 +392,10 @@ tk_status tk_dev_wait(tk_dev *dev, int timeout_ms, tk_error *err)
 	if (!dev_check(dev, err, "wait"))
 		return err->status;
 	err_reset(err);
-	return tk__backend_dev_wait(dev, timeout_ms, err);
+	int tok = tk__call_begin_lazy(dev->ctx);
+	tk_status st = tk__backend_dev_wait(dev, timeout_ms, err);
+	tk__call_end(dev->ctx, tok);
+	return st;
 }
 
 /* Control calls on an open device: a trace scope each, like the calls by name. */

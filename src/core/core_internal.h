@@ -48,6 +48,12 @@ void tk__clock_system(tk_clock *out);
  */
 int tk__call_begin(tk_ctx *ctx, tk_error *err);
 void tk__call_end(tk_ctx *ctx, int token);
+/*
+ * The same for the frame path: no error clearing and no id made up front; the id is made the
+ * first time something asks for it (a failure being filled or logged), so a read that succeeds
+ * costs two thread-local stores.
+ */
+int tk__call_begin_lazy(const tk_ctx *ctx);
 /* The trace id in force on this thread, "" if none. */
 const char *tk__trace_current(void);
 

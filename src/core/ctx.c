@@ -34,6 +34,8 @@
 /* The trace in force on this thread and how many calls and traces opened it. */
 static _Thread_local char trace_id[TK_TRACE_ID_MAX];
 static _Thread_local unsigned trace_depth;
+/* The context of a lazy trace (frame I/O), whose id is made only when something needs it. */
+static _Thread_local const tk_ctx *trace_lazy_ctx;
 static atomic_uint_fast64_t trace_counter;
 
 bool tk__ctx_valid(const tk_ctx *ctx)
@@ -210,7 +212,11 @@ static void trace_fresh(const tk_ctx *ctx, char *out, size_t size)
 
 const char *tk__trace_current(void)
 {
-	return trace_depth ? trace_id : "";
+	if (!trace_depth)
+		return "";
+	if (!trace_id[0])
+		trace_fresh(trace_lazy_ctx, trace_id, sizeof(trace_id));
+	return trace_id;
 }
 
 static void error_clear(tk_error *err)
@@ -239,6 +245,16 @@ int tk__call_begin(tk_ctx *ctx, tk_error *err)
 		error_clear(err);
 	if (trace_depth == 0)
 		trace_fresh(ctx, trace_id, sizeof(trace_id));
+	trace_depth++;
+	return (int)trace_depth;
+}
+
+int tk__call_begin_lazy(const tk_ctx *ctx)
+{
+	if (trace_depth == 0) {
+		trace_id[0] = '\0';
+		trace_lazy_ctx = ctx;
+	}
 	trace_depth++;
 	return (int)trace_depth;
 }

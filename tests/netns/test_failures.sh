@@ -123,6 +123,8 @@ run "$NS" ip link del van0
 tk_wait_exit "$reader" 10
 expect_error TK_E_DEVICE_VANISHED 77 1
 expect_stderr van0
+# a failure on the frame path carries a trace id like any other call
+[[ $(err_line trace) =~ ^[0-9a-f]{16}$ ]] || tk_fail "no trace id on the vanished read: '$(err_line trace)'"
 
 # ---------------------------------------------------------------------------------------------
 tk_case "not a TAP: delete lo / a veth device is refused with TK_E_NOT_TAP, both stay"
