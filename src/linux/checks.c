@@ -49,7 +49,7 @@ static void evidence_errno(tk_check *c, const char *key, int e)
 {
 	char text[128];
 	tk__errmap_os_text(e, text, sizeof(text));
-	tk__check_evidence(c, key, "%d %s", e, text);
+	tk__check_evidence(c, key, "%d %s (%s)", e, errno_name(e), text);
 }
 
 static bool path_exists(const char *path)

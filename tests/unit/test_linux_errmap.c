@@ -291,7 +291,8 @@ static void test_netlink_errors_keep_the_extack(void **state)
 	assert_int_equal(err.os_kind, TK_OS_NETLINK);
 	assert_int_equal(err.os_code, EINVAL);
 	assert_string_equal(err.op, "RTM_NEWLINK");
-	assert_string_equal(err.os_text, "Invalid argument; kernel says: mtu greater than device maximum");
+	assert_string_equal(err.os_text,
+			    "Invalid argument; kernel says: mtu greater than device maximum");
 	assert_has(err.message, "MTU 70000");
 	assert_has(err.message, "mtu greater than device maximum");
 
