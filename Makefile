@@ -6,7 +6,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all configure test test-plain test-asan asan demo lint format clean deps
+.PHONY: all configure test test-plain test-asan asan demo demo-forward lint format clean deps
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -27,7 +27,12 @@ test-asan: asan
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
 
+# The main demo: a sealed tunnel between two namespaces. demo-forward is the smaller one: two
+# TAPs joined by the tk-forward example on the library alone.
 demo: all
+	TK_BUILD_DIR=$(BUILD) bash scripts/demo-tunnel.sh
+
+demo-forward: all
 	TK_BUILD_DIR=$(BUILD) bash scripts/demo.sh
 
 lint: all

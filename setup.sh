@@ -24,6 +24,8 @@ PACKAGES=(
 	iputils-ping                              # the demo's ping
 	util-linux                                # unshare, setpriv, mount (failure tests)
 	python3                                   # JSON checks in the netns tests
+	iperf3                                    # TCP transfers through the tunnel (tests, demo)
+	ethtool                                   # kernel vxlan interop: checksum offload off on veth
 	procps                                    # sysctl, kill
 	clang-format clang-tidy cppcheck          # make lint (C)
 	shellcheck                                # make lint (shell scripts)
