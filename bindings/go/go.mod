@@ -1,0 +1,3 @@
+module tapkit
+
+go 1.19
