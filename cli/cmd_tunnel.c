@@ -118,11 +118,13 @@ static void macs_json(struct cli_json *j, const struct tk__tunnel_view *v)
 
 static void peer_json(struct cli_json *j, const struct tk__tunnel_view *v, const struct tk__peer *p)
 {
-	char b64[TK__KEY_B64_LEN + 1], mac[24];
+	char mac[24];
 
 	cli_json_object_begin(j, NULL);
 	cli_json_string(j, "endpoint", p->conf.ep_text);
 	if (p->conf.has_key) {
+		char b64[TK__KEY_B64_LEN + 1];
+
 		tk__key_to_base64(p->conf.pk, b64);
 		cli_json_string(j, "public_key", b64);
 	} else {
@@ -152,7 +154,6 @@ static void peer_json(struct cli_json *j, const struct tk__tunnel_view *v, const
 static void status_json(FILE *f, const struct tk__tunnel_view *v)
 {
 	const struct tk__tunnel_conf *c = v->conf;
-	char b64[TK__KEY_B64_LEN + 1];
 	struct cli_json j;
 
 	cli_json_init(&j, f);
@@ -172,6 +173,8 @@ static void status_json(FILE *f, const struct tk__tunnel_view *v)
 	else
 		cli_json_null(&j, "config");
 	if (c->has_key) {
+		char b64[TK__KEY_B64_LEN + 1];
+
 		tk__key_to_base64(c->pk, b64);
 		cli_json_string(&j, "public_key", b64);
 	} else {

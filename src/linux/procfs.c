@@ -127,7 +127,6 @@ static bool same_ns(const struct stat *a, const struct stat *b)
 static bool fd_in_other_netns(const struct stat *self_ns, const char *pidstr, const char *fdnum)
 {
 	struct stat st;
-	bool other = false;
 	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)strtol(pidstr, NULL, 10), 0);
 	if (pidfd >= 0) {
 		int fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)strtol(fdnum, NULL, 10), 0);
@@ -136,7 +135,8 @@ static bool fd_in_other_netns(const struct stat *self_ns, const char *pidstr, co
 			int nsfd = ioctl(fd, TUNGETDEVNETNS);
 			close(fd);
 			if (nsfd >= 0) {
-				other = fstat(nsfd, &st) == 0 && !same_ns(&st, self_ns);
+				bool other = fstat(nsfd, &st) == 0 && !same_ns(&st, self_ns);
+
 				close(nsfd);
 				return other;
 			}

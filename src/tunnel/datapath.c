@@ -411,15 +411,17 @@ static void send_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, si
 	ssize_t r = sendto(t->udp, out, out_len, 0, (const struct sockaddr *)&p->addr, p->addr_len);
 	if (r < 0) {
 		int e = errno;
-		char ebuf[128];
 		drop(t, p,
 		     send_error_is_queue(e) ? TK__DROP_QUEUE_FULL
 		     : e == EMSGSIZE	    ? TK__DROP_TOO_BIG
 					    : TK__DROP_UNREACHABLE);
-		if (e != p->last_errno && !send_error_is_queue(e))
+		if (e != p->last_errno && !send_error_is_queue(e)) {
+			char ebuf[128];
+
 			logf_(t, TK_LOG_WARN,
 			      "peer %s: send failed: %s (counted; will keep trying)",
 			      p->conf.ep_text, tk__errno_text(e, ebuf, sizeof(ebuf)));
+		}
 		p->last_errno = e;
 		return;
 	}
@@ -592,7 +594,11 @@ static void from_peer(struct tk__tunnel *t, const struct sockaddr_storage *src, 
 static void udp_errors(struct tk__tunnel *t)
 {
 	for (int i = 0; i < BUDGET; i++) {
-		struct sockaddr_storage dst;
+		/*
+		 * Zeroed: the kernel leaves msg_name untouched (msg_namelen 0) for a queued error
+		 * without an address; AF_UNSPEC then matches no peer and the drop is unattributed.
+		 */
+		struct sockaddr_storage dst = { 0 };
 		char ctl[512];
 		uint8_t data[64];
 		struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };

@@ -211,7 +211,6 @@ struct parse_state {
 	unsigned peer_ep_line, peer_key_line;
 	unsigned listen_port_line;
 	bool listen_port_set;
-	char key_path[TK__PATH_MAX];
 	unsigned key_line;
 };
 

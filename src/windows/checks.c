@@ -80,12 +80,16 @@ static void check_imports(struct tk__doctor *d)
 			(const IMAGE_IMPORT_DESCRIPTOR *)(const void *)(base + dir->VirtualAddress);
 		for (int i = 0; i < 256 && imp[i].Name; i++) {
 			const char *name = (const char *)(base + imp[i].Name);
-			char *dst = tk__winlogic_dll_is_system(name) ? list : bad;
-			size_t *n = dst == list ? &nlist : &nbad;
+			bool sys = tk__winlogic_dll_is_system(name);
+			char *dst = sys ? list : bad;
 			size_t used = strlen(dst);
-			tk__snprintf(dst + used, TK_ERROR_TEXT_MAX - used, "%s%s", *n ? " " : "",
-				     name);
-			(*n)++;
+			tk__snprintf(dst + used, TK_ERROR_TEXT_MAX - used, "%s%s",
+				     (sys ? nlist : nbad) ? " " : "", name);
+			/* counted by name, not through a pointer, so cppcheck can follow nbad */
+			if (sys)
+				nlist++;
+			else
+				nbad++;
 		}
 	}
 	tk__check_evidence(c, "system_dlls", "%s", list);

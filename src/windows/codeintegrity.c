@@ -28,6 +28,8 @@ void tk__codeintegrity_read(struct tk_ci_facts *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct {
+		/* Read by NtQuerySystemInformation, never by us: it mirrors the OS layout. */
+		// cppcheck-suppress unusedStructMember
 		ULONG length;
 		ULONG options;
 	} ci = { 8, 0 }; /* Length must be 8 (SYSTEM_CODEINTEGRITY_INFORMATION) */

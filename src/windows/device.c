@@ -113,12 +113,21 @@ static HANDLE open_handle(const char *guid, DWORD *code)
 	return h;
 }
 
+/*
+ * Both mean "no handle": CreateFile fails with INVALID_HANDLE_VALUE, other APIs with NULL.
+ * A HANDLE is a void *; taken as const void * because it is only compared.
+ */
+static bool handle_valid(const void *h)
+{
+	return h != NULL && h != INVALID_HANDLE_VALUE;
+}
+
 static void free_os(struct tk__os_dev *o)
 {
 	if (!o)
 		return;
 	bool leak = false;
-	if (o->h != INVALID_HANDLE_VALUE && o->h) {
+	if (handle_valid(o->h)) {
 		/* Reads are cancelled; writes are not cancellable in tap-windows6 and finish when
 		 * the stack returns them. Buffers of an I/O still running after 2 s are leaked
 		 * rather than freed under the driver. */

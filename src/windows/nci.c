@@ -17,24 +17,27 @@ tk_status tk__nci_set_name(tk_ctx *ctx, const char *guid, const char *name, tk_e
 	if (!tk__winlogic_guid_parse(guid, &g))
 		return tk__error_set(ctx, err, TK_E_INVALID_GUID, "rename adapter", guid,
 				     TK_OS_NONE, 0, "\"%s\" is not a GUID", guid);
+	tk_status st = TK_OK;
 	HMODULE mod = LoadLibraryExW(L"nci.dll", NULL, LOAD_LIBRARY_SEARCH_SYSTEM32);
 	FARPROC p = mod ? GetProcAddress(mod, "NciSetConnectionName") : NULL;
 	if (!p) {
-		tk_status st = tk__errmap_win32(ctx, err, TK_WIN_OP_LOAD, "rename adapter", guid,
-						GetLastError(),
-						"nci.dll NciSetConnectionName is not available");
+		st = tk__errmap_win32(ctx, err, TK_WIN_OP_LOAD, "rename adapter", guid,
+				      GetLastError(),
+				      "nci.dll NciSetConnectionName is not available");
 		tk__error_remedy(
 			err,
 			"rename it with: netsh interface set interface name=\"<current name>\" newname=\"%s\"",
 			name);
-		return st;
+		goto out;
 	}
 	tk_nci_set_name_fn fn;
 	memcpy(&fn, &p, sizeof(fn));
 	wchar_t *w = tk__errmap_wide(name);
-	if (!w)
-		return tk__error_set(ctx, err, TK_E_NAME_INVALID, "rename adapter", name,
-				     TK_OS_NONE, 0, "the name is not valid UTF-8");
+	if (!w) {
+		st = tk__error_set(ctx, err, TK_E_NAME_INVALID, "rename adapter", name, TK_OS_NONE,
+				   0, "the name is not valid UTF-8");
+		goto out;
+	}
 	GUID wg;
 	wg.Data1 = g.data1;
 	wg.Data2 = g.data2;
@@ -43,13 +46,16 @@ tk_status tk__nci_set_name(tk_ctx *ctx, const char *guid, const char *name, tk_e
 	DWORD rc = fn(&wg, w);
 	free(w);
 	if (rc != ERROR_SUCCESS) {
-		tk_status st = tk__errmap_win32(ctx, err, TK_WIN_OP_MANAGE, "rename adapter", name,
-						rc, "cannot rename the connection");
+		st = tk__errmap_win32(ctx, err, TK_WIN_OP_MANAGE, "rename adapter", name, rc,
+				      "cannot rename the connection");
 		if (rc == ERROR_DUP_NAME)
 			tk__error_remedy(
 				err,
 				"another connection (maybe a removed adapter's leftover) has this name: pick another name");
-		return st;
 	}
-	return TK_OK;
+out:
+	/* one LoadLibrary per rename, so one FreeLibrary: the reference is not kept */
+	if (mod)
+		FreeLibrary(mod);
+	return st;
 }

@@ -137,10 +137,12 @@ static void warn_note(tk_ctx *ctx, struct tk_win_adapter *a, const tk_error *e)
 		tk__strlcpy(a->note, e->message, sizeof(a->note));
 		a->note_status = e->status;
 	}
-	tk_log_field f[] = { { "key", e->object }, { "cause", tk_status_name(e->status) } };
-	if (ctx)
+	if (ctx) {
+		tk_log_field f[] = { { "key", e->object }, { "cause", tk_status_name(e->status) } };
+
 		tk__log(ctx, TK_LOG_WARN, "windows.registry", f, TK_ARRAY_SIZE(f), "%s; fix: %s",
 			e->message, e->remedy);
+	}
 }
 
 static void read_connection_name(tk_ctx *ctx, struct tk_win_adapter *a)

@@ -44,8 +44,16 @@ static FARPROC newdev_proc(const char *name, DWORD *code)
 		return NULL;
 	}
 	FARPROC p = GetProcAddress(mod, name);
-	if (!p)
+	if (!p) {
 		*code = GetLastError();
+		FreeLibrary(mod);
+		return NULL;
+	}
+	/*
+	 * Kept loaded for the process lifetime on purpose: the caller holds only p, which must
+	 * stay valid, and a repeated LoadLibrary merely bumps the reference count.
+	 */
+	// cppcheck-suppress resourceLeak
 	return p;
 }
 

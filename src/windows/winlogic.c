@@ -872,13 +872,12 @@ uint32_t tk__winlogic_sized_call(tk_win_sized_fn *fn, void *user, uint32_t max, 
 {
 	void *buf = NULL;
 	uint32_t have = 0; /* bytes allocated for the OS (the 4 pad bytes not counted) */
-	uint32_t want = 0;
 	uint32_t rc = TK_WIN_ERROR_MORE_DATA;
 
 	*out = NULL;
 	*size = 0;
 	for (unsigned i = 0; i < tries; i++) {
-		want = have;
+		uint32_t want = have;
 		rc = fn(user, buf, &want);
 		if (rc == TK_WIN_ERROR_SUCCESS && (buf || want == 0)) {
 			if (!buf) {

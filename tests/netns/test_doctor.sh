@@ -18,24 +18,6 @@ source "$(dirname "$0")/lib.sh"
 tk_require
 tk_ns_new NS doc
 
-# lib.sh's tk_bg renames the output files while the child may not have opened them yet (the
-# child then writes to a new file nobody reads). Open them here first and hand the child the fds:
-# a rename keeps the open file. Remove once lib.sh does the same.
-tk_bg()
-{
-	local ns=$1
-	shift
-	tk_pretty "$ns" "$TAPKIT" "$@" '&'
-	local tmp="$TK_TMP/bg.$RANDOM$RANDOM"
-	exec {out_fd}>"$tmp.out" {err_fd}>"$tmp.err"
-	ip netns exec "$ns" "$TAPKIT" "$@" >&"$out_fd" 2>&"$err_fd" &
-	TK_PID=$!
-	TK_BG_PIDS+=("$TK_PID")
-	exec {out_fd}>&- {err_fd}>&-
-	mv "$tmp.out" "$TK_TMP/$TK_PID.out"
-	mv "$tmp.err" "$TK_TMP/$TK_PID.err"
-}
-
 # ---- helpers over the report -----------------------------------------------------------------
 
 # check_json ID FIELD: a field of the check ID (the first one with that id) in the JSON report;
@@ -131,7 +113,7 @@ expect_text ok linux.devnode "character device 10:200"
 expect_text ok linux.adapter.carrier "carrier on"
 expect_text ok linux.adapter.open "opened ok0"
 expect_stdout "0 warn, 0 fail, 0 skipped"
-[[ -z $(grep -E '^(warn|fail|skip) ' <<<"$TK_OUT") ]] || tk_fail "a healthy report has a non-ok line"
+! grep -qE '^(warn|fail|skip) ' <<<"$TK_OUT" || tk_fail "a healthy report has a non-ok line"
 tk_stop "$HOLDER"
 
 # ---------------------------------------------------------------------------------------------
@@ -256,6 +238,7 @@ expect_json ok true
 expect_check_json linux.adapter.up status warn
 expect_check_json linux.adapter.up cause TK_E_LINK_DOWN
 expect_check_json linux.adapter.up evidence.operstate down
+# shellcheck disable=SC2016 # literal backquotes: the remedy text quotes the command
 expect_check_json linux.adapter.up remedy '`tapkit up down0`'
 tk "$NS" doctor down0
 expect_rc 0

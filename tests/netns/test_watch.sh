@@ -21,22 +21,6 @@ source "$(dirname "$0")/lib.sh"
 tk_require
 tk_ns_new NS watch
 
-# See test_doctor.sh: lib.sh's tk_bg may lose the child's output. Remove once lib.sh is fixed.
-tk_bg()
-{
-	local ns=$1
-	shift
-	tk_pretty "$ns" "$TAPKIT" "$@" '&'
-	local tmp="$TK_TMP/bg.$RANDOM$RANDOM"
-	exec {out_fd}>"$tmp.out" {err_fd}>"$tmp.err"
-	ip netns exec "$ns" "$TAPKIT" "$@" >&"$out_fd" 2>&"$err_fd" &
-	TK_PID=$!
-	TK_BG_PIDS+=("$TK_PID")
-	exec {out_fd}>&- {err_fd}>&-
-	mv "$tmp.out" "$TK_TMP/$TK_PID.out"
-	mv "$tmp.err" "$TK_TMP/$TK_PID.err"
-}
-
 CONF=$TK_TMP/watch.conf
 write_config()
 {

@@ -3,6 +3,7 @@
 # Registry values of the wrong type or too long are reported (with the value and the key), never
 # trusted and never a crash: the adapter stays listed under its GUID when only its name is bad,
 # and is left out with a warning when its GUID is unusable.
+# shellcheck source=tests/windows/lib.sh
 source "$(dirname "$0")/lib.sh"
 wine_begin
 

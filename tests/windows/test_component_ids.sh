@@ -4,6 +4,7 @@
 # ovpn-dco adapters are not; TAPKIT_TAP_IDS adds a renamed build's id. Each adapter's real open
 # fails as it does under Wine (no driver creates \\.\Global\{GUID}.tap: CreateFile gives 2), and
 # doctor reports that code with its cause and remedy.
+# shellcheck source=tests/windows/lib.sh
 source "$(dirname "$0")/lib.sh"
 wine_begin
 

@@ -4,6 +4,7 @@
 # TAPKIT_TEST_FORCE_NOT_ELEVATED=1 plays the non-elevated user); an elevated create goes through
 # SetupAPI (device registered) and stops at DiInstallDevice, which Wine 8 only stubs: tapkit
 # reports that and removes the half-made device. A real install needs Windows.
+# shellcheck source=tests/windows/lib.sh
 source "$(dirname "$0")/lib.sh"
 wine_begin
 
@@ -18,6 +19,7 @@ doctor_check windows.elevation '' warn TK_E_NO_PRIVILEGE
 tk --log-level info create tk1
 check "elevated create fails (Wine lacks DiInstallDevice) with exit 1" test "$rc" -eq 1
 check "it names the missing function" grep -q "DiInstallDevice" <<<"$errout"
+# shellcheck disable=SC2016 # $1 is expanded by the inner bash, which gets $errout as its $1
 check "the half-made device was removed (no cleanup warning)" bash -c '! grep -q "could not remove" <<<"$1"' _ "$errout"
 
 add_adapter 0401 tap0901 '{44444444-0000-4000-8000-000000000001}' 'stale'

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # A machine with no TAP driver at all: nothing listed, doctor names the missing driver service
 # (OpenService 1060), no driver package, no adapter; open without a name says none exists.
+# shellcheck source=tests/windows/lib.sh
 source "$(dirname "$0")/lib.sh"
 wine_begin
 

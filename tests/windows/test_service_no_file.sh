@@ -3,6 +3,7 @@
 # The tap0901 service is registered with the service manager but its .sys file is missing (a
 # broken uninstall): doctor passes the service check and fails the driver file check with the
 # path it looked for. Wine cannot load the real tap0901.sys (an NDIS miniport) at all.
+# shellcheck source=tests/windows/lib.sh
 source "$(dirname "$0")/lib.sh"
 wine_begin
 

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # A connection name with non-ASCII characters survives the registry's UTF-16, the command line
 # and JSON in both directions.
+# shellcheck source=tests/windows/lib.sh
 source "$(dirname "$0")/lib.sh"
 wine_begin
 
