@@ -73,6 +73,9 @@ extern const struct cli_verb cli_verb_watch;
 extern const struct cli_verb cli_verb_tunnel;
 extern const struct cli_verb cli_verb_genkey;
 extern const struct cli_verb cli_verb_pubkey;
+extern const struct cli_verb cli_verb_driver;
+extern const struct cli_verb cli_verb_enable;
+extern const struct cli_verb cli_verb_disable;
 
 /* ---- argument parsing (args.c) ---- */
 

@@ -29,9 +29,10 @@ static const struct cli_verb cli_verb_help = {
 };
 
 static const struct cli_verb *const verbs[] = {
-	&cli_verb_list,	 &cli_verb_show,   &cli_verb_create, &cli_verb_delete, &cli_verb_up,
-	&cli_verb_down,	 &cli_verb_set,	   &cli_verb_addr,   &cli_verb_open,   &cli_verb_doctor,
-	&cli_verb_watch, &cli_verb_tunnel, &cli_verb_genkey, &cli_verb_pubkey, &cli_verb_help,
+	&cli_verb_list,	  &cli_verb_show,    &cli_verb_create, &cli_verb_delete, &cli_verb_up,
+	&cli_verb_down,	  &cli_verb_set,     &cli_verb_addr,   &cli_verb_open,	 &cli_verb_doctor,
+	&cli_verb_watch,  &cli_verb_tunnel,  &cli_verb_genkey, &cli_verb_pubkey, &cli_verb_driver,
+	&cli_verb_enable, &cli_verb_disable, &cli_verb_help,
 };
 
 static const struct cli_verb *verb_find(const char *name)

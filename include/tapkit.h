@@ -466,6 +466,55 @@ TK_API TK_NODISCARD tk_status tk_dev_set_queue_enabled(tk_dev *dev, bool on, tk_
 TK_API TK_NODISCARD tk_status tk_dev_set_persist(tk_dev *dev, bool on, tk_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Windows driver and device management (the calls exist on every platform)                   */
+/* ------------------------------------------------------------------------------------------ */
+
+#define TK_DRIVER_PATH_MAX 300
+
+/*
+ * The TUN/TAP driver as the OS sees it: Windows the tap0901 service (and its .sys file and the
+ * driver store package), Linux the tun driver (built in, a module loaded or loadable, missing).
+ * Strings are "" when not applicable or unknown.
+ */
+typedef struct tk_driver_info {
+	char name[64];	  /* "tap0901" (Windows service), "tun" (Linux) */
+	tk_status status; /* TK_OK if adapters can work; else why not: TK_E_DRIVER_NOT_INSTALLED,
+			     TK_E_DRIVER_FILES_MISSING, TK_E_DRIVER_SERVICE_STOPPED, TK_E_TUN_MISSING */
+	bool installed; /* Windows: the service is registered; Linux: built in or a module exists */
+	bool loaded;	/* Windows: the service runs; Linux: registered (misc 10:200) */
+	bool builtin;	/* Linux: built into the kernel */
+	bool file_present; /* the driver's file exists (Windows .sys; Linux tun.ko, or built in) */
+	char state[24];	   /* Windows: "not_installed", "stopped", "running", ...; Linux: "builtin",
+			   "loaded", "not_loaded", "missing", "unknown" */
+	char start_type[24];		     /* Windows: "demand", "disabled", "boot", ... */
+	char image_path[TK_DRIVER_PATH_MAX]; /* Windows: ImagePath as stored */
+	char file[TK_DRIVER_PATH_MAX];	     /* the driver file: resolved ImagePath, tun.ko path */
+	char version[32];		     /* Windows: "9.24.2.601"; Linux: the kernel release */
+	char package[TK_DRIVER_PATH_MAX];    /* Windows: the staged package in the driver store */
+	char message[TK_ERROR_TEXT_MAX];     /* what was found, one line */
+	char remedy[TK_ERROR_TEXT_MAX];	     /* what to do; "" when status is TK_OK */
+} tk_driver_info;
+
+/*
+ * Reads the driver's state into out. A driver that is missing or broken is a result (in
+ * out->status), not a failure: the call fails only when the state cannot be read.
+ */
+TK_API TK_NODISCARD tk_status tk_driver_status(tk_ctx *ctx, tk_driver_info *out, tk_error *err);
+/*
+ * Windows (elevated): stages and installs the driver package of an INF file (OemVista.inf).
+ * *reboot (may be NULL) says whether Windows needs a restart to finish. Linux: TK_E_UNSUPPORTED
+ * (the tun driver comes with the kernel: `modprobe tun`).
+ */
+TK_API TK_NODISCARD tk_status tk_driver_install(tk_ctx *ctx, const char *inf_path, bool *reboot,
+						tk_error *err);
+/*
+ * Windows (elevated): enables or disables the adapter's device (Device Manager's Enable/Disable).
+ * Linux: TK_E_UNSUPPORTED (an interface has no device to disable: tk_adapter_set_up).
+ */
+TK_API TK_NODISCARD tk_status tk_adapter_set_enabled(tk_ctx *ctx, const char *name, bool on,
+						     tk_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Doctor: ordered checks that explain why an adapter does not work                           */
 /* ------------------------------------------------------------------------------------------ */
 

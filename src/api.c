@@ -240,6 +240,62 @@ tk_status tk_adapter_holders(tk_ctx *ctx, const char *name, tk_holder *out, size
 	return st;
 }
 
+tk_status tk_adapter_set_enabled(tk_ctx *ctx, const char *name, bool on, tk_error *err)
+{
+	const char *op = on ? "enable adapter" : "disable adapter";
+	TK__ERR_LOCAL(err);
+	if (!ctx_ok(ctx, err, op))
+		return err->status;
+	int tok = tk__call_begin(ctx, err);
+	tk_status st = name_ok(ctx, name, err, op);
+	if (st == TK_OK)
+		st = tk__backend_adapter_set_enabled(ctx, name, on, err);
+	tk__call_end(ctx, tok);
+	return st;
+}
+
+/* ---- the driver ---- */
+
+tk_status tk_driver_status(tk_ctx *ctx, tk_driver_info *out, tk_error *err)
+{
+	TK__ERR_LOCAL(err);
+	if (!ctx_ok(ctx, err, "driver status"))
+		return err->status;
+	int tok = tk__call_begin(ctx, err);
+	tk_status st;
+	if (!out) {
+		st = misuse(ctx, err, TK_E_BAD_ARGUMENT, "driver status", "out is required");
+	} else {
+		/* Filled in a copy: outputs stay untouched on failure. */
+		tk_driver_info info;
+		memset(&info, 0, sizeof(info));
+		st = tk__backend_driver_status(ctx, &info, err);
+		if (st == TK_OK)
+			*out = info;
+	}
+	tk__call_end(ctx, tok);
+	return st;
+}
+
+tk_status tk_driver_install(tk_ctx *ctx, const char *inf_path, bool *reboot, tk_error *err)
+{
+	TK__ERR_LOCAL(err);
+	if (!ctx_ok(ctx, err, "install driver"))
+		return err->status;
+	int tok = tk__call_begin(ctx, err);
+	tk_status st;
+	bool rb = false;
+	if (!inf_path || !*inf_path)
+		st = misuse(ctx, err, TK_E_BAD_ARGUMENT, "install driver",
+			    "the path of an INF file is required");
+	else
+		st = tk__backend_driver_install(ctx, inf_path, &rb, err);
+	if (st == TK_OK && reboot)
+		*reboot = rb;
+	tk__call_end(ctx, tok);
+	return st;
+}
+
 /* ---- open devices ---- */
 
 struct open_try {

@@ -52,6 +52,12 @@ tk_status tk__backend_adapter_addr(tk_ctx *ctx, const char *name, const tk_ip_ad
 				   tk_error *err);
 tk_status tk__backend_adapter_holders(tk_ctx *ctx, const char *name, tk_holder *out, size_t cap,
 				      size_t *count, tk_error *err);
+/* The device's enabled state (Windows); a backend without one says TK_E_UNSUPPORTED. */
+tk_status tk__backend_adapter_set_enabled(tk_ctx *ctx, const char *name, bool on, tk_error *err);
+
+/* The driver. out is zeroed by api.c; inf is non-empty; reboot is never NULL. */
+tk_status tk__backend_driver_status(tk_ctx *ctx, tk_driver_info *out, tk_error *err);
+tk_status tk__backend_driver_install(tk_ctx *ctx, const char *inf, bool *reboot, tk_error *err);
 
 /*
  * Open adapters. dev is allocated and zeroed by api.c with magic, ctx, mode and flags set; the

@@ -174,110 +174,53 @@ static void check_devnode_open(struct tk__doctor *d, const struct facts *fx)
 
 /* ---- the driver ---- */
 
-/* Looks for "CONFIG_TUN=y|m" in a kernel config file; returns 'y', 'm', 'n' or 0 (unknown). */
-static char config_tun(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return 0;
-	char line[256];
-	char v = 'n';
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "CONFIG_TUN=", 11) == 0) {
-			v = line[11];
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
-/* Whether a line of modules.builtin names tun.ko. */
-static bool modules_builtin_has_tun(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	char line[512];
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strcmp(line, "kernel/drivers/net/tun.ko\n") == 0;
-	fclose(f);
-	return found;
-}
-
-static bool module_file_exists(const char *release)
-{
-	static const char *const exts[] = { "", ".xz", ".zst", ".gz" };
-	char path[512];
-	for (size_t i = 0; i < TK_ARRAY_SIZE(exts); i++) {
-		snprintf(path, sizeof(path), "/lib/modules/%s/kernel/drivers/net/tun.ko%s", release,
-			 exts[i]);
-		if (path_exists(path))
-			return true;
-	}
-	return false;
-}
-
-/*
- * A registered misc device shows in /sys/class/misc/tun whether tun is built in or a module.
- * No /sys/module/tun does not mean "no driver": a built-in driver without parameters has none.
- */
+/* The facts are read and classified in driver.c, which tk_driver_status shares. */
 static void check_driver(struct tk__doctor *d, struct facts *fx)
 {
 	tk_check *c = tk__doctor_add(d, "linux.driver", "the tun driver", "tun");
-	struct utsname u;
-	char path[512];
-	char buf[64];
+	struct tk__tun_facts f;
 
-	if (uname(&u) != 0)
-		tk__strlcpy(u.release, "", sizeof(u.release));
-	tk__check_evidence(c, "kernel", "%s", u.release);
-	bool registered = path_exists("/sys/class/misc/tun");
-	fx->driver_registered = registered;
-	tk__check_evidence(c, "/sys/class/misc/tun", "%s", registered ? "present" : "absent");
-	bool module = tk__procfs_read_file("/sys/module/tun/initstate", buf, sizeof(buf)) > 0;
-	buf[strcspn(buf, "\n")] = '\0';
-	tk__check_evidence(c, "/sys/module/tun/initstate", "%s", module ? buf : "absent");
-	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", u.release);
-	bool builtin = modules_builtin_has_tun(path);
-	if (builtin)
-		tk__check_evidence(c, "modules.builtin", "%s lists tun.ko", path);
-	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
-	char cfg = config_tun(path);
-	if (cfg)
-		tk__check_evidence(c, "config", "%s: CONFIG_TUN=%c", path, cfg);
-	bool file = module_file_exists(u.release);
+	tk__driver_tun_probe(&f);
+	tk__check_evidence(c, "kernel", "%s", f.release);
+	fx->driver_registered = f.registered;
+	tk__check_evidence(c, "/sys/class/misc/tun", "%s", f.registered ? "present" : "absent");
+	tk__check_evidence(c, "/sys/module/tun/initstate", "%s",
+			   f.module_loaded ? f.initstate : "absent");
+	if (f.builtin_listed)
+		tk__check_evidence(c, "modules.builtin", "%s lists tun.ko", f.builtin_path);
+	if (f.config)
+		tk__check_evidence(c, "config", "%s: CONFIG_TUN=%c", f.config_path, f.config);
 
-	if (registered) {
+	switch (tk__driver_tun_classify(&f)) {
+	case TK__TUN_LOADED_MODULE:
+	case TK__TUN_LOADED_BUILTIN:
+	case TK__TUN_LOADED:
 		tk__check_ok(c, "the tun driver is %s and registered (misc 10:200)",
-			     module		     ? "loaded as a module"
-			     : builtin || cfg == 'y' ? "built in"
-						     : "present");
+			     f.module_loaded			   ? "loaded as a module"
+			     : f.builtin_listed || f.config == 'y' ? "built in"
+								   : "present");
 		return;
-	}
-	if (builtin || cfg == 'y') {
-		tk__check_ok(c, "the tun driver is built into kernel %s", u.release);
+	case TK__TUN_BUILTIN:
+		tk__check_ok(c, "the tun driver is built into kernel %s", f.release);
 		return;
-	}
-	if (file || cfg == 'm') {
+	case TK__TUN_MODULE:
 		/* The node's alias char-major-10-200 makes the first open load the module. */
 		tk__check_ok(c,
 			     "the tun driver is a module that is not loaded yet: the first open of "
 			     "%s loads it (`modprobe tun` loads it now)",
 			     TK__TUN_PATH);
 		return;
-	}
-	snprintf(path, sizeof(path), "/lib/modules/%s", u.release);
-	if (cfg == 'n' || path_exists(path)) {
+	case TK__TUN_MISSING:
 		tk__check_fail(c, TK_E_TUN_MISSING, TK_OS_NONE, 0,
 			       "kernel %s has no tun driver: not registered, not built in, no "
 			       "tun.ko module",
-			       u.release);
+			       f.release);
 		tk__check_remedy(c,
 				 "install the kernel's modules package (Debian: `apt install "
 				 "linux-image-$(uname -r)`), or build the kernel with CONFIG_TUN");
 		return;
+	case TK__TUN_UNKNOWN:
+		break;
 	}
 	/* In a container /lib/modules and /boot are usually absent: not knowing is no failure. */
 	tk__check_warn(c, TK_E_TUN_MISSING, TK_OS_NONE, 0,

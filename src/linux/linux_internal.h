@@ -213,4 +213,38 @@ void tk__netlink_info_from_link(const struct tk__netlink_link *l, tk_adapter_inf
 /* The operstate name: "up", "down", "lowerlayerdown", ... */
 const char *tk__netlink_operstate_name(uint8_t operstate);
 
+/* ---- driver.c: the tun driver ---- */
+
+/* What the system says about the tun driver (read by tk__driver_tun_probe). */
+struct tk__tun_facts {
+	char release[65];	/* uname -r, "" if unknown */
+	bool registered;	/* /sys/class/misc/tun: the misc device 10:200 is registered */
+	bool module_loaded;	/* /sys/module/tun/initstate exists: tun is a loaded module */
+	char initstate[16];	/* its content ("live"), "" if absent */
+	bool builtin_listed;	/* modules.builtin lists kernel/drivers/net/tun.ko */
+	char config;		/* CONFIG_TUN in /boot/config-R: 'y', 'm', 'n', or 0 (no file) */
+	bool module_file;	/* a tun.ko[.xz|.zst|.gz] under /lib/modules/R */
+	bool modules_dir;	/* /lib/modules/R exists */
+	char builtin_path[300]; /* the modules.builtin read */
+	char config_path[300];	/* the kernel config read */
+	char module_path[300];	/* the tun.ko found, "" if none */
+};
+
+enum tk__tun_verdict {
+	TK__TUN_LOADED_MODULE,	/* registered, a loaded module */
+	TK__TUN_LOADED_BUILTIN, /* registered, modules.builtin or CONFIG_TUN=y says built in */
+	TK__TUN_LOADED,		/* registered, no /sys/module/tun: built in by inference */
+	TK__TUN_BUILTIN,	/* not registered (yet) but built in */
+	TK__TUN_MODULE,		/* a module that is not loaded: the first open loads it */
+	TK__TUN_MISSING,	/* the kernel has no tun driver */
+	TK__TUN_UNKNOWN,	/* nothing readable (a container without /lib/modules, /boot) */
+};
+
+/* Reads /sys, /lib/modules and /boot (never fails: what is unreadable stays false/0). */
+void tk__driver_tun_probe(struct tk__tun_facts *out);
+/* What the facts mean; pure. */
+enum tk__tun_verdict tk__driver_tun_classify(const struct tk__tun_facts *f);
+/* The tk_driver_info of those facts; pure. */
+void tk__driver_tun_info(const struct tk__tun_facts *f, tk_driver_info *out);
+
 #endif /* TK_LINUX_INTERNAL_H */
