@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The front door: `make` builds everything into build/, `make test` builds and runs every test
-# (once normally, once under AddressSanitizer + UndefinedBehaviorSanitizer).
+# (once normally, once under AddressSanitizer + UndefinedBehaviorSanitizer), then the fuzzers
+# for FUZZ_SECONDS each (`make fuzz`, tests/fuzz/README.md).
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
@@ -14,11 +15,20 @@ all: configure
 configure:
 	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: re-configures $(BUILD) with the prefix
+# (tapkit.pc names it), builds, and installs (cmake/install.cmake lists what goes where).
+PREFIX     ?= /usr/local
+.PHONY: install
+install:
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
 asan:
 	@test -f $(BUILD_ASAN)/CMakeCache.txt || cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DTK_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 
-test: test-plain test-asan test-windows
+test: test-plain test-asan test-windows fuzz
 
 test-plain: all
 	cd $(BUILD) && ctest $(CTEST_ARGS)
@@ -26,6 +36,17 @@ test-plain: all
 test-asan: asan
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
+
+# libFuzzer targets (tests/fuzz/README.md), built with clang into $(BUILD_FUZZ)/ and run for
+# FUZZ_SECONDS each on a scratch copy of the seed corpus; fails if any fuzzer finds a crash.
+BUILD_FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 20
+.PHONY: fuzz
+fuzz:
+	@test -f $(BUILD_FUZZ)/CMakeCache.txt || cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang \
+		-DTK_FUZZ=ON -DTK_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzzers
+	bash tests/fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(JOBS)
 
 # The main demo: a sealed tunnel between two namespaces. demo-forward is the smaller one: two
 # TAPs joined by the tk-forward example on the library alone.
@@ -60,4 +81,4 @@ test-windows:
 	fi
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_WIN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_WIN) $(BUILD_FUZZ)

@@ -31,6 +31,11 @@ PACKAGES=(
 	shellcheck                                # make lint (shell scripts)
 	git                                       # make lint lists the tracked sources
 	gcc-mingw-w64-x86-64 wine wine64          # make test-windows: the Windows build under Wine
+	scdoc man-db                              # man pages: rendered by scdoc, checked by man --warnings
+	systemd                                   # systemd-analyze verify/security on dist/systemd units
+	dpkg-dev debhelper fakeroot lintian       # scripts/check-deb.sh: dpkg-buildpackage, lintian
+	golang-go                                 # bindings/go: the Go binding (cgo) and its tests
+	clang libclang-rt-14-dev                  # make fuzz: libFuzzer, ASan, UBSan runtimes (tests/fuzz)
 )
 
 usage()

@@ -64,6 +64,13 @@ bool tk__key_from_base64(const char *text, size_t len, uint8_t key[TK__KEY_LEN])
 		len--;
 	if (len != TK__KEY_B64_LEN)
 		return false;
+	/* libsodium 1.0.18 reads a byte >= 0x80 as some base64 digit: one key, one spelling */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '+' || ch == '/' || ch == '='))
+			return false;
+	}
 	uint8_t tmp[TK__KEY_LEN];
 	size_t bin_len = 0;
 	const char *end = NULL;

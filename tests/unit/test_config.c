@@ -275,6 +275,20 @@ static void test_pattern_match(void **state)
 	assert_false(tk_pattern_match("x", NULL));
 }
 
+/* Found by tests/fuzz/fuzz_watch_config (differential against fnmatch): class ranges compared
+ * bytes as signed char, so a range from ASCII to a byte >= 0x80 matched nothing. */
+static void test_pattern_class_bytes_are_unsigned(void **state)
+{
+	(void)state;
+	assert_true(tk_pattern_match("[]-\x9a]x", "]x"));
+	assert_true(tk_pattern_match("tk[a-\xff]", "tk\xc3"));
+	assert_true(tk_pattern_match("tk[a-\xff]", "tkb"));
+	assert_false(tk_pattern_match("tk[a-\xff]", "tkA"));
+	assert_true(tk_pattern_match("tk[!a-\xff]", "tkA"));
+	assert_false(tk_pattern_match("tk[!a-\xff]", "tk\xe2"));
+	assert_true(tk_pattern_match("[\xc0-\xc4]", "\xc3"));
+}
+
 static void test_first_matching_section_wins(void **state)
 {
 	(void)state;
@@ -326,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_watch_missing_file_names_path),
 		cmocka_unit_test(test_watch_load_from_file),
 		cmocka_unit_test(test_pattern_match),
+		cmocka_unit_test(test_pattern_class_bytes_are_unsigned),
 		cmocka_unit_test(test_first_matching_section_wins),
 		cmocka_unit_test(test_watch_calls_reject_misuse),
 	};

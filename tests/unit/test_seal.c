@@ -221,6 +221,22 @@ static void base64_keys(void **state)
 	assert_false(tk__key_from_base64("", 0, back));
 }
 
+/* Found by tests/fuzz/fuzz_addr: libsodium 1.0.18 decodes a byte >= 0x80 as a base64 digit, so
+ * a key with one such byte was accepted (as another key) instead of refused. */
+static void base64_keys_refuse_high_bytes(void **state)
+{
+	uint8_t back[32];
+	char b64[] = "qOX9WmIO3Y0k8rEeNyT8wpQxb5ZHtMHyUj8vKz2s4n0=";
+	(void)state;
+	assert_true(tk__key_from_base64(b64, strlen(b64), back));
+	b64[19] = (char)0xda; /* was read as '/' */
+	assert_false(tk__key_from_base64(b64, strlen(b64), back));
+	for (unsigned c = 0x80; c <= 0xff; c++) {
+		b64[19] = (char)c;
+		assert_false(tk__key_from_base64(b64, strlen(b64), back));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +251,7 @@ int main(void)
 		cmocka_unit_test(a_forged_new_session_changes_nothing),
 		cmocka_unit_test(bad_peer_keys_are_refused),
 		cmocka_unit_test(base64_keys),
+		cmocka_unit_test(base64_keys_refuse_high_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
