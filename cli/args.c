@@ -101,6 +101,21 @@ int cli_args_parse(struct cli *cli, int argc, char **argv, struct cli_opt *opts,
 	return 0;
 }
 
+int cli_args_name(struct cli *cli, int argc, char **argv, struct cli_opt *opts, size_t nopts,
+		  const char **name)
+{
+	const char *pos[1];
+	size_t npos;
+	int rc = cli_args_parse(cli, argc, argv, opts, nopts, pos, 1, &npos);
+
+	if (rc != 0)
+		return rc;
+	if (npos < 1)
+		return cli_usage_error(cli, "missing adapter name");
+	*name = pos[0];
+	return 0;
+}
+
 bool cli_parse_u32(const char *text, uint32_t min, uint32_t max, uint32_t *out)
 {
 	uint64_t v = 0;

@@ -102,6 +102,12 @@ static inline int cli_args_exit(int rc)
 {
 	return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
 }
+/*
+ * cli_args_parse for a verb that takes one adapter NAME (and opts): "missing adapter name" is a
+ * usage error. Returns 0 with *name set, or what cli_args_parse would (see cli_args_exit).
+ */
+int cli_args_name(struct cli *cli, int argc, char **argv, struct cli_opt *opts, size_t nopts,
+		  const char **name);
 /* Unsigned decimal in [min, max], the whole string; false otherwise. */
 bool cli_parse_u32(const char *text, uint32_t min, uint32_t max, uint32_t *out);
 /* "SECONDS" with up to three decimals ("1", "0.25"), at most a year; false otherwise. */
@@ -128,6 +134,8 @@ struct cli_json {
 };
 
 void cli_json_init(struct cli_json *j, FILE *f);
+/* Starts a top-level document: init, then the outer object and its "version". */
+void cli_json_doc_begin(struct cli_json *j, FILE *f);
 void cli_json_object_begin(struct cli_json *j, const char *key);
 void cli_json_object_end(struct cli_json *j);
 void cli_json_array_begin(struct cli_json *j, const char *key);
@@ -148,6 +156,8 @@ int cli_exit_code(tk_status st);
 
 /* One adapter as the JSON object of docs/json.md. */
 void cli_adapter_json(struct cli_json *j, const char *key, const tk_adapter_info *a);
+/* The document {"version":1,"adapter":{...}} of `show` and `create`. */
+void cli_adapter_doc(FILE *f, const tk_adapter_info *a);
 /* `tapkit list` text: one aligned block per adapter. */
 void cli_adapters_text(FILE *f, const tk_adapter_info *list, size_t count, bool color);
 /* `tapkit show` text: key: value lines. */
@@ -167,5 +177,10 @@ int cli_fail(struct cli *cli, tk_status st, tk_error *err);
  * a TK_E_BAD_ARGUMENT JSON error with --json). Returns CLI_EXIT_USAGE.
  */
 int cli_usage_error(struct cli *cli, const char *fmt, ...) CLI_PRINTF(2, 3);
+/*
+ * The one-line confirmation of a verb that changed an adapter, "<head>NAME<tail>" on stdout
+ * ("deleted tap0\n"); nothing with --json (the exit code says it). Returns CLI_EXIT_OK.
+ */
+int cli_done(struct cli *cli, const char *head, const char *name, const char *tail);
 
 #endif /* TK_CLI_H */

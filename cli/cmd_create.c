@@ -62,31 +62,22 @@ static int create_run(struct cli *cli, int argc, char **argv)
 	tk_create_opts c = { .owner = -1, .group = -1 };
 	tk_adapter_info info;
 	tk_error err = { 0 };
-	const char *pos[1];
-	size_t npos;
+	const char *name;
 	tk_status st;
 	int rc;
 
-	rc = cli_args_parse(cli, argc, argv, opts, CLI_ARRAY_SIZE(opts), pos, 1, &npos);
+	rc = cli_args_name(cli, argc, argv, opts, CLI_ARRAY_SIZE(opts), &name);
 	if (rc != 0)
 		return cli_args_exit(rc);
-	if (npos < 1)
-		return cli_usage_error(cli, "missing adapter name");
 	rc = create_opts_fill(cli, opts, &c);
 	if (rc != 0)
 		return rc;
-	c.name = pos[0];
+	c.name = name;
 	st = tk_adapter_create(cli->ctx, &c, &info, &err);
 	if (st != TK_OK)
 		return cli_fail(cli, st, &err);
 	if (cli->json) {
-		struct cli_json j;
-
-		cli_json_init(&j, stdout);
-		cli_json_object_begin(&j, NULL);
-		cli_json_int(&j, "version", CLI_JSON_VERSION);
-		cli_adapter_json(&j, "adapter", &info);
-		cli_json_object_end(&j);
+		cli_adapter_doc(stdout, &info);
 		return CLI_EXIT_OK;
 	}
 	fputs("created ", stdout);

@@ -17,25 +17,17 @@ static const char delete_usage[] =
 static int delete_run(struct cli *cli, int argc, char **argv)
 {
 	tk_error err = { 0 };
-	const char *pos[1];
-	size_t npos;
+	const char *name;
 	tk_status st;
 	int rc;
 
-	rc = cli_args_parse(cli, argc, argv, NULL, 0, pos, 1, &npos);
+	rc = cli_args_name(cli, argc, argv, NULL, 0, &name);
 	if (rc != 0)
 		return cli_args_exit(rc);
-	if (npos < 1)
-		return cli_usage_error(cli, "missing adapter name");
-	st = tk_adapter_delete(cli->ctx, pos[0], &err);
+	st = tk_adapter_delete(cli->ctx, name, &err);
 	if (st != TK_OK)
 		return cli_fail(cli, st, &err);
-	if (cli->json)
-		return CLI_EXIT_OK;
-	fputs("deleted ", stdout);
-	cli_text_write(stdout, pos[0]);
-	fputc('\n', stdout);
-	return CLI_EXIT_OK;
+	return cli_done(cli, "deleted ", name, "\n");
 }
 
 const struct cli_verb cli_verb_delete = {

@@ -182,9 +182,7 @@ static void check_json(struct cli_json *j, const tk_check *c)
 static void report_json(FILE *f, const tk_report *r, const char *adapter)
 {
 	struct cli_json j;
-	cli_json_init(&j, f);
-	cli_json_object_begin(&j, NULL);
-	cli_json_int(&j, "version", CLI_JSON_VERSION);
+	cli_json_doc_begin(&j, f);
 	cli_json_string(&j, "adapter", adapter);
 	cli_json_bool(&j, "ok", r->nfail == 0);
 	cli_json_string(&j, "trace_id", r->trace_id);

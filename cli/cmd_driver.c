@@ -46,9 +46,7 @@ static void status_json(const tk_driver_info *d)
 	struct cli_json j;
 	bool ok = d->status == TK_OK;
 
-	cli_json_init(&j, stdout);
-	cli_json_object_begin(&j, NULL);
-	cli_json_int(&j, "version", CLI_JSON_VERSION);
+	cli_json_doc_begin(&j, stdout);
 	cli_json_object_begin(&j, "driver");
 	cli_json_string(&j, "name", d->name);
 	cli_json_bool(&j, "ok", ok);
@@ -144,9 +142,7 @@ static int driver_install(struct cli *cli, const char *inf)
 	if (cli->json) {
 		struct cli_json j;
 
-		cli_json_init(&j, stdout);
-		cli_json_object_begin(&j, NULL);
-		cli_json_int(&j, "version", CLI_JSON_VERSION);
+		cli_json_doc_begin(&j, stdout);
 		cli_json_string(&j, "installed", inf);
 		cli_json_bool(&j, "reboot_required", reboot);
 		cli_json_object_end(&j);

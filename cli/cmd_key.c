@@ -62,6 +62,13 @@ static int key_fail(struct cli *cli, tk_status st, const char *op, const char *m
 	return cli_fail(cli, st, &err);
 }
 
+/* libsodium cannot start (it found no entropy source): the same failure for each key verb. */
+static int sodium_fail(struct cli *cli)
+{
+	return key_fail(cli, TK_E_INTERNAL, "sodium_init", "libsodium cannot be initialised",
+			"check that the system has an entropy source (getrandom)");
+}
+
 /* A private key written to a file others may read is fixed at once, as `umask 077` would. */
 static void stdout_protect(void)
 {
@@ -84,9 +91,7 @@ static int genkey_run(struct cli *cli, int argc, char **argv)
 	if (rc != 0)
 		return cli_args_exit(rc);
 	if (!tk__seal_init())
-		return key_fail(cli, TK_E_INTERNAL, "sodium_init",
-				"libsodium cannot be initialised",
-				"check that the system has an entropy source (getrandom)");
+		return sodium_fail(cli);
 	stdout_protect();
 	tk__key_generate(sk);
 	tk__key_to_base64(sk, b64);
@@ -106,9 +111,7 @@ static int pubkey_run(struct cli *cli, int argc, char **argv)
 	if (rc != 0)
 		return cli_args_exit(rc);
 	if (!tk__seal_init())
-		return key_fail(cli, TK_E_INTERNAL, "sodium_init",
-				"libsodium cannot be initialised",
-				"check that the system has an entropy source (getrandom)");
+		return sodium_fail(cli);
 	size_t n = fread(text, 1, sizeof(text), stdin);
 	bool ok = n < sizeof(text) && tk__key_from_base64(text, n, sk);
 	sodium_memzero(text, sizeof(text));

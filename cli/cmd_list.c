@@ -34,9 +34,7 @@ static int list_run(struct cli *cli, int argc, char **argv)
 	if (cli->json) {
 		struct cli_json j;
 
-		cli_json_init(&j, stdout);
-		cli_json_object_begin(&j, NULL);
-		cli_json_int(&j, "version", CLI_JSON_VERSION);
+		cli_json_doc_begin(&j, stdout);
 		cli_json_array_begin(&j, "adapters");
 		for (size_t i = 0; i < count; i++)
 			cli_adapter_json(&j, NULL, &list[i]);

@@ -226,20 +226,17 @@ static int open_run(struct cli *cli, int argc, char **argv)
 	struct open_run r = { 0 };
 	tk_open_opts o = { 0 };
 	tk_error err = { 0 };
-	const char *pos[1];
-	size_t npos;
+	const char *name;
 	tk_status st;
 	int rc;
 
-	rc = cli_args_parse(cli, argc, argv, opts, CLI_ARRAY_SIZE(opts), pos, 1, &npos);
+	rc = cli_args_name(cli, argc, argv, opts, CLI_ARRAY_SIZE(opts), &name);
 	if (rc != 0)
 		return cli_args_exit(rc);
-	if (npos < 1)
-		return cli_usage_error(cli, "missing adapter name");
 	rc = open_parse(cli, opts, &o, &r);
 	if (rc != 0)
 		return rc;
-	o.name = pos[0];
+	o.name = name;
 	r.buf = malloc(TK_FRAME_BUF_MAX);
 	if (!r.buf)
 		return cli_fail(cli, TK_E_NO_MEMORY, &err);

@@ -19,30 +19,20 @@ static int show_run(struct cli *cli, int argc, char **argv)
 {
 	tk_adapter_info info;
 	tk_error err = { 0 };
-	const char *pos[1];
-	size_t npos;
+	const char *name;
 	tk_status st;
 	int rc;
 
-	rc = cli_args_parse(cli, argc, argv, NULL, 0, pos, 1, &npos);
+	rc = cli_args_name(cli, argc, argv, NULL, 0, &name);
 	if (rc != 0)
 		return cli_args_exit(rc);
-	if (npos < 1)
-		return cli_usage_error(cli, "missing adapter name");
-	st = tk_adapter_get(cli->ctx, pos[0], &info, &err);
+	st = tk_adapter_get(cli->ctx, name, &info, &err);
 	if (st != TK_OK)
 		return cli_fail(cli, st, &err);
-	if (cli->json) {
-		struct cli_json j;
-
-		cli_json_init(&j, stdout);
-		cli_json_object_begin(&j, NULL);
-		cli_json_int(&j, "version", CLI_JSON_VERSION);
-		cli_adapter_json(&j, "adapter", &info);
-		cli_json_object_end(&j);
-	} else {
+	if (cli->json)
+		cli_adapter_doc(stdout, &info);
+	else
 		cli_adapter_show_text(stdout, &info, cli->color);
-	}
 	return CLI_EXIT_OK;
 }
 

@@ -156,9 +156,7 @@ static void status_json(FILE *f, const struct tk__tunnel_view *v)
 	const struct tk__tunnel_conf *c = v->conf;
 	struct cli_json j;
 
-	cli_json_init(&j, f);
-	cli_json_object_begin(&j, NULL);
-	cli_json_int(&j, "version", CLI_JSON_VERSION);
+	cli_json_doc_begin(&j, f);
 	cli_json_object_begin(&j, "tunnel");
 	cli_json_string(&j, "adapter", c->dev);
 	cli_json_bool(&j, "adapter_open", v->dev[0] != '\0');

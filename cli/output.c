@@ -23,6 +23,13 @@ void cli_json_init(struct cli_json *j, FILE *f)
 	j->f = f;
 }
 
+void cli_json_doc_begin(struct cli_json *j, FILE *f)
+{
+	cli_json_init(j, f);
+	cli_json_object_begin(j, NULL);
+	cli_json_int(j, "version", CLI_JSON_VERSION);
+}
+
 /*
  * Length of the well-formed UTF-8 sequence starting at s (1 to 4), 0 if it is not one
  * (overlong forms, surrogates and code points above U+10FFFF are not, per RFC 3629). Stops at
@@ -346,6 +353,15 @@ void cli_adapter_json(struct cli_json *j, const char *key, const tk_adapter_info
 	cli_json_object_end(j);
 }
 
+void cli_adapter_doc(FILE *f, const tk_adapter_info *a)
+{
+	struct cli_json j;
+
+	cli_json_doc_begin(&j, f);
+	cli_adapter_json(&j, "adapter", a);
+	cli_json_object_end(&j);
+}
+
 /* "UP,CARRIER", "UP", "DOWN", "DOWN,CARRIER", coloured when asked. Returns its width. */
 static size_t state_write(FILE *f, const tk_adapter_info *a, bool color)
 {
@@ -666,9 +682,7 @@ void cli_error_json(FILE *f, const tk_error *err)
 	struct cli_json j;
 	const char *os_name = tk_os_code_name(err->os_kind, err->os_code);
 
-	cli_json_init(&j, f);
-	cli_json_object_begin(&j, NULL);
-	cli_json_int(&j, "version", CLI_JSON_VERSION);
+	cli_json_doc_begin(&j, f);
 	cli_json_object_begin(&j, "error");
 	cli_json_string(&j, "cause", tk_status_name(err->status));
 	cli_json_int(&j, "code", (int64_t)err->status);
@@ -739,4 +753,14 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...)
 		fflush(stdout);
 	}
 	return CLI_EXIT_USAGE;
+}
+
+int cli_done(struct cli *cli, const char *head, const char *name, const char *tail)
+{
+	if (cli->json)
+		return CLI_EXIT_OK;
+	fputs(head, stdout);
+	cli_text_write(stdout, name);
+	fputs(tail, stdout);
+	return CLI_EXIT_OK;
 }

@@ -24,16 +24,8 @@ DEV=tktun0
 DIR=$(mktemp -d /tmp/tkdemo-tunnel.XXXXXX)
 PIDS=()
 
-if [[ -t 1 ]]; then
-	BOLD=$'\e[1m' DIM=$'\e[2m' OFF=$'\e[0m'
-else
-	BOLD="" DIM="" OFF=""
-fi
-
-section()
-{
-	printf '\n%s==> %s%s\n' "$BOLD" "$*" "$OFF"
-}
+# shellcheck source=scripts/demo-lib.sh
+. "$ROOT/scripts/demo-lib.sh"
 
 show()
 {
@@ -68,12 +60,7 @@ cleanup()
 trap cleanup EXIT INT TERM
 
 section "two hosts (network namespaces) joined by a veth pair"
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-for ns in "$NS_A" "$NS_B"; do
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
+demo_hosts_add
 ip link add "tkdu$$a" type veth peer name "tkdu$$b"
 ip link set "tkdu$$a" netns "$NS_A" name ul0
 ip link set "tkdu$$b" netns "$NS_B" name ul0

@@ -24,16 +24,8 @@ DEV=tkdemo0
 LOG=$(mktemp /tmp/tkdemo-forward.XXXXXX)
 FWD_PID=""
 
-if [[ -t 1 ]]; then
-	BOLD=$'\e[1m' DIM=$'\e[2m' OFF=$'\e[0m'
-else
-	BOLD="" DIM="" OFF=""
-fi
-
-section()
-{
-	printf '\n%s==> %s%s\n' "$BOLD" "$*" "$OFF"
-}
+# shellcheck source=scripts/demo-lib.sh
+. "$ROOT/scripts/demo-lib.sh"
 
 note()
 {
@@ -91,13 +83,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 section "Two network namespaces stand in for two hosts: $NS_A and $NS_B"
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-for ns in "$NS_A" "$NS_B"; do
-	ip -n "$ns" link set lo up
-	# IPv4 only, so the frames below are just the ping and its ARP (no IPv6 chatter).
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
+# IPv4 only, so the frames below are just the ping and its ARP.
+demo_hosts_add
 note "nothing in them yet except lo; nothing here touches this machine's own interfaces"
 
 section "tapkit creates a TAP adapter in each and configures it (MAC, address, up)"

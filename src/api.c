@@ -29,17 +29,6 @@ static bool dev_valid(const tk_dev *dev)
 	return dev && dev->magic == TK__DEV_MAGIC && dev->os && tk__ctx_valid(dev->ctx);
 }
 
-/* Checks ctx; on failure fills err without a logger (there is no valid one). */
-static bool ctx_ok(tk_ctx *ctx, tk_error *err, const char *op)
-{
-	if (tk__ctx_valid(ctx))
-		return true;
-	memset(err, 0, sizeof(*err));
-	tk__error_set_quiet(err, TK_E_INVALID_HANDLE, op, "", TK_OS_NONE, 0,
-			    "API misuse: the tk_ctx is NULL, freed or not a tapkit context");
-	return false;
-}
-
 static tk_status name_ok(tk_ctx *ctx, const char *name, tk_error *err, const char *op)
 {
 	if (!name || !*name)
@@ -68,7 +57,7 @@ const char *tk_os_code_name(tk_os_kind kind, int64_t code)
 tk_status tk_adapter_list(tk_ctx *ctx, tk_adapter_info **out, size_t *count, tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "list adapters"))
+	if (!tk__ctx_check(ctx, err, "list adapters"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st;
@@ -88,7 +77,7 @@ void tk_adapter_list_free(tk_adapter_info *list)
 tk_status tk_adapter_get(tk_ctx *ctx, const char *name, tk_adapter_info *out, tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "show adapter"))
+	if (!tk__ctx_check(ctx, err, "show adapter"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = name_ok(ctx, name, err, "show adapter");
@@ -104,7 +93,7 @@ tk_status tk_adapter_create(tk_ctx *ctx, const tk_create_opts *opts, tk_adapter_
 			    tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "create adapter"))
+	if (!tk__ctx_check(ctx, err, "create adapter"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = TK_OK;
@@ -125,7 +114,7 @@ tk_status tk_adapter_create(tk_ctx *ctx, const tk_create_opts *opts, tk_adapter_
 tk_status tk_adapter_delete(tk_ctx *ctx, const char *name, tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "delete adapter"))
+	if (!tk__ctx_check(ctx, err, "delete adapter"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = name_ok(ctx, name, err, "delete adapter");
@@ -138,7 +127,7 @@ tk_status tk_adapter_delete(tk_ctx *ctx, const char *name, tk_error *err)
 tk_status tk_adapter_set_up(tk_ctx *ctx, const char *name, bool up, tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, up ? "set up" : "set down"))
+	if (!tk__ctx_check(ctx, err, up ? "set up" : "set down"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = name_ok(ctx, name, err, up ? "set up" : "set down");
@@ -151,7 +140,7 @@ tk_status tk_adapter_set_up(tk_ctx *ctx, const char *name, bool up, tk_error *er
 tk_status tk_adapter_set_mtu(tk_ctx *ctx, const char *name, uint32_t mtu, tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "set mtu"))
+	if (!tk__ctx_check(ctx, err, "set mtu"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = name_ok(ctx, name, err, "set mtu");
@@ -165,7 +154,7 @@ tk_status tk_adapter_set_mac(tk_ctx *ctx, const char *name, const uint8_t mac[TK
 			     tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "set mac"))
+	if (!tk__ctx_check(ctx, err, "set mac"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = name_ok(ctx, name, err, "set mac");
@@ -180,7 +169,7 @@ tk_status tk_adapter_set_mac(tk_ctx *ctx, const char *name, const uint8_t mac[TK
 tk_status tk_adapter_set_master(tk_ctx *ctx, const char *name, const char *master, tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "set master"))
+	if (!tk__ctx_check(ctx, err, "set master"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = name_ok(ctx, name, err, "set master");
@@ -195,7 +184,7 @@ static tk_status addr_change(tk_ctx *ctx, const char *name, const tk_ip_addr *ad
 			     tk_error *err)
 {
 	const char *op = add ? "add address" : "delete address";
-	if (!ctx_ok(ctx, err, op))
+	if (!tk__ctx_check(ctx, err, op))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = name_ok(ctx, name, err, op);
@@ -228,7 +217,7 @@ tk_status tk_adapter_holders(tk_ctx *ctx, const char *name, tk_holder *out, size
 			     size_t *count, tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "find holders"))
+	if (!tk__ctx_check(ctx, err, "find holders"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = name_ok(ctx, name, err, "find holders");
@@ -244,7 +233,7 @@ tk_status tk_adapter_set_enabled(tk_ctx *ctx, const char *name, bool on, tk_erro
 {
 	const char *op = on ? "enable adapter" : "disable adapter";
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, op))
+	if (!tk__ctx_check(ctx, err, op))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = name_ok(ctx, name, err, op);
@@ -259,7 +248,7 @@ tk_status tk_adapter_set_enabled(tk_ctx *ctx, const char *name, bool on, tk_erro
 tk_status tk_driver_status(tk_ctx *ctx, tk_driver_info *out, tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "driver status"))
+	if (!tk__ctx_check(ctx, err, "driver status"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st;
@@ -280,7 +269,7 @@ tk_status tk_driver_status(tk_ctx *ctx, tk_driver_info *out, tk_error *err)
 tk_status tk_driver_install(tk_ctx *ctx, const char *inf_path, bool *reboot, tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "install driver"))
+	if (!tk__ctx_check(ctx, err, "install driver"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st;
@@ -313,7 +302,7 @@ static tk_status open_once(void *user, tk_error *err)
 tk_status tk_dev_open(tk_ctx *ctx, const tk_open_opts *opts, tk_dev **out, tk_error *err)
 {
 	TK__ERR_LOCAL(err);
-	if (!ctx_ok(ctx, err, "open"))
+	if (!tk__ctx_check(ctx, err, "open"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = TK_OK;
@@ -399,9 +388,7 @@ static bool dev_check(const tk_dev *dev, tk_error *err, const char *op)
 {
 	if (dev_valid(dev))
 		return true;
-	memset(err, 0, sizeof(*err));
-	tk__error_set_quiet(err, TK_E_INVALID_HANDLE, op, "", TK_OS_NONE, 0,
-			    "API misuse: the tk_dev is NULL, closed or not a tapkit handle");
+	tk__error_bad_handle(err, op, "tk_dev is NULL, closed or not a tapkit handle");
 	return false;
 }
 

@@ -37,6 +37,11 @@ struct tk_ctx {
 
 /* True if ctx is a live context (non-NULL, right magic). */
 bool tk__ctx_valid(const tk_ctx *ctx);
+/*
+ * True if ctx is live; otherwise fills err (cleared first, not logged: there is no valid logger)
+ * with TK_E_INVALID_HANDLE for op and returns false. err must not be NULL.
+ */
+bool tk__ctx_check(const tk_ctx *ctx, tk_error *err, const char *op);
 
 /* The system clock (monotonic now, nanosleep, getrandom/arc4random); used when none is set. */
 void tk__clock_system(tk_clock *out);
@@ -73,6 +78,13 @@ tk_status tk__error_set_quiet(tk_error *err, tk_status st, const char *op, const
 tk_status tk__error_vset(tk_error *err, tk_status st, const char *op, const char *object,
 			 tk_os_kind kind, int64_t code, const char *fmt, va_list ap)
 	TK_PRINTF(7, 0);
+/* Clears every field of err to "no failure" (field by field: cheaper than memset). */
+void tk__error_clear(tk_error *err);
+/*
+ * A NULL, released or foreign handle handed in: clears err and fills it, without logging, with
+ * TK_E_INVALID_HANDLE and "API misuse: the <what>". Returns TK_E_INVALID_HANDLE.
+ */
+tk_status tk__error_bad_handle(tk_error *err, const char *op, const char *what);
 /* Replaces the remedy with a specific one ("stop openvpn (pid 4242), or ..."). */
 void tk__error_remedy(tk_error *err, const char *fmt, ...) TK_PRINTF(2, 3);
 /* Sets the OS's own text (strerror_r, FormatMessage, netlink extack). */
@@ -88,6 +100,8 @@ bool tk__log_enabled(const tk_ctx *ctx, tk_log_level level);
 /* snprintf into a fixed buffer, truncating with "..." instead of failing. */
 void tk__strlcpy(char *dst, const char *src, size_t size);
 void tk__snprintf(char *dst, size_t size, const char *fmt, ...) TK_PRINTF(3, 4);
+/* The value of one hex digit (either case), -1 if c is not one. */
+int tk__hex_value(char c);
 
 /*
  * Doctor: the check builder (src/core/doctor.c). A backend adds checks in order and fills each

@@ -43,6 +43,14 @@ bool tk__ctx_valid(const tk_ctx *ctx)
 	return ctx && ctx->magic == TK__CTX_MAGIC;
 }
 
+bool tk__ctx_check(const tk_ctx *ctx, tk_error *err, const char *op)
+{
+	if (tk__ctx_valid(ctx))
+		return true;
+	tk__error_bad_handle(err, op, "tk_ctx is NULL, freed or not a tapkit context");
+	return false;
+}
+
 /* ---- the system clock ---- */
 
 static uint64_t system_now_ns(void *user)
@@ -219,30 +227,10 @@ const char *tk__trace_current(void)
 	return trace_id;
 }
 
-static void error_clear(tk_error *err)
-{
-	/*
-	 * Field by field instead of memset: this runs on every call and the record is ~1.3 KB;
-	 * readers look at status first and at strings only on failure.
-	 */
-	err->status = TK_OK;
-	err->os_kind = TK_OS_NONE;
-	err->os_code = 0;
-	err->transient = false;
-	err->op[0] = '\0';
-	err->object[0] = '\0';
-	err->message[0] = '\0';
-	err->remedy[0] = '\0';
-	err->os_text[0] = '\0';
-	err->trace_id[0] = '\0';
-	err->holder_pid = 0;
-	err->holder_name[0] = '\0';
-}
-
 int tk__call_begin(tk_ctx *ctx, tk_error *err)
 {
 	if (err)
-		error_clear(err);
+		tk__error_clear(err);
 	if (trace_depth == 0)
 		trace_fresh(ctx, trace_id, sizeof(trace_id));
 	trace_depth++;

@@ -311,12 +311,8 @@ tk_status tk_doctor_run(tk_ctx *ctx, const tk_doctor_opts *opts, tk_report **out
 	tk_error local = { 0 };
 	if (!err)
 		err = &local;
-	if (!tk__ctx_valid(ctx)) {
-		memset(err, 0, sizeof(*err));
-		return tk__error_set_quiet(
-			err, TK_E_INVALID_HANDLE, "doctor", "", TK_OS_NONE, 0,
-			"API misuse: the tk_ctx is NULL, freed or not a tapkit context");
-	}
+	if (!tk__ctx_check(ctx, err, "doctor"))
+		return err->status;
 	static const tk_doctor_opts defaults = { 0 };
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = run_checks(ctx, opts ? opts : &defaults, out, err);

@@ -12,17 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -93,10 +82,10 @@ static bool parse_v6(const char *p, const char *end, uint8_t out[16])
 		}
 		unsigned v = 0;
 		int digits = 0;
-		for (; p < end && hex_value(*p) >= 0; p++, digits++) {
+		for (; p < end && tk__hex_value(*p) >= 0; p++, digits++) {
 			if (digits == 4)
 				return false;
-			v = v << 4 | (unsigned)hex_value(*p);
+			v = v << 4 | (unsigned)tk__hex_value(*p);
 		}
 		if (digits == 0 || n == 8)
 			return false;
@@ -243,7 +232,7 @@ tk_status tk_mac_parse(const char *text, bool any, uint8_t out[TK_MAC_LEN])
 	uint8_t mac[TK_MAC_LEN];
 	for (size_t i = 0; i < TK_MAC_LEN; i++) {
 		const char *p = text + 3 * i;
-		int hi = hex_value(p[0]), lo = hex_value(p[1]);
+		int hi = tk__hex_value(p[0]), lo = tk__hex_value(p[1]);
 		if (hi < 0 || lo < 0)
 			return TK_E_ADDRESS_INVALID;
 		if (i + 1 < TK_MAC_LEN && p[2] != sep)

@@ -32,22 +32,6 @@ static tk_retry_policy policy_or_defaults(const tk_retry_policy *in)
 	return p;
 }
 
-static void error_reset(tk_error *err)
-{
-	err->status = TK_OK;
-	err->os_kind = TK_OS_NONE;
-	err->os_code = 0;
-	err->transient = false;
-	err->op[0] = '\0';
-	err->object[0] = '\0';
-	err->message[0] = '\0';
-	err->remedy[0] = '\0';
-	err->os_text[0] = '\0';
-	err->trace_id[0] = '\0';
-	err->holder_pid = 0;
-	err->holder_name[0] = '\0';
-}
-
 uint32_t tk_retry_ceiling_ms(const tk_retry_policy *policy, uint32_t n)
 {
 	tk_retry_policy p = policy_or_defaults(policy);
@@ -68,12 +52,8 @@ tk_status tk_retry_run(tk_ctx *ctx, const tk_retry_policy *policy, const char *w
 		err = &local;
 	if (!what)
 		what = "operation";
-	if (!tk__ctx_valid(ctx)) {
-		err->status = TK_OK;
-		return tk__error_set_quiet(
-			err, TK_E_INVALID_HANDLE, what, "", TK_OS_NONE, 0,
-			"API misuse: the tk_ctx is NULL, freed or not a tapkit context");
-	}
+	if (!tk__ctx_check(ctx, err, what))
+		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st = TK_E_INTERNAL;
 	if (!fn) {
@@ -113,11 +93,11 @@ tk_status tk_retry_run(tk_ctx *ctx, const tk_retry_policy *policy, const char *w
 			}
 			clk->sleep_ns(clk->user, delay_ns);
 			/* The last failure is in err; clear it so the next attempt can fill it. */
-			error_reset(err);
+			tk__error_clear(err);
 		}
 		st = fn(user, err);
 		if (st == TK_OK) {
-			error_reset(err);
+			tk__error_clear(err);
 			goto out;
 		}
 		/* fn forgot to fill err: keep the status it returned, with the catalogue's text. */

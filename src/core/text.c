@@ -52,3 +52,14 @@ void tk__snprintf(char *dst, size_t size, const char *fmt, ...)
 	else if ((size_t)n >= size)
 		mark_truncated(dst, size);
 }
+
+int tk__hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -52,13 +52,14 @@ static int class_match(const char **pp, char c)
 	/* A ']' right after '[' (or '[!') is a literal member, as in fnmatch(3). */
 	bool first = true;
 	for (; *p && (first || *p != ']'); p++, first = false) {
-		char lo = *p;
-		char hi = lo;
+		/* bytes compare unsigned, as fnmatch(3) does: "[a-\xff]" spans the UTF-8 bytes */
+		unsigned char lo = (unsigned char)*p;
+		unsigned char hi = lo;
 		if (p[1] == '-' && p[2] && p[2] != ']') {
-			hi = p[2];
+			hi = (unsigned char)p[2];
 			p += 2;
 		}
-		if (c >= lo && c <= hi)
+		if ((unsigned char)c >= lo && (unsigned char)c <= hi)
 			hit = true;
 	}
 	if (*p != ']')
@@ -372,23 +373,13 @@ static tk_status run_file(const void *arg, struct parse_ctx *pc, tk_error *err)
 	return tk__ini_load(arg, on_item, pc, err);
 }
 
-static bool ctx_ok(tk_ctx *ctx, tk_error *err, const char *op)
-{
-	if (tk__ctx_valid(ctx))
-		return true;
-	memset(err, 0, sizeof(*err));
-	tk__error_set_quiet(err, TK_E_INVALID_HANDLE, op, "", TK_OS_NONE, 0,
-			    "API misuse: the tk_ctx is NULL, freed or not a tapkit context");
-	return false;
-}
-
 tk_status tk_watch_config_parse(tk_ctx *ctx, const char *text, size_t len, const char *origin,
 				tk_watch_config **out, tk_error *err)
 {
 	tk_error local = { 0 };
 	if (!err)
 		err = &local;
-	if (!ctx_ok(ctx, err, "read config"))
+	if (!tk__ctx_check(ctx, err, "read config"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st;
@@ -409,7 +400,7 @@ tk_status tk_watch_config_load(tk_ctx *ctx, const char *path, tk_watch_config **
 	tk_error local = { 0 };
 	if (!err)
 		err = &local;
-	if (!ctx_ok(ctx, err, "read config"))
+	if (!tk__ctx_check(ctx, err, "read config"))
 		return err->status;
 	int tok = tk__call_begin(ctx, err);
 	tk_status st;
@@ -468,9 +459,7 @@ static bool watch_ok(tk_watch *w, tk_error *err, const char *op)
 {
 	if (watch_valid(w))
 		return true;
-	memset(err, 0, sizeof(*err));
-	tk__error_set_quiet(err, TK_E_INVALID_HANDLE, op, "", TK_OS_NONE, 0,
-			    "API misuse: the tk_watch is NULL, freed or not a tapkit watch");
+	tk__error_bad_handle(err, op, "tk_watch is NULL, freed or not a tapkit watch");
 	return false;
 }
 
@@ -740,7 +729,7 @@ tk_status tk_watch_new(tk_ctx *ctx, tk_watch_config *cfg, tk_watch **out, tk_err
 	tk_error local = { 0 };
 	if (!err)
 		err = &local;
-	if (!ctx_ok(ctx, err, "watch")) {
+	if (!tk__ctx_check(ctx, err, "watch")) {
 		tk_watch_config_free(cfg);
 		return err->status;
 	}

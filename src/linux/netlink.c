@@ -354,43 +354,58 @@ static tk_status nl_fail(tk_ctx *ctx, tk_error *err, enum tk__errmap_op op, int 
 	return st;
 }
 
-tk_status tk__netlink_link_dump(tk_ctx *ctx, struct tk__netlink_link **out, size_t *count,
-				tk_error *err)
+/*
+ * Runs one RTM_GET* dump of the given type to its end: cb collects each message into data, and
+ * *n / *nomem are the collector's count and out-of-memory flag, reset before every attempt
+ * because a dump interrupted by a concurrent change is restarted from the start. The family
+ * header (hdr_len bytes) comes zeroed: family AF_UNSPEC, every link or address. On failure err
+ * is filled and logged with f's wording; the caller frees what cb collected.
+ */
+static tk_status nl_dump(tk_ctx *ctx, const struct tk__errmap_facts *f, uint16_t type,
+			 size_t hdr_len, mnl_cb_t cb, void *data, size_t *n, bool *nomem,
+			 tk_error *err)
 {
 	_Alignas(struct nlmsghdr) char req[NL_REQ_BUF];
-	struct tk__errmap_facts f;
-	struct link_vec lv = { 0 };
 	struct nl nl;
-	int r;
-
-	tk__errmap_facts_init(&f, "links");
-	f.op = "RTM_GETLINK";
-	r = nl_open(&nl);
+	int r = nl_open(&nl);
 	if (r < 0)
-		return nl_fail(ctx, err, TK__ERRMAP_NETLINK, -r, &f, NULL);
+		return nl_fail(ctx, err, TK__ERRMAP_NETLINK, -r, f, NULL);
 	for (int attempt = 0; attempt < NL_DUMP_ATTEMPTS; attempt++) {
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-		nlh->nlmsg_type = RTM_GETLINK;
+		nlh->nlmsg_type = type;
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-		ifi->ifi_family = AF_UNSPEC;
-		lv.n = 0;
-		lv.nomem = false;
-		r = nl_talk(&nl, nlh, link_dump_cb, &lv);
+		mnl_nlmsg_put_extra_header(nlh, hdr_len);
+		*n = 0;
+		*nomem = false;
+		r = nl_talk(&nl, nlh, cb, data);
 		if (r != -EINTR)
 			break;
 		tk__log(ctx, TK_LOG_DEBUG, "linux.netlink", NULL, 0,
-			"RTM_GETLINK dump interrupted by a change, restarting");
+			"%s dump interrupted by a change, restarting", f->op);
 	}
-	if (r == 0 && lv.nomem)
+	if (r == 0 && *nomem)
 		r = -ENOMEM;
-	if (r < 0) {
-		tk_status st = nl_fail(ctx, err, TK__ERRMAP_NETLINK, -r, &f, &nl);
-		nl_close(&nl);
+	tk_status st = TK_OK;
+	if (r < 0)
+		st = nl_fail(ctx, err, TK__ERRMAP_NETLINK, -r, f, &nl);
+	nl_close(&nl);
+	return st;
+}
+
+tk_status tk__netlink_link_dump(tk_ctx *ctx, struct tk__netlink_link **out, size_t *count,
+				tk_error *err)
+{
+	struct tk__errmap_facts f;
+	struct link_vec lv = { 0 };
+
+	tk__errmap_facts_init(&f, "links");
+	f.op = "RTM_GETLINK";
+	tk_status st = nl_dump(ctx, &f, RTM_GETLINK, sizeof(struct ifinfomsg), link_dump_cb, &lv,
+			       &lv.n, &lv.nomem, err);
+	if (st != TK_OK) {
 		free(lv.v);
 		return st;
 	}
-	nl_close(&nl);
 	if (lv.n)
 		qsort(lv.v, lv.n, sizeof(*lv.v), cmp_link);
 	*out = lv.v;
@@ -540,38 +555,17 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 tk_status tk__netlink_addr_dump(tk_ctx *ctx, uint32_t ifindex, struct tk__netlink_addr **out,
 				size_t *count, tk_error *err)
 {
-	_Alignas(struct nlmsghdr) char req[NL_REQ_BUF];
 	struct tk__errmap_facts f;
 	struct addr_vec av = { .ifindex = ifindex };
-	struct nl nl;
-	int r;
 
 	tk__errmap_facts_init(&f, "addresses");
 	f.op = "RTM_GETADDR";
-	r = nl_open(&nl);
-	if (r < 0)
-		return nl_fail(ctx, err, TK__ERRMAP_NETLINK, -r, &f, NULL);
-	for (int attempt = 0; attempt < NL_DUMP_ATTEMPTS; attempt++) {
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-		nlh->nlmsg_type = RTM_GETADDR;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-		ifa->ifa_family = AF_UNSPEC;
-		av.n = 0;
-		av.nomem = false;
-		r = nl_talk(&nl, nlh, addr_dump_cb, &av);
-		if (r != -EINTR)
-			break;
-	}
-	if (r == 0 && av.nomem)
-		r = -ENOMEM;
-	if (r < 0) {
-		tk_status st = nl_fail(ctx, err, TK__ERRMAP_NETLINK, -r, &f, &nl);
-		nl_close(&nl);
+	tk_status st = nl_dump(ctx, &f, RTM_GETADDR, sizeof(struct ifaddrmsg), addr_dump_cb, &av,
+			       &av.n, &av.nomem, err);
+	if (st != TK_OK) {
 		free(av.v);
 		return st;
 	}
-	nl_close(&nl);
 	*out = av.v;
 	*count = av.n;
 	return TK_OK;

@@ -42,16 +42,20 @@ bool tk__sysfs_exists(const char *ifname)
 	return access(path, F_OK) == 0;
 }
 
+/* A sysfs value is the number and a newline; nothing else may follow it. */
+static bool only_blank_after(const char *end)
+{
+	while (*end == '\n' || *end == ' ')
+		end++;
+	return *end == '\0';
+}
+
 bool tk__sysfs_parse_hex(const char *text, uint32_t *out)
 {
 	char *end = NULL;
 	errno = 0;
 	unsigned long v = strtoul(text, &end, 16);
-	if (errno || end == text || v > UINT32_MAX)
-		return false;
-	while (*end == '\n' || *end == ' ')
-		end++;
-	if (*end)
+	if (errno || end == text || v > UINT32_MAX || !only_blank_after(end))
 		return false;
 	*out = (uint32_t)v;
 	return true;
@@ -62,11 +66,7 @@ bool tk__sysfs_parse_int(const char *text, int64_t *out)
 	char *end = NULL;
 	errno = 0;
 	long long v = strtoll(text, &end, 10);
-	if (errno || end == text)
-		return false;
-	while (*end == '\n' || *end == ' ')
-		end++;
-	if (*end)
+	if (errno || end == text || !only_blank_after(end))
 		return false;
 	*out = (int64_t)v;
 	return true;

@@ -169,43 +169,13 @@ static void check_driver_package(struct tk__doctor *d)
 {
 	tk_check *c = tk__doctor_add(d, "windows.driver.package",
 				     "the TAP driver package in the driver store", "");
-	wchar_t win[MAX_PATH], pat[MAX_PATH + 64];
-	UINT n = GetSystemWindowsDirectoryW(win, MAX_PATH);
-	if (n == 0 || n >= MAX_PATH)
-		wcscpy(win, L"C:\\Windows");
-	char found[TK_ERROR_TEXT_MAX] = "";
-	static const wchar_t *const patterns[] = {
-		L"%ls\\System32\\DriverStore\\FileRepository\\oemvista.inf_*",
-		L"%ls\\System32\\DriverStore\\FileRepository\\tap0901.inf_*",
-	};
-	for (size_t i = 0; i < TK_ARRAY_SIZE(patterns) && !found[0]; i++) {
-		swprintf(pat, TK_ARRAY_SIZE(pat), patterns[i], win);
-		WIN32_FIND_DATAW fd;
-		HANDLE h = FindFirstFileW(pat, &fd);
-		if (h == INVALID_HANDLE_VALUE)
-			continue;
-		char name[MAX_PATH];
-		tk__errmap_narrow(fd.cFileName, name, sizeof(name));
-		tk__snprintf(found, sizeof(found), "DriverStore\\FileRepository\\%s", name);
-		FindClose(h);
-	}
+	char package[MAX_PATH], version[32], found[TK_ERROR_TEXT_MAX] = "", copy[MAX_PATH];
+	tk__driver_staged_package(package, sizeof(package), version, sizeof(version));
+	if (package[0])
+		tk__snprintf(found, sizeof(found), "DriverStore\\FileRepository\\%s", package);
 	tk__check_evidence(c, "driver_store", "%s", found[0] ? found : "no oemvista.inf_* package");
-	/* Installers keep a copy here; it is what `tapkit driver install` needs. */
-	static const wchar_t *const folders[] = { L"ProgramFiles", L"ProgramW6432" };
-	char copy[MAX_PATH] = "";
-	for (size_t i = 0; i < TK_ARRAY_SIZE(folders) && !copy[0]; i++) {
-		wchar_t pf[MAX_PATH];
-		DWORD k = GetEnvironmentVariableW(folders[i], pf, MAX_PATH);
-		if (k == 0 || k >= MAX_PATH)
-			continue;
-		static const wchar_t *const subs[] = { L"TAP-Windows\\driver\\OemVista.inf",
-						       L"OpenVPN\\driver\\OemVista.inf" };
-		for (size_t j = 0; j < TK_ARRAY_SIZE(subs) && !copy[0]; j++) {
-			swprintf(pat, TK_ARRAY_SIZE(pat), L"%ls\\%ls", pf, subs[j]);
-			if (GetFileAttributesW(pat) != INVALID_FILE_ATTRIBUTES)
-				tk__errmap_narrow(pat, copy, sizeof(copy));
-		}
-	}
+	/* Installers keep a copy; it is what `tapkit driver install` needs. */
+	tk__driver_installer_copy(copy, sizeof(copy));
 	if (copy[0])
 		tk__check_evidence(c, "installer_copy", "%s", copy);
 	if (found[0]) {

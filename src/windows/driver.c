@@ -13,7 +13,7 @@
 #include <wchar.h>
 
 /* Installers keep a copy of the INF here; it is what `tapkit driver install` needs. */
-static void installer_copy(char *out, size_t size)
+void tk__driver_installer_copy(char *out, size_t size)
 {
 	static const wchar_t *const folders[] = { L"ProgramFiles", L"ProgramW6432" };
 	static const wchar_t *const subs[] = { L"TAP-Windows\\driver\\OemVista.inf",
@@ -52,7 +52,7 @@ static void inf_version(const wchar_t *inf, char *out, size_t size)
  * A TAP package staged in the driver store (FileRepository\oemvista.inf_* or tap0901.inf_*):
  * its folder name into package and its DriverVer into version.
  */
-static void staged_package(char *package, size_t psize, char *version, size_t vsize)
+void tk__driver_staged_package(char *package, size_t psize, char *version, size_t vsize)
 {
 	static const wchar_t *const infs[] = { L"oemvista.inf", L"tap0901.inf" };
 	wchar_t win[MAX_PATH], path[MAX_PATH * 2];
@@ -86,8 +86,8 @@ tk_status tk__backend_driver_status(tk_ctx *ctx, tk_driver_info *out, tk_error *
 	tk_status st = tk__service_query(ctx, &svc, err);
 	if (st != TK_OK)
 		return st;
-	staged_package(package, sizeof(package), version, sizeof(version));
-	installer_copy(copy, sizeof(copy));
+	tk__driver_staged_package(package, sizeof(package), version, sizeof(version));
+	tk__driver_installer_copy(copy, sizeof(copy));
 	if (!version[0] && copy[0]) {
 		wchar_t *w = tk__errmap_wide(copy);
 		if (w) {

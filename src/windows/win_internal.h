@@ -126,6 +126,12 @@ struct tk_win_service {
 tk_status tk__service_query(tk_ctx *ctx, struct tk_win_service *out, tk_error *err);
 tk_status tk__service_start(tk_ctx *ctx, tk_error *err);
 
+/* ---- driver.c (shared with the doctor's checks.c) ---- */
+/* A TAP package staged in the driver store: its folder name and DriverVer; "" when none. */
+void tk__driver_staged_package(char *package, size_t psize, char *version, size_t vsize);
+/* The installers' copy of OemVista.inf (under ProgramFiles); "" when none. */
+void tk__driver_installer_copy(char *out, size_t size);
+
 /* ---- elevation.c ---- */
 /* True if the token is elevated; TAPKIT_TEST_FORCE_NOT_ELEVATED=1 (tests only) says false. */
 bool tk__elevation_is_elevated(int *elevation_type);

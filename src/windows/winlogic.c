@@ -539,22 +539,11 @@ void tk__winlogic_ci_interpret(const struct tk_ci_facts *f, struct tk_ci_verdict
 /* GUIDs                                                                                    */
 /* ---------------------------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool hexbytes(const char *s, size_t ndigits, uint64_t *out)
 {
 	uint64_t v = 0;
 	for (size_t i = 0; i < ndigits; i++) {
-		int h = hexval(s[i]);
+		int h = tk__hex_value(s[i]);
 		if (h < 0)
 			return false;
 		v = (v << 4) | (uint64_t)h;
