@@ -211,9 +211,16 @@ static tk_status query_driver(tk_ctx *ctx, tk_dev *dev, struct tk__os_dev *o,
 	ULONG on = 1;
 	DWORD rc = tk__tapioctl_call(o->h, TK_TAP_IOCTL_SET_MEDIA_STATUS, &on, sizeof(on), NULL, 0,
 				     &got);
+	/*
+	 * tap-windows6 refuses a second owner in IRP_MJ_CREATE (31 from CreateFile). A host that
+	 * completes the create anyway (Wine ignores the create's status: see
+	 * tests/windows/emulated-driver/README.md) gets the same 31 on the handle's first request,
+	 * so a 31 here, still inside open, is the same refusal and maps like CreateFile's.
+	 */
 	if (rc != ERROR_SUCCESS)
-		return tk__errmap_win32(ctx, err, TK_WIN_OP_IOCTL, "SET_MEDIA_STATUS", a->name, rc,
-					"cannot set the media status connected");
+		return tk__errmap_win32(
+			ctx, err, rc == ERROR_GEN_FAILURE ? TK_WIN_OP_OPEN : TK_WIN_OP_IOCTL,
+			"SET_MEDIA_STATUS", a->name, rc, "cannot set the media status connected");
 	return TK_OK;
 }
 

@@ -81,7 +81,7 @@ check "frames: media status off fails I/O with TK_E_LINK_DOWN, on restores it" t
 ((frc == 0)) || echo "$fout"
 
 frames busy "emu one"
-check "frames: a second open is refused (31) and the slot is freed on close" test "$frc" -eq 0
+check "frames: a second open is refused as in use (TK_E_ADAPTER_BUSY, 31) and the slot is freed on close" test "$frc" -eq 0
 ((frc == 0)) || echo "$fout"
 
 start=$SECONDS
