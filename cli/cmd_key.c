@@ -46,17 +46,18 @@ static int key_unavailable(struct cli *cli, int argc, char **argv)
 
 #include "tunnel/tunnel_internal.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int key_fail(struct cli *cli, tk_status st, const char *op, const char *message,
-		    const char *remedy)
+static int key_fail(struct cli *cli, tk_status st, const char *op, const char *object,
+		    const char *message, const char *remedy)
 {
 	tk_error err = { 0 };
 	err.status = st;
 	snprintf(err.op, sizeof(err.op), "%s", op);
-	snprintf(err.object, sizeof(err.object), "%s", "<stdin>");
+	snprintf(err.object, sizeof(err.object), "%s", object);
 	snprintf(err.message, sizeof(err.message), "%s", message);
 	snprintf(err.remedy, sizeof(err.remedy), "%s", remedy);
 	return cli_fail(cli, st, &err);
@@ -65,7 +66,8 @@ static int key_fail(struct cli *cli, tk_status st, const char *op, const char *m
 /* libsodium cannot start (it found no entropy source): the same failure for each key verb. */
 static int sodium_fail(struct cli *cli)
 {
-	return key_fail(cli, TK_E_INTERNAL, "sodium_init", "libsodium cannot be initialised",
+	return key_fail(cli, TK_E_INTERNAL, "sodium_init", "libsodium",
+			"libsodium cannot be initialised",
 			"check that the system has an entropy source (getrandom)");
 }
 
@@ -81,11 +83,44 @@ static void stdout_protect(void)
 		      stderr);
 }
 
+/*
+ * The key text goes through write(2) and read(2), not stdio: stdio would keep a copy of the
+ * private key in its own buffer, which sodium_memzero cannot reach.
+ */
+static bool fd_write_all(int fd, const char *buf, size_t len)
+{
+	for (int tries = 0; len > 0 && tries < 1000; tries++) {
+		ssize_t r = write(fd, buf, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		buf += r;
+		len -= (size_t)r;
+	}
+	return len == 0;
+}
+
+/* Reads up to size bytes (to EOF); a return of size means there may be more. */
+static size_t fd_read_all(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+	for (int tries = 0; n < size && tries < 1000; tries++) {
+		ssize_t r = read(fd, buf + n, size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	return n;
+}
+
 static int genkey_run(struct cli *cli, int argc, char **argv)
 {
 	size_t npos = 0;
 	uint8_t sk[TK__KEY_LEN];
-	char b64[TK__KEY_B64_LEN + 1];
+	char b64[TK__KEY_B64_LEN + 2];
 
 	int rc = cli_args_parse(cli, argc, argv, NULL, 0, NULL, 0, &npos);
 	if (rc != 0)
@@ -95,9 +130,18 @@ static int genkey_run(struct cli *cli, int argc, char **argv)
 	stdout_protect();
 	tk__key_generate(sk);
 	tk__key_to_base64(sk, b64);
-	printf("%s\n", b64);
 	sodium_memzero(sk, sizeof(sk));
+	b64[TK__KEY_B64_LEN] = '\n';
+	fflush(stdout); /* nothing is pending, but the order must hold if it ever is */
+	bool ok = fd_write_all(STDOUT_FILENO, b64, TK__KEY_B64_LEN + 1);
+	int e = errno;
 	sodium_memzero(b64, sizeof(b64));
+	if (!ok) {
+		char ebuf[128];
+		return key_fail(cli, TK_E_IO, "write key", "<stdout>",
+				tk__errno_text(e, ebuf, sizeof(ebuf)),
+				"check where stdout goes (a full disk, a closed pipe)");
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -112,11 +156,11 @@ static int pubkey_run(struct cli *cli, int argc, char **argv)
 		return cli_args_exit(rc);
 	if (!tk__seal_init())
 		return sodium_fail(cli);
-	size_t n = fread(text, 1, sizeof(text), stdin);
+	size_t n = fd_read_all(STDIN_FILENO, text, sizeof(text));
 	bool ok = n < sizeof(text) && tk__key_from_base64(text, n, sk);
 	sodium_memzero(text, sizeof(text));
 	if (!ok)
-		return key_fail(cli, TK_E_BAD_ARGUMENT, "read key",
+		return key_fail(cli, TK_E_BAD_ARGUMENT, "read key", "<stdin>",
 				"stdin does not hold one base64 private key",
 				"give it a key made by genkey: tapkit pubkey < private.key");
 	tk__key_public(sk, pk);

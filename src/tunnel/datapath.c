@@ -754,9 +754,10 @@ static bool reload_apply(struct tk__tunnel *t, struct tk__tunnel_conf *nc, tk_er
 	t->peers = np;
 	t->npeers = nc->npeers;
 	t->frame_max = nc->mtu + TK__ETH_HLEN + TK__ETH_VLAN;
-	tk__tunnel_conf_free(&t->conf);
+	tk__tunnel_conf_free(&t->conf); /* wipes the old private key */
 	t->conf = *nc;
-	memset(nc, 0, sizeof(*nc));
+	/* not memset: the caller's copy is dead from here, so a plain store could be elided */
+	sodium_memzero(nc, sizeof(*nc));
 	return true;
 }
 
@@ -899,6 +900,14 @@ static tk_status watch_fd(struct tk__tunnel *t, int fd, uint32_t what, tk_error 
 	return TK_OK;
 }
 
+/* The frame buffers held plaintext frames: wiped before they go back to the allocator. */
+static void buf_free(uint8_t *buf)
+{
+	if (buf)
+		sodium_memzero(buf, BUF_SIZE);
+	free(buf);
+}
+
 static tk_status start(struct tk__tunnel *t, tk_error *err)
 {
 	tk_status st;
@@ -957,7 +966,7 @@ tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
 	t->ctx = ctx;
 	t->opts = opts;
 	t->conf = *conf;
-	memset(conf, 0, sizeof(*conf));
+	sodium_memzero(conf, sizeof(*conf)); /* the caller's copy holds the private key too */
 	t->epfd = t->udp = t->sig = t->ctl = -1;
 	t->started = clock_ns(CLOCK_REALTIME);
 	st = start(t, err);
@@ -986,15 +995,12 @@ tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
 		close(t->epfd);
 	peers_free(t->peers, t->npeers);
 	tk__mac_free(&t->macs);
-	free(t->tap_buf);
-	free(t->seal_buf);
-	if (t->rx_buf)
-		sodium_memzero(t->rx_buf, BUF_SIZE);
-	free(t->rx_buf);
-	if (t->open_buf)
-		sodium_memzero(t->open_buf, BUF_SIZE);
-	free(t->open_buf);
+	buf_free(t->tap_buf);
+	buf_free(t->seal_buf);
+	buf_free(t->rx_buf);
+	buf_free(t->open_buf);
 	tk__tunnel_conf_free(&t->conf);
+	sodium_memzero(t, sizeof(*t));
 	free(t);
 	return st;
 }

@@ -37,6 +37,7 @@ void tk__tunnel_conf_free(struct tk__tunnel_conf *c)
 	c->peers = NULL;
 	c->npeers = 0;
 	sodium_memzero(c->sk, sizeof(c->sk));
+	c->has_key = false; /* the key is gone: nothing may derive from the zeros */
 }
 
 struct tk__peer_conf *tk__tunnel_conf_add_peer(struct tk__tunnel_conf *c, unsigned line)

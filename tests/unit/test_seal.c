@@ -2,7 +2,8 @@
 /*
  * Sealed mode: keys per direction, round trips, and every refusal: a forged tag, a truncated
  * datagram, a replay, a frame older than the window, a counter at the end of its range, and a
- * restarted peer (new session accepted, its old session refused afterwards).
+ * restarted peer (new session accepted, its old session refused afterwards). And secrets: a
+ * freed or refused configuration leaves its private key zeroed, a refusal writes no partial key.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tunnel/tunnel_internal.h"
 
@@ -237,6 +243,130 @@ static void base64_keys_refuse_high_bytes(void **state)
 	}
 }
 
+/* ---- secrets are wiped: what a freed or refused configuration leaves behind ---- */
+
+static const uint8_t zero32[32];
+
+/* A sealed configuration whose key file holds sk (mode 0600), peer key peer_b64. */
+struct keyconf {
+	char dir[64], key[128], text[512];
+	uint8_t sk[32], pk[32];
+};
+
+static void keyconf_make(struct keyconf *k, const char *peer_b64)
+{
+	char b64[TK__KEY_B64_LEN + 1];
+	snprintf(k->dir, sizeof(k->dir), "/tmp/tk-seal.XXXXXX");
+	assert_non_null(mkdtemp(k->dir));
+	snprintf(k->key, sizeof(k->key), "%s/private.key", k->dir);
+	tk__key_generate(k->sk);
+	tk__key_public(k->sk, k->pk);
+	tk__key_to_base64(k->sk, b64);
+	int fd = open(k->key, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, b64, TK__KEY_B64_LEN), TK__KEY_B64_LEN);
+	close(fd);
+	snprintf(k->text, sizeof(k->text),
+		 "[Interface]\nName = tk0\nMode = sealed\nPrivateKeyFile = %s\n"
+		 "[Peer]\nEndpoint = 10.0.0.2\nPublicKey = %s\n",
+		 k->key, peer_b64);
+}
+
+static void keyconf_remove(struct keyconf *k)
+{
+	unlink(k->key);
+	rmdir(k->dir);
+}
+
+static void peer_b64_make(char b64[TK__KEY_B64_LEN + 1])
+{
+	uint8_t sk[32], pk[32];
+	tk__key_generate(sk);
+	tk__key_public(sk, pk);
+	tk__key_to_base64(pk, b64);
+}
+
+static void conf_free_wipes_the_private_key(void **state)
+{
+	struct keyconf k;
+	struct tk__tunnel_conf c;
+	tk_error err = { 0 };
+	char peer[TK__KEY_B64_LEN + 1];
+	(void)state;
+	peer_b64_make(peer);
+	keyconf_make(&k, peer);
+	assert_int_equal(tk__tunnel_conf_parse(k.text, strlen(k.text), "t.conf", &c, &err), TK_OK);
+	assert_true(c.has_key);
+	assert_memory_equal(c.sk, k.sk, 32); /* the file's key was read in */
+	tk__tunnel_conf_free(&c);
+	assert_memory_equal(c.sk, zero32, 32);
+	assert_false(c.has_key);
+	assert_memory_equal(c.pk, k.pk, 32); /* public: kept, and proves the key had been there */
+	keyconf_remove(&k);
+}
+
+/* Refused after the key file was read (a low-order peer key): the error path wipes it too. */
+static void a_refused_configuration_leaves_no_key(void **state)
+{
+	struct keyconf k;
+	struct tk__tunnel_conf c;
+	tk_error err = { 0 };
+	char zero_b64[TK__KEY_B64_LEN + 1];
+	(void)state;
+	tk__key_to_base64(zero32, zero_b64);
+	keyconf_make(&k, zero_b64);
+	assert_int_equal(tk__tunnel_conf_parse(k.text, strlen(k.text), "t.conf", &c, &err),
+			 TK_E_CONFIG);
+	assert_non_null(strstr(err.message, "low-order"));
+	assert_memory_equal(c.pk, k.pk, 32); /* the key was read and used before the refusal */
+	assert_memory_equal(c.sk, zero32, 32);
+	assert_false(c.has_key);
+	/* no error text carries the key, in either spelling */
+	char b64[TK__KEY_B64_LEN + 1];
+	tk__key_to_base64(k.sk, b64);
+	assert_null(strstr(err.message, b64));
+	assert_null(strstr(err.remedy, b64));
+	keyconf_remove(&k);
+}
+
+/* A refusal writes nothing to the output key: no half-decoded or half-derived key remains. */
+static void refusals_leave_the_output_untouched(void **state)
+{
+	struct keyconf k;
+	uint8_t key[32], tx[32], rx[32], mark[32];
+	tk_error err = { 0 };
+	char peer[TK__KEY_B64_LEN + 1], b64[TK__KEY_B64_LEN + 1];
+	(void)state;
+	memset(mark, 0x5a, sizeof(mark));
+	/* base64 that decodes up to its last character */
+	tk__key_generate(key);
+	tk__key_to_base64(key, b64);
+	b64[42] = '*';
+	memcpy(key, mark, 32);
+	assert_false(tk__key_from_base64(b64, TK__KEY_B64_LEN, key));
+	assert_memory_equal(key, mark, 32);
+	/* a low-order peer: no direction key comes key */
+	uint8_t sk[32], pk[32];
+	tk__key_generate(sk);
+	tk__key_public(sk, pk);
+	memcpy(tx, mark, 32);
+	memcpy(rx, mark, 32);
+	assert_false(tk__seal_derive(sk, pk, zero32, tx, rx));
+	assert_memory_equal(tx, mark, 32);
+	assert_memory_equal(rx, mark, 32);
+	/* a key file others may read is refused before its key is decoded */
+	peer_b64_make(peer);
+	keyconf_make(&k, peer);
+	assert_int_equal(chmod(k.key, 0640), 0);
+	memcpy(key, mark, 32);
+	assert_int_equal(tk__key_file_read(k.key, "", key, &err), TK_E_CONFIG);
+	assert_memory_equal(key, mark, 32);
+	assert_int_equal(chmod(k.key, 0600), 0);
+	assert_int_equal(tk__key_file_read(k.key, "", key, &err), TK_OK);
+	assert_memory_equal(key, k.sk, 32);
+	keyconf_remove(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +382,9 @@ int main(void)
 		cmocka_unit_test(bad_peer_keys_are_refused),
 		cmocka_unit_test(base64_keys),
 		cmocka_unit_test(base64_keys_refuse_high_bytes),
+		cmocka_unit_test(conf_free_wipes_the_private_key),
+		cmocka_unit_test(a_refused_configuration_leaves_no_key),
+		cmocka_unit_test(refusals_leave_the_output_untouched),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
