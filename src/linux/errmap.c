@@ -578,6 +578,13 @@ static tk_status map_netlink_common(const struct out *o, bool *done)
 			 f->object);
 		o->err->transient = true;
 		return st;
+	case EMFILE:
+	case ENFILE:
+		/* from socket(AF_NETLINK) itself: the request never reached the kernel */
+		st = set(o, TK_E_NO_MEMORY,
+			 "cannot open a netlink socket for %s: out of file descriptors", f->object);
+		tk__error_remedy(o->err, "close unused files or raise the limit (`ulimit -n`)");
+		return st;
 	case EINTR:
 		st = set(o, TK_E_IO, "the kernel's list changed while it was being read (%s)",
 			 f->object);
