@@ -13,7 +13,8 @@ static const char tunnel_usage[] =
 	"usage: tapkit tunnel run --config FILE\n"
 	"       tapkit tunnel run --dev NAME --peer ADDR:PORT [--listen ADDR:PORT]\n"
 	"                         [--mode plain|sealed] [--vni N] [--key FILE --peer-key PUBKEY]\n"
-	"                         [--addr CIDR[,CIDR...]] [--mtu N] [--control PATH]\n"
+	"                         [--addr CIDR[,CIDR...]] [--mtu N] [--mac MAC] [--control PATH]\n"
+	"                         [--user USER[:GROUP]]\n"
 	"       tapkit tunnel status [--dev NAME | --control PATH] [--json]\n"
 	"\n"
 	"Carries the Ethernet frames of a TAP adapter to peers over UDP. Plain mode is VXLAN\n"
@@ -33,7 +34,11 @@ static const char tunnel_usage[] =
 	"  --peer-key PUBKEY  the peer's public key (its `tapkit pubkey`), for sealed mode\n"
 	"  --addr CIDR        address(es) for the adapter, comma separated\n"
 	"  --mtu N            the adapter's MTU (default: 1500 minus the headers)\n"
+	"  --mac MAC          the adapter's MAC (default: one derived from the machine id,\n"
+	"                     network namespace and name, the same at every start)\n"
 	"  --control PATH     control socket (default /run/tapkit/tunnel-NAME.sock)\n"
+	"  --user USER[:GROUP] once started, run as USER keeping only CAP_NET_ADMIN (for\n"
+	"                     re-creating a vanished adapter); in a file: User = USER\n"
 	"\n"
 	"run prints \"tunnel NAME running ...\" on stdout once frames flow; SIGINT/SIGTERM stop it\n"
 	"(removing an adapter it created), SIGHUP reloads --config (a bad file is logged with\n"
@@ -263,7 +268,9 @@ enum {
 	O_PEER_KEY,
 	O_ADDR,
 	O_MTU,
+	O_MAC,
 	O_CONTROL,
+	O_USER,
 	O__COUNT
 };
 
@@ -273,6 +280,12 @@ static void on_ready(void *user, const struct tk__tunnel_view *v)
 	printf("tunnel %s running: mode %s, vni %" PRIu32 ", listening on %s, %zu peer(s)\n",
 	       v->dev, mode_name(v->conf->mode), v->conf->vni, v->listen, v->npeers);
 	fflush(stdout);
+}
+
+static tk_status on_confine(void *user, const struct tk__tunnel_view *v, tk_error *err)
+{
+	struct cli *cli = user;
+	return tk__privilege_confine(cli->ctx, v, err);
 }
 
 static int conf_from_flags(struct cli *cli, struct cli_opt *o, struct tk__tunnel_conf *c)
@@ -307,6 +320,13 @@ static int conf_from_flags(struct cli *cli, struct cli_opt *o, struct tk__tunnel
 					       o[O_MTU].value);
 		c->mtu = u;
 	}
+	if (o[O_MAC].value) {
+		if (tk_mac_parse(o[O_MAC].value, false, c->mac) != TK_OK)
+			return cli_usage_error(
+				cli, "--mac \"%s\": expected a unicast MAC like 02:00:5e:10:00:01",
+				o[O_MAC].value);
+		c->has_mac = true;
+	}
 	if (o[O_LISTEN].value &&
 	    !tk__endpoint_parse(o[O_LISTEN].value, TK__VXLAN_PORT, &c->listen, &c->listen_len))
 		return cli_usage_error(cli, "--listen \"%s\": expected ADDR:PORT or [IPV6]:PORT",
@@ -332,8 +352,10 @@ static int conf_from_flags(struct cli *cli, struct cli_opt *o, struct tk__tunnel
 		}
 	}
 	struct tk__peer_conf *p = tk__tunnel_conf_add_peer(c, 0);
-	if (!p)
-		return cli_usage_error(cli, "out of memory");
+	if (!p) {
+		tk_error e = { 0 };
+		return cli_fail(cli, TK_E_NO_MEMORY, &e); /* a failure (1), not a usage error (2) */
+	}
 	if (!tk__endpoint_parse(o[O_PEER].value, TK__VXLAN_PORT, &p->ep, &p->ep_len))
 		return cli_usage_error(cli, "--peer \"%s\": expected ADDR:PORT or [IPV6]:PORT",
 				       o[O_PEER].value);
@@ -345,9 +367,15 @@ static int conf_from_flags(struct cli *cli, struct cli_opt *o, struct tk__tunnel
 				"--peer-key: expected a base64 key of 44 characters (the peer's `tapkit pubkey`)");
 		p->has_key = true;
 	}
+	if (o[O_USER].value) {
+		char why[TK_ERROR_TEXT_MAX / 2];
+		if (!tk__user_resolve(o[O_USER].value, c, why, sizeof(why)))
+			return cli_usage_error(cli, "--user \"%s\": %s", o[O_USER].value, why);
+	}
 	if (o[O_KEY].value) {
 		snprintf(c->key_file, sizeof(c->key_file), "%s", o[O_KEY].value);
-		if (tk__key_file_read(c->key_file, "--key", c->sk, &err) != TK_OK)
+		if (tk__key_file_read_for(c->key_file, "--key", c->has_user ? c->uid : (uid_t)-1,
+					  c->sk, &err) != TK_OK)
 			return cli_fail(cli, err.status, &err);
 		c->has_key = true;
 		tk__key_public(c->sk, c->pk);
@@ -372,10 +400,14 @@ static int run_main(struct cli *cli, int argc, char **argv)
 		[O_PEER_KEY] = { .name = "--peer-key", .takes_value = true },
 		[O_ADDR] = { .name = "--addr", .takes_value = true },
 		[O_MTU] = { .name = "--mtu", .takes_value = true },
+		[O_MAC] = { .name = "--mac", .takes_value = true },
 		[O_CONTROL] = { .name = "--control", .takes_value = true },
+		[O_USER] = { .name = "--user", .takes_value = true },
 	};
 	struct tk__tunnel_conf conf;
-	struct tk__tunnel_opts opts = { .render = status_render, .ready = on_ready };
+	struct tk__tunnel_opts opts = {
+		.render = status_render, .ready = on_ready, .confine = on_confine, .user = cli
+	};
 	tk_error err = { 0 };
 	size_t npos = 0;
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <linux/errqueue.h>
+#include <linux/udp.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,9 +32,21 @@
 #define HEADROOM  (TK__SEAL_HLEN + TK__VXLAN_HLEN) /* room to prepend headers to a frame */
 #define BUF_SIZE  (65536 + HEADROOM + TK__SEAL_TAGLEN)
 #define FRAME_CAP 65536u /* what one read from the adapter may bring */
-#define BUDGET	  64	 /* frames or datagrams per wake-up, so one side cannot starve others */
+#define GSO_BUF	  ((size_t)2 * BUF_SIZE)
+#define BUDGET	  64 /* frames or datagrams per wake-up, so one side cannot starve others */
 #define RETRY_NS  2000000000ull /* next attempt to reopen a vanished adapter */
 #define SOCKBUF	  (4 * 1024 * 1024)
+#define RX_BATCH  8	 /* datagrams (each up to 64 KiB with UDP GRO) per recvmmsg */
+#define GSO_MAX	  64	 /* the kernel's UDP_MAX_SEGMENTS */
+#define GSO_BYTES 65000u /* UDP payload of one GSO send: under the 64 KiB IP limit */
+#define OFFLOADS  (TK_OFFLOAD_CSUM | TK_OFFLOAD_TSO4 | TK_OFFLOAD_TSO6 | TK_OFFLOAD_ECN)
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 enum { EV_TAP = 1, EV_UDP, EV_SIG, EV_CTL };
 
@@ -48,8 +62,17 @@ struct tk__tunnel {
 	size_t npeers;
 	struct tk__mactable macs;
 	uint64_t drops[TK__DROP__COUNT];
-	uint8_t *tap_buf, *seal_buf, *rx_buf, *open_buf;
+	uint8_t *tap_buf, *seal_buf, *open_buf, *seg_buf, *gso_buf;
+	uint8_t *rx_bufs[RX_BATCH];
+	struct sockaddr_storage rx_src[RX_BATCH];
+	struct iovec rx_iov[RX_BATCH];
+	char rx_ctl[RX_BATCH][CMSG_SPACE(sizeof(int))];
+	struct mmsghdr rx_msgs[RX_BATCH];
+	struct tk__gro gro;
 	uint32_t frame_max;
+	bool offload; /* the adapter does TSO/checksum offload: frames carry a vnet header */
+	bool gso;     /* UDP GSO works on the socket (off after the kernel refused it once) */
+	uint64_t batch_realtime; /* CLOCK_REALTIME when the current batch of datagrams came */
 	bool stop;
 	uint64_t reopen_at; /* CLOCK_MONOTONIC ns of the next reopen attempt, 0: none pending */
 	uint64_t started, reopens, reloads, reload_failures;
@@ -80,19 +103,79 @@ static void logf_(struct tk__tunnel *t, tk_log_level level, const char *fmt, ...
 	tk_log(t->ctx, level, SUB, f, 1, msg);
 }
 
+static void drop_n(struct tk__tunnel *t, struct tk__peer *p, enum tk__drop d, size_t n)
+{
+	t->drops[d] += n;
+	if (p)
+		p->st.drops[d] += n;
+}
+
 static void drop(struct tk__tunnel *t, struct tk__peer *p, enum tk__drop d)
 {
-	t->drops[d]++;
-	if (p)
-		p->st.drops[d]++;
+	drop_n(t, p, d, 1);
 }
 
 /* ---- the adapter ---- */
+
+/*
+ * The MAC of an adapter the tunnel creates. The kernel would pick a random one at every
+ * creation: after a restart or a recovery the peers' ARP caches still name the old one and
+ * their frames die at our adapter until those entries expire (up to a minute; the peer cannot
+ * tell). Like systemd's MACAddressPolicy=persistent, it is derived from what names this
+ * adapter here instead: the machine id, the network namespace and the adapter's name.
+ */
+static void stable_mac(const char *dev, uint8_t mac[TK_MAC_LEN])
+{
+	static const char label[] = "tapkit tunnel adapter mac v1";
+	crypto_generichash_state h;
+	char id[64] = "";
+	struct stat st;
+	uint8_t out[16];
+
+	FILE *f = fopen("/etc/machine-id", "re");
+	if (f) {
+		if (!fgets(id, sizeof(id), f))
+			id[0] = '\0';
+		fclose(f);
+	}
+	uint64_t ns = stat("/proc/self/ns/net", &st) == 0 ? (uint64_t)st.st_ino : 0;
+	crypto_generichash_init(&h, NULL, 0, sizeof(out));
+	crypto_generichash_update(&h, (const uint8_t *)label, sizeof(label));
+	crypto_generichash_update(&h, (const uint8_t *)id, strlen(id));
+	crypto_generichash_update(&h, (const uint8_t *)&ns, sizeof(ns));
+	crypto_generichash_update(&h, (const uint8_t *)dev, strlen(dev));
+	crypto_generichash_final(&h, out, sizeof(out));
+	memcpy(mac, out, TK_MAC_LEN);
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+}
+
+/*
+ * MACAddress when configured; else, for an adapter we created (it is not persistent: it goes
+ * with our handle), the stable one. An adapter someone else made keeps its own.
+ */
+static tk_status adapter_mac(struct tk__tunnel *t, const char *name, tk_error *err)
+{
+	uint8_t mac[TK_MAC_LEN];
+	tk_adapter_info info;
+
+	if (t->conf.has_mac) {
+		memcpy(mac, t->conf.mac, TK_MAC_LEN);
+	} else {
+		tk_error e2 = { 0 };
+		if (tk_adapter_get(t->ctx, name, &info, &e2) != TK_OK ||
+		    (info.flags & TK_ADAPTER_PERSIST))
+			return TK_OK;
+		stable_mac(name, mac);
+	}
+	return tk_adapter_set_mac(t->ctx, name, mac, err);
+}
 
 static tk_status adapter_configure(struct tk__tunnel *t, const char *name, tk_error *err)
 {
 	tk_status st = tk_adapter_set_mtu(t->ctx, name, t->conf.mtu, err);
 	if (st != TK_OK)
+		return st;
+	if ((st = adapter_mac(t, name, err)) != TK_OK)
 		return st;
 	for (size_t i = 0; i < t->conf.naddrs; i++) {
 		tk_error e2 = { 0 };
@@ -108,12 +191,20 @@ static tk_status adapter_configure(struct tk__tunnel *t, const char *name, tk_er
 static tk_status adapter_open(void *user, tk_error *err)
 {
 	struct tk__tunnel *t = user;
-	tk_open_opts o = { .name = t->conf.dev, .mode = TK_MODE_TAP, .flags = TK_OPEN_NONBLOCK };
+	/* every frame carries a virtio-net header: with offloads, one read is a 64 KiB segment */
+	tk_open_opts o = { .name = t->conf.dev,
+			   .mode = TK_MODE_TAP,
+			   .flags = TK_OPEN_NONBLOCK | TK_OPEN_VNET_HDR };
 	tk_dev *dev = NULL;
 
 	tk_status st = tk_dev_open(t->ctx, &o, &dev, err);
 	if (st != TK_OK)
 		return st;
+	tk_error oe = { 0 };
+	t->offload = tk_dev_set_offload(dev, OFFLOADS, &oe) == TK_OK;
+	if (!t->offload)
+		logf_(t, TK_LOG_WARN, "no TSO/checksum offload on %s (%s): frame by frame, slower",
+		      tk_dev_name(dev), oe.message);
 	st = adapter_configure(t, tk_dev_name(dev), err);
 	if (st != TK_OK) {
 		tk_dev_close(dev);
@@ -203,6 +294,9 @@ static tk_status udp_bind_fail(const struct tk__tunnel_conf *c, const char *wher
 	} else if (e == EACCES) {
 		st = tk__error_set_quiet(err, TK_E_NO_PRIVILEGE, "bind", where, TK_OS_ERRNO, e,
 					 "not allowed to use UDP port %u", c->port);
+		tk__error_remedy(err,
+				 "ports below 1024 need root (CAP_NET_BIND_SERVICE): use a "
+				 "ListenPort of 1024 or more, or restart the tunnel as root without User");
 	} else if (e == EADDRNOTAVAIL) {
 		st = tk__error_set_quiet(err, TK_E_ADDRESS_INVALID, "bind", where, TK_OS_ERRNO, e,
 					 "the listen address is not on this host");
@@ -251,10 +345,12 @@ static tk_status udp_open(const struct tk__tunnel_conf *c, int *out_fd, int *out
 	char where[80];
 	tk__endpoint_format((const struct sockaddr *)&ss, where, sizeof(where));
 	if (fd < 0)
-		return tk__error_set_quiet(err, TK_E_IO, "socket", where, TK_OS_ERRNO, errno,
+		return tk__tunnel_os_error(err, "socket", where, errno,
 					   "cannot create the UDP socket");
 	sockopt(fd, SOL_SOCKET, SO_RCVBUF, SOCKBUF);
 	sockopt(fd, SOL_SOCKET, SO_SNDBUF, SOCKBUF);
+	/* a burst from one sender comes up as one buffer of equal datagrams (cmsg UDP_GRO) */
+	sockopt(fd, IPPROTO_UDP, UDP_GRO, 1);
 	/* ICMP errors (port unreachable) are queued and reported per destination */
 	if (family == AF_INET6) {
 		sockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
@@ -389,32 +485,66 @@ static bool send_error_is_queue(int e)
 	return e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS;
 }
 
-/*
- * Sends the frame (with HEADROOM writable bytes before it) to one peer. The VXLAN header goes
- * in front in place; sealed mode seals into seal_buf, one peer at a time since keys differ.
- */
-static void send_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, size_t len)
-{
-	uint8_t *vx = frame - TK__VXLAN_HLEN;
-	const uint8_t *out = vx;
-	size_t out_len = len + TK__VXLAN_HLEN;
+static void udp_send(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len, size_t seg,
+		     size_t nsegs, size_t over);
 
-	tk__vxlan_encode(vx, t->conf.vni);
-	if (t->conf.mode == TK__TUNNEL_SEALED) {
-		out_len = tk__seal_encrypt(&p->tx, vx, out_len, t->seal_buf, BUF_SIZE);
-		if (out_len == 0) {
-			drop(t, p, TK__DROP_TOO_BIG);
-			return;
-		}
-		out = t->seal_buf;
+/*
+ * The kernel refused a GSO send (a route without checksum offload, or segments above the
+ * path's MTU, which we let the kernel fragment like its vxlan does): one datagram at a time
+ * from now on.
+ */
+static void gso_fallback(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len,
+			 size_t seg, size_t over, int e)
+{
+	char ebuf[128];
+
+	t->gso = false;
+	logf_(t, TK_LOG_INFO, "UDP GSO refused by the kernel (%s): sending datagram by datagram",
+	      tk__errno_text(e, ebuf, sizeof(ebuf)));
+	for (size_t off = 0; off < len; off += seg)
+		udp_send(t, p, buf + off, len - off < seg ? len - off : seg, seg, 1, over);
+}
+
+/*
+ * Sends buf to p: one datagram, or nsegs datagrams of seg bytes (the last may be shorter) in
+ * one call with UDP GSO. over: the bytes of each datagram that are not the frame (headers,
+ * tag), so the byte counters count frames like the receiver does.
+ */
+static void udp_send(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len, size_t seg,
+		     size_t nsegs, size_t over)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr m = {
+		.msg_name = &p->addr, .msg_namelen = p->addr_len, .msg_iov = &iov, .msg_iovlen = 1
+	};
+
+	if (nsegs > 1) {
+		memset(&ctl, 0, sizeof(ctl));
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof(ctl.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		uint16_t gs = (uint16_t)seg;
+		c->cmsg_level = IPPROTO_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof(gs));
+		memcpy(CMSG_DATA(c), &gs, sizeof(gs));
 	}
-	ssize_t r = sendto(t->udp, out, out_len, 0, (const struct sockaddr *)&p->addr, p->addr_len);
+	ssize_t r = sendmsg(t->udp, &m, 0);
 	if (r < 0) {
 		int e = errno;
-		drop(t, p,
-		     send_error_is_queue(e) ? TK__DROP_QUEUE_FULL
-		     : e == EMSGSIZE	    ? TK__DROP_TOO_BIG
-					    : TK__DROP_UNREACHABLE);
+		if (nsegs > 1 && (e == EIO || e == EINVAL || e == EMSGSIZE)) {
+			gso_fallback(t, p, buf, len, seg, over, e);
+			return;
+		}
+		drop_n(t, p,
+		       send_error_is_queue(e) ? TK__DROP_QUEUE_FULL
+		       : e == EMSGSIZE	      ? TK__DROP_TOO_BIG
+					      : TK__DROP_UNREACHABLE,
+		       nsegs);
 		if (e != p->last_errno && !send_error_is_queue(e)) {
 			char ebuf[128];
 
@@ -428,18 +558,100 @@ static void send_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, si
 	if (p->last_errno && !send_error_is_queue(p->last_errno))
 		logf_(t, TK_LOG_INFO, "peer %s: sending works again", p->conf.ep_text);
 	p->last_errno = 0;
-	p->st.tx_frames++;
-	p->st.tx_bytes += len;
+	p->st.tx_frames += nsegs;
+	p->st.tx_bytes += len - nsegs * over;
+}
+
+static size_t overhead(const struct tk__tunnel *t)
+{
+	return TK__VXLAN_HLEN + (t->conf.mode == TK__TUNNEL_SEALED ? TK__SEAL_OVERHEAD : 0);
+}
+
+/*
+ * Sends the frame (with HEADROOM writable bytes before it) to one peer. The VXLAN header goes
+ * in front in place; sealed mode seals into seal_buf, one peer at a time since keys differ.
+ */
+static void send_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, size_t len)
+{
+	uint8_t *vx = frame - TK__VXLAN_HLEN;
+	uint8_t *out = vx;
+	size_t out_len = len + TK__VXLAN_HLEN;
+
+	tk__vxlan_encode(vx, t->conf.vni);
+	if (t->conf.mode == TK__TUNNEL_SEALED) {
+		out_len = tk__seal_encrypt(&p->tx, vx, out_len, t->seal_buf, BUF_SIZE);
+		if (out_len == 0) {
+			drop(t, p, TK__DROP_TOO_BIG);
+			return;
+		}
+		out = t->seal_buf;
+	}
+	udp_send(t, p, out, out_len, out_len, 1, overhead(t));
+}
+
+/*
+ * Sends a TCP super-frame to one peer as wire-sized frames: split (tk__tso_next), each in its
+ * VXLAN header (and sealed), laid end to end in gso_buf and handed to the kernel in chunks of
+ * up to 64 datagrams and 64 KiB with UDP_SEGMENT, so one system call carries a whole chunk.
+ */
+static void send_tso(struct tk__tunnel *t, struct tk__peer *p, const struct tk__tso *whole)
+{
+	struct tk__tso s = *whole; /* a copy: flooding splits the same frame once per peer */
+	bool sealed = t->conf.mode == TK__TUNNEL_SEALED;
+	size_t over = overhead(t);
+	size_t dgram = tk__tso_seg_len(&s) + over;
+	size_t per = t->gso ? GSO_BYTES / dgram : 1;
+
+	per = per > GSO_MAX ? GSO_MAX : per < 1 ? 1 : per;
+	while (tk__tso_left(&s)) {
+		size_t pos = 0, k = 0;
+		while (k < per && tk__tso_left(&s)) {
+			size_t l;
+			if (sealed) {
+				uint8_t *seg = t->seg_buf + HEADROOM;
+				l = tk__tso_next(&s, seg, FRAME_CAP);
+				tk__vxlan_encode(seg - TK__VXLAN_HLEN, t->conf.vni);
+				l = l ? tk__seal_encrypt(&p->tx, seg - TK__VXLAN_HLEN,
+							 l + TK__VXLAN_HLEN, t->gso_buf + pos,
+							 GSO_BUF - pos)
+				      : 0;
+			} else {
+				l = tk__tso_next(&s, t->gso_buf + pos + TK__VXLAN_HLEN,
+						 GSO_BUF - pos - TK__VXLAN_HLEN);
+				tk__vxlan_encode(t->gso_buf + pos, t->conf.vni);
+				l = l ? l + TK__VXLAN_HLEN : 0;
+			}
+			if (l == 0) {
+				/* no room: cannot happen with the sizes above, but never loop */
+				drop_n(t, p, TK__DROP_TOO_BIG, tk__tso_left(&s) + k);
+				return;
+			}
+			pos += l;
+			k++;
+		}
+		udp_send(t, p, t->gso_buf, pos, dgram, k, over);
+	}
+}
+
+/* One frame (tso: NULL) or a super-frame to split, to one peer. */
+static void out_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, size_t len,
+		   const struct tk__tso *tso)
+{
+	if (tso)
+		send_tso(t, p, tso);
+	else
+		send_to(t, p, frame, len);
 }
 
 /* Sends to every peer but `except`; returns how many were tried. */
-static size_t flood(struct tk__tunnel *t, uint8_t *frame, size_t len, uint32_t except)
+static size_t flood(struct tk__tunnel *t, uint8_t *frame, size_t len, const struct tk__tso *tso,
+		    uint32_t except)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < t->npeers; i++) {
 		if (i == except)
 			continue;
-		send_to(t, &t->peers[i], frame, len);
+		out_to(t, &t->peers[i], frame, len, tso);
 		n++;
 	}
 	return n;
@@ -466,14 +678,36 @@ static uint32_t dst_port(struct tk__tunnel *t, const uint8_t *dst, uint64_t now)
 
 /* ---- frames from the adapter ---- */
 
-static void from_tap(struct tk__tunnel *t, uint8_t *frame, size_t len)
+/*
+ * A frame read from the adapter, after its virtio-net header v: a TCP super-frame (TSO) is
+ * split on the way out; any other frame may carry a partial checksum, completed here since
+ * the peer (the kernel's vxlan, too) expects whole ones.
+ */
+static void from_tap(struct tk__tunnel *t, uint8_t *frame, size_t len, const struct tk__vnet *v)
 {
+	struct tk__tso tso, *split = NULL;
+	size_t nseg = 1;
+
 	if (len < TK__ETH_HLEN) {
 		drop(t, NULL, TK__DROP_MALFORMED);
 		return;
 	}
-	if (len > t->frame_max) {
+	if (v->gso_type != TK__VNET_GSO_NONE) {
+		if (tk__tso_begin(&tso, frame, len, v) != TK__PASS) {
+			drop(t, NULL, TK__DROP_MALFORMED);
+			return;
+		}
+		split = &tso;
+		nseg = tk__tso_left(&tso);
+		if (tk__tso_seg_len(&tso) > t->frame_max) {
+			drop_n(t, NULL, TK__DROP_TOO_BIG, nseg);
+			return;
+		}
+	} else if (len > t->frame_max) {
 		drop(t, NULL, TK__DROP_TOO_BIG);
+		return;
+	} else if (tk__csum_complete(frame, len, v) != TK__PASS) {
+		drop(t, NULL, TK__DROP_MALFORMED);
 		return;
 	}
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
@@ -487,21 +721,22 @@ static void from_tap(struct tk__tunnel *t, uint8_t *frame, size_t len)
 	if (port == TK__MAC_LOCAL)
 		return; /* for a station on our side: a switch filters it */
 	if (port != TK__MAC_NONE && port < t->npeers) {
-		send_to(t, &t->peers[port], frame, len);
+		out_to(t, &t->peers[port], frame, len, split);
 		return;
 	}
-	if (flood(t, frame, len, TK__MAC_NONE) == 0)
-		drop(t, NULL, TK__DROP_NO_ROUTE);
+	if (flood(t, frame, len, split, TK__MAC_NONE) == 0)
+		drop_n(t, NULL, TK__DROP_NO_ROUTE, nseg);
 }
 
 static void tap_readable(struct tk__tunnel *t)
 {
-	uint8_t *frame = t->tap_buf + HEADROOM;
+	/* the frame lands at HEADROOM, its virtio-net header just before it */
+	uint8_t *buf = t->tap_buf + HEADROOM - TK_VNET_HDR_LEN;
 
 	for (int i = 0; i < BUDGET && t->dev; i++) {
 		tk_error err = { 0 };
 		size_t len = 0;
-		tk_status st = tk_dev_read(t->dev, frame, FRAME_CAP, &len, &err);
+		tk_status st = tk_dev_read(t->dev, buf, FRAME_CAP + TK_VNET_HDR_LEN, &len, &err);
 		if (st == TK_E_AGAIN)
 			return;
 		if (st == TK_E_INTERRUPTED)
@@ -510,32 +745,52 @@ static void tap_readable(struct tk__tunnel *t)
 			adapter_recover(t, &err);
 			return;
 		}
-		from_tap(t, frame, len);
+		if (len < TK_VNET_HDR_LEN) {
+			drop(t, NULL, TK__DROP_MALFORMED);
+			continue;
+		}
+		struct tk__vnet v;
+		tk__vnet_read(buf, &v);
+		from_tap(t, buf + TK_VNET_HDR_LEN, len - TK_VNET_HDR_LEN, &v);
 	}
 }
 
 /* ---- datagrams from peers ---- */
 
-static void to_tap(struct tk__tunnel *t, struct tk__peer *p, const uint8_t *frame, size_t len)
+/* Writes one frame or a merged super-frame (buf: virtio-net header + frame) to the adapter. */
+static void tap_emit(void *user, uint8_t *buf, size_t len, unsigned nsegs, uint32_t tag)
 {
+	struct tk__tunnel *t = user;
+	struct tk__peer *p = tag < t->npeers ? &t->peers[tag] : NULL;
+
 	if (!t->dev) {
-		drop(t, p, TK__DROP_ADAPTER);
+		drop_n(t, p, TK__DROP_ADAPTER, nsegs);
 		return;
 	}
 	tk_error err = { 0 };
-	tk_status st = tk_dev_write(t->dev, frame, len, &err);
+	tk_status st = tk_dev_write(t->dev, buf, len, &err);
 	if (st == TK_OK)
 		return;
-	drop(t, p, st == TK_E_AGAIN ? TK__DROP_QUEUE_FULL : TK__DROP_ADAPTER);
+	drop_n(t, p, st == TK_E_AGAIN ? TK__DROP_QUEUE_FULL : TK__DROP_ADAPTER, nsegs);
 	if (st == TK_E_DEVICE_VANISHED)
 		adapter_recover(t, &err);
 }
 
-static void from_peer(struct tk__tunnel *t, const struct sockaddr_storage *src, size_t n)
+static void to_tap(struct tk__tunnel *t, uint32_t idx, const uint8_t *frame, size_t len)
+{
+	if (t->offload)
+		tk__gro_add(&t->gro, frame, len, idx); /* written at the end of the batch */
+	else
+		tk__gro_pass(&t->gro, frame, len, idx);
+}
+
+/* One datagram (len bytes at buf, which it may overwrite) from src. */
+static void from_peer(struct tk__tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
+		      size_t n)
 {
 	uint32_t idx = 0;
 	struct tk__peer *p = peer_find(t, src, &idx);
-	uint8_t *vx = t->rx_buf;
+	uint8_t *vx = buf;
 	size_t vlen = n;
 	const uint8_t *fr = NULL;
 	size_t flen = 0;
@@ -546,7 +801,7 @@ static void from_peer(struct tk__tunnel *t, const struct sockaddr_storage *src, 
 	}
 	if (t->conf.mode == TK__TUNNEL_SEALED) {
 		enum tk__drop d =
-			tk__seal_open(&p->rx, t->rx_buf, n, t->open_buf + HEADROOM - TK__VXLAN_HLEN,
+			tk__seal_open(&p->rx, buf, n, t->open_buf + HEADROOM - TK__VXLAN_HLEN,
 				      BUF_SIZE - HEADROOM, &vlen);
 		if (d != TK__PASS) {
 			drop(t, p, d);
@@ -572,7 +827,7 @@ static void from_peer(struct tk__tunnel *t, const struct sockaddr_storage *src, 
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	p->st.rx_frames++;
 	p->st.rx_bytes += flen;
-	p->st.last_seen_ns = clock_ns(CLOCK_REALTIME);
+	p->st.last_seen_ns = t->batch_realtime;
 	if (!TK__MAC_IS_GROUP(smac))
 		tk__mac_learn(&t->macs, smac, idx, now);
 	if (t->conf.forward) {
@@ -584,10 +839,10 @@ static void from_peer(struct tk__tunnel *t, const struct sockaddr_storage *src, 
 			return;
 		}
 		if (port == TK__MAC_NONE)
-			flood(t, frame, flen, idx);
+			flood(t, frame, flen, NULL, idx);
 		/* headers were written in front; the frame itself is unchanged */
 	}
-	to_tap(t, p, frame, flen);
+	to_tap(t, idx, frame, flen);
 }
 
 /* Reads the ICMP errors queued on the socket (IP_RECVERR) and counts them on their peer. */
@@ -624,29 +879,67 @@ static void udp_errors(struct tk__tunnel *t)
 	(void)getsockopt(t->udp, SOL_SOCKET, SO_ERROR, &e, &el); /* clears a pending error */
 }
 
+/* The UDP_GRO control message: the size of each datagram in a merged buffer, 0 if none. */
+static size_t gro_size(struct msghdr *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int v;
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Up to RX_BATCH buffers per recvmmsg, each one datagram or, with UDP GRO, a run of equal
+ * datagrams from one sender; the frames for the adapter are merged and written at the end.
+ */
 static void udp_readable(struct tk__tunnel *t)
 {
-	for (int i = 0; i < BUDGET; i++) {
-		struct sockaddr_storage src;
-		socklen_t sl = sizeof(src);
-		/* MSG_TRUNC: the real length comes back, so a cut datagram is seen as such */
-		ssize_t n = recvfrom(t->udp, t->rx_buf, BUF_SIZE, MSG_TRUNC,
-				     (struct sockaddr *)&src, &sl);
+	t->batch_realtime = clock_ns(CLOCK_REALTIME);
+	for (int round = 0; round < BUDGET / RX_BATCH; round++) {
+		for (size_t i = 0; i < RX_BATCH; i++) {
+			struct msghdr *m = &t->rx_msgs[i].msg_hdr;
+			m->msg_name = &t->rx_src[i];
+			m->msg_namelen = sizeof(t->rx_src[i]);
+			m->msg_iov = &t->rx_iov[i];
+			m->msg_iovlen = 1;
+			m->msg_control = t->rx_ctl[i];
+			m->msg_controllen = sizeof(t->rx_ctl[i]);
+			m->msg_flags = 0;
+		}
+		int n = recvmmsg(t->udp, t->rx_msgs, RX_BATCH, 0, NULL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == EINTR)
+				break;
+			if (errno != EINTR) {
+				/* an ICMP error reported on this call (ECONNREFUSED...): counted */
+				drop(t, NULL, TK__DROP_UNREACHABLE);
+			}
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			struct msghdr *m = &t->rx_msgs[i].msg_hdr;
+			size_t len = t->rx_msgs[i].msg_len, seg = gro_size(m);
+			if (m->msg_flags & MSG_TRUNC) {
+				drop(t, NULL, TK__DROP_MALFORMED);
 				continue;
-			/* an ICMP error reported on this call (ECONNREFUSED...): counted, survived */
-			drop(t, NULL, TK__DROP_UNREACHABLE);
-			continue;
+			}
+			if (seg == 0 || seg >= len) {
+				from_peer(t, &t->rx_src[i], t->rx_bufs[i], len);
+				continue;
+			}
+			for (size_t off = 0; off < len; off += seg)
+				from_peer(t, &t->rx_src[i], t->rx_bufs[i] + off,
+					  len - off < seg ? len - off : seg);
 		}
-		if ((size_t)n > BUF_SIZE) {
-			drop(t, NULL, TK__DROP_MALFORMED);
-			continue;
-		}
-		from_peer(t, &src, (size_t)n);
+		if (n < RX_BATCH)
+			break;
 	}
+	tk__gro_flush(&t->gro);
 }
 
 /* ---- status ---- */
@@ -693,6 +986,11 @@ static void addrs_sync(struct tk__tunnel *t, const struct tk__tunnel_conf *nc)
 			logf_(t, TK_LOG_WARN, "reload: address not removed: %s", e.message);
 	}
 	for (size_t j = 0; j < nc->naddrs; j++) {
+		bool had = false;
+		for (size_t i = 0; i < t->conf.naddrs; i++)
+			had |= memcmp(&t->conf.addrs[i], &nc->addrs[j], sizeof(tk_ip_addr)) == 0;
+		if (had)
+			continue; /* on the adapter already: adding it would only fail with EEXIST */
 		tk_error e = { 0 };
 		tk_status st = tk_adapter_addr_add(t->ctx, t->dev_name, &nc->addrs[j], &e);
 		if (st != TK_OK && st != TK_E_EXISTS)
@@ -713,6 +1011,14 @@ static bool reload_apply(struct tk__tunnel *t, struct tk__tunnel_conf *nc, tk_er
 		tk__error_set_quiet(err, TK_E_CONFIG, "reload", nc->origin, TK_OS_NONE, 0,
 				    "Name and ControlSocket cannot change while running");
 		tk__error_remedy(err, "restart the tunnel to use another adapter");
+		return false;
+	}
+	/* the drop happened at start and cannot be undone or redone by a reload */
+	if (nc->has_user != t->conf.has_user ||
+	    (nc->has_user && (nc->uid != t->conf.uid || nc->gid != t->conf.gid))) {
+		tk__error_set_quiet(err, TK_E_CONFIG, "reload", nc->origin, TK_OS_NONE, 0,
+				    "User cannot change while running");
+		tk__error_remedy(err, "restart the tunnel to run as another user");
 		return false;
 	}
 	if (!listen_same(&t->conf, nc) && udp_open(nc, &nfd, &nfamily, err) != TK_OK)
@@ -883,8 +1189,8 @@ static tk_status signals_open(int *fd, tk_error *err)
 					   TK_OS_ERRNO, r, "cannot block signals");
 	*fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (*fd < 0)
-		return tk__error_set_quiet(err, TK_E_INTERNAL, "signalfd", "signals", TK_OS_ERRNO,
-					   errno, "cannot create a signalfd");
+		return tk__tunnel_os_error(err, "signalfd", "signals", errno,
+					   "cannot create a signalfd");
 	struct sigaction sa = { .sa_handler = SIG_IGN };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGPIPE, &sa, NULL); /* a status client that hangs up must not kill us */
@@ -901,10 +1207,10 @@ static tk_status watch_fd(struct tk__tunnel *t, int fd, uint32_t what, tk_error 
 }
 
 /* The frame buffers held plaintext frames: wiped before they go back to the allocator. */
-static void buf_free(uint8_t *buf)
+static void buf_free(uint8_t *buf, size_t size)
 {
 	if (buf)
-		sodium_memzero(buf, BUF_SIZE);
+		sodium_memzero(buf, size);
 	free(buf);
 }
 
@@ -915,19 +1221,29 @@ static tk_status start(struct tk__tunnel *t, tk_error *err)
 	if (!tk__seal_init())
 		return tk__error_set_quiet(err, TK_E_INTERNAL, "sodium_init", "libsodium",
 					   TK_OS_NONE, 0, "libsodium cannot be initialised");
+	/* every buffer the data path needs, allocated once: nothing per frame */
 	t->tap_buf = malloc(BUF_SIZE);
 	t->seal_buf = malloc(BUF_SIZE);
-	t->rx_buf = malloc(BUF_SIZE);
 	t->open_buf = malloc(BUF_SIZE);
-	if (!t->tap_buf || !t->seal_buf || !t->rx_buf || !t->open_buf ||
+	t->seg_buf = malloc(BUF_SIZE);
+	t->gso_buf = malloc(GSO_BUF);
+	bool ok = t->tap_buf && t->seal_buf && t->open_buf && t->seg_buf && t->gso_buf;
+	for (size_t i = 0; i < RX_BATCH; i++) {
+		t->rx_bufs[i] = malloc(BUF_SIZE);
+		ok = ok && t->rx_bufs[i];
+		t->rx_iov[i].iov_base = t->rx_bufs[i];
+		t->rx_iov[i].iov_len = BUF_SIZE;
+	}
+	t->gso = true;
+	if (!ok || !tk__gro_init(&t->gro, tap_emit, t, t->conf.mode == TK__TUNNEL_PLAIN) ||
 	    !tk__mac_init(&t->macs, t->conf.mac_table_size,
 			  (uint64_t)t->conf.mac_age_s * 1000000000ull))
 		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "start", t->conf.dev, TK_OS_NONE, 0,
 					   "cannot allocate the tunnel's buffers");
 	t->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (t->epfd < 0)
-		return tk__error_set_quiet(err, TK_E_IO, "epoll_create1", t->conf.dev, TK_OS_ERRNO,
-					   errno, "cannot create the event loop");
+		return tk__tunnel_os_error(err, "epoll_create1", t->conf.dev, errno,
+					   "cannot create the event loop");
 	if ((st = signals_open(&t->sig, err)) != TK_OK)
 		return st;
 	if ((st = tk__control_listen(t->ctx, t->conf.control, &t->ctl, err)) != TK_OK)
@@ -970,6 +1286,12 @@ tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
 	t->epfd = t->udp = t->sig = t->ctl = -1;
 	t->started = clock_ns(CLOCK_REALTIME);
 	st = start(t, err);
+	if (st == TK_OK && opts && opts->confine) {
+		struct tk__tunnel_view cv;
+		view_fill(t, &cv);
+		st = opts->confine(opts->user, &cv,
+				   err); /* privilege.c: after start, before the loop */
+	}
 	if (st == TK_OK) {
 		logf_(t, TK_LOG_INFO, "tunnel up: mode %s, vni %u, listening on %s, %zu peer(s)",
 		      t->conf.mode == TK__TUNNEL_SEALED ? "sealed" : "plain", t->conf.vni,
@@ -995,10 +1317,15 @@ tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
 		close(t->epfd);
 	peers_free(t->peers, t->npeers);
 	tk__mac_free(&t->macs);
-	buf_free(t->tap_buf);
-	buf_free(t->seal_buf);
-	buf_free(t->rx_buf);
-	buf_free(t->open_buf);
+	buf_free(t->tap_buf, BUF_SIZE);
+	buf_free(t->seal_buf, BUF_SIZE);
+	buf_free(t->open_buf, BUF_SIZE);
+	buf_free(t->seg_buf, BUF_SIZE);
+	buf_free(t->gso_buf, GSO_BUF);
+	for (size_t i = 0; i < RX_BATCH; i++)
+		buf_free(t->rx_bufs[i], BUF_SIZE);
+	tk__gro_free(&t->gro);
+	tk__seal_cleanup();
 	tk__tunnel_conf_free(&t->conf);
 	sodium_memzero(t, sizeof(*t));
 	free(t);

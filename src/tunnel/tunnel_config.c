@@ -143,6 +143,12 @@ char *tk__endpoint_format(const struct sockaddr *sa, char *buf, size_t size)
 tk_status tk__key_file_read(const char *path, const char *where, uint8_t sk[TK__KEY_LEN],
 			    tk_error *err)
 {
+	return tk__key_file_read_for(path, where, (uid_t)-1, sk, err);
+}
+
+tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
+				uint8_t sk[TK__KEY_LEN], tk_error *err)
+{
 	const char *obj = where && *where ? where : path;
 	char text[128];
 	struct stat sb;
@@ -157,6 +163,13 @@ tk_status tk__key_file_read(const char *path, const char *where, uint8_t sk[TK__
 					 tk__errno_text(e, ebuf, sizeof(ebuf)));
 		if (e == ENOENT)
 			tk__error_remedy(err, "make one: umask 077; tapkit genkey > %s", path);
+		else if (e == EACCES && geteuid() != 0)
+			/* typically a reload after the drop to User (privilege.c) */
+			tk__error_remedy(
+				err,
+				"uid %u may not read it: restart the tunnel (it reads keys as "
+				"root), or give the key to its User: chown %u %s",
+				(unsigned)geteuid(), (unsigned)geteuid(), path);
 		return st;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -170,6 +183,18 @@ tk_status tk__key_file_read(const char *path, const char *where, uint8_t sk[TK__
 			"private key file %s is accessible by group or others (mode %04o): refused",
 			path, (unsigned)(sb.st_mode & 07777));
 		tk__error_remedy(err, "chmod 600 %s", path);
+		goto out;
+	}
+	/* a key someone else wrote is a key someone else knows: only root, us, or our User */
+	if (sb.st_uid != 0 && sb.st_uid != geteuid() && sb.st_uid != user) {
+		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
+					 "private key file %s is owned by uid %u, neither root nor "
+					 "the tunnel's user: refused (it could have been planted)",
+					 path, (unsigned)sb.st_uid);
+		tk__error_remedy(err,
+				 "if it is yours: chown root %s; otherwise make a new one: "
+				 "umask 077; tapkit genkey > %s",
+				 path, path);
 		goto out;
 	}
 	ssize_t n = read(fd, text, sizeof(text));
@@ -200,6 +225,8 @@ enum {
 	K_MACAGE,
 	K_FORWARD,
 	K_CONTROL,
+	K_USER,
+	K_MAC,
 	K__IFACE_COUNT
 };
 
@@ -216,7 +243,7 @@ struct parse_state {
 };
 
 static const char iface_keys[] =
-	"Name, Mode, VNI, ListenAddress, ListenPort, PrivateKeyFile, MTU, Address, MACTableSize, MACAge, Forward, ControlSocket";
+	"Name, Mode, VNI, ListenAddress, ListenPort, PrivateKeyFile, MTU, Address, MACTableSize, MACAge, Forward, ControlSocket, User";
 
 static tk_status once(struct parse_state *s, int k, const struct tk__ini_item *it, tk_error *err)
 {
@@ -339,6 +366,22 @@ static tk_status iface_item(struct parse_state *s, const struct tk__ini_item *it
 				"ControlSocket \"%s\": expected an absolute path under 100 bytes",
 				v);
 		tk__strlcpy(c->control, v, sizeof(c->control));
+	} else if (tk__config_key_is(k, "MACAddress")) {
+		if ((st = once(s, K_MAC, it, err)) != TK_OK)
+			return st;
+		if (tk_mac_parse(v, false, c->mac) != TK_OK)
+			return tk__config_error(
+				err, s->origin, it->line,
+				"MACAddress \"%s\": expected a unicast MAC address like 02:00:5e:10:00:01",
+				v);
+		c->has_mac = true;
+	} else if (tk__config_key_is(k, "User")) {
+		char why[TK_ERROR_TEXT_MAX / 2];
+		if ((st = once(s, K_USER, it, err)) != TK_OK)
+			return st;
+		if (!tk__user_resolve(v, c, why, sizeof(why)))
+			return tk__config_error(err, s->origin, it->line, "User \"%s\": %s", v,
+						why);
 	} else {
 		return tk__config_error(err, s->origin, it->line,
 					"unknown key \"%s\" in [Interface] (expected one of: %s)",
@@ -500,7 +543,8 @@ tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin
 	if (st == TK_OK && c->key_file[0]) {
 		char where[TK_ERROR_OBJECT_MAX];
 		snprintf(where, sizeof(where), "%s:%u", origin, s.key_line);
-		st = tk__key_file_read(c->key_file, where, c->sk, err);
+		st = tk__key_file_read_for(c->key_file, where, c->has_user ? c->uid : (uid_t)-1,
+					   c->sk, err);
 		if (st == TK_OK) {
 			c->has_key = true;
 			tk__key_public(c->sk, c->pk);

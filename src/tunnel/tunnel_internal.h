@@ -44,6 +44,14 @@ enum tk__drop {
 /* strerror_r (GNU form) into buf: thread-safe text for an errno value. */
 const char *tk__errno_text(int e, char *buf, size_t size);
 
+/*
+ * An OS call that makes a descriptor failed: out of descriptors or memory (EMFILE, ENFILE,
+ * ENOMEM, ENOBUFS) is TK_E_NO_MEMORY with the limit to raise; anything else TK_E_IO. what:
+ * "cannot create the UDP socket".
+ */
+tk_status tk__tunnel_os_error(tk_error *err, const char *op, const char *object, int e,
+			      const char *what);
+
 /* "bad_vni"; "pass" for TK__PASS. */
 const char *tk__drop_key(enum tk__drop d);
 
@@ -94,11 +102,23 @@ bool tk__replay_check(const struct tk__replay *r, uint64_t ctr);
 /* Marks ctr seen (call after the datagram authenticated); false if it was not new. */
 bool tk__replay_mark(struct tk__replay *r, uint64_t ctr);
 
+/*
+ * XChaCha20's per-session key: HChaCha20(key, session id). The session id is the first 16
+ * bytes of every nonce, so this is computed once per session, not once per frame.
+ */
+struct tk__seal_subkey {
+	uint8_t key[TK__KEY_LEN];
+	uint8_t session[TK__SESSION_LEN];
+	uint8_t subkey[TK__KEY_LEN];
+	bool ok;
+};
+
 /* Sending state towards one peer: its key, our session id and the next counter. */
 struct tk__seal_tx {
 	uint8_t key[TK__KEY_LEN];
 	uint8_t session[TK__SESSION_LEN];
 	uint64_t counter;
+	struct tk__seal_subkey sub;
 };
 
 /* Receiving state from one peer: its key, the session we follow and its replay window. */
@@ -108,10 +128,16 @@ struct tk__seal_rx {
 	uint8_t session[TK__SESSION_LEN];
 	struct tk__replay win;
 	uint64_t sessions; /* sessions accepted so far (1 + restarts of the peer seen) */
+	struct tk__seal_subkey sub;
 };
 
-/* Initialises libsodium once; false if it cannot (no entropy source). */
+/*
+ * Initialises libsodium (keys, randomness) and this thread's AEAD context (OpenSSL's
+ * ChaCha20-Poly1305, several times faster than the portable code); false if either cannot.
+ */
 bool tk__seal_init(void);
+/* Frees this thread's AEAD context (the tunnel's exit; tk__seal_init makes it again). */
+void tk__seal_cleanup(void);
 /* Makes a private key (clamped X25519 scalar). */
 void tk__key_generate(uint8_t sk[TK__KEY_LEN]);
 /* The X25519 public key of sk. */
@@ -148,6 +174,117 @@ size_t tk__seal_encrypt(struct tk__seal_tx *tx, const uint8_t *plain, size_t len
  */
 enum tk__drop tk__seal_open(struct tk__seal_rx *rx, const uint8_t *buf, size_t len, uint8_t *out,
 			    size_t cap, size_t *out_len);
+
+/* ---- offloads: the virtio-net header, TSO split, checksums, coalescing; offload.c ---- */
+
+/* struct virtio_net_hdr, in host byte order (the TAP's default on little-endian hosts). */
+#define TK__VNET_F_NEEDS_CSUM 1u
+#define TK__VNET_F_DATA_VALID 2u
+#define TK__VNET_GSO_NONE     0u
+#define TK__VNET_GSO_TCPV4    1u
+#define TK__VNET_GSO_UDP      3u
+#define TK__VNET_GSO_TCPV6    4u
+#define TK__VNET_GSO_UDP_L4   5u
+#define TK__VNET_GSO_ECN      0x80u
+
+struct tk__vnet {
+	uint8_t flags, gso_type;
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+
+void tk__vnet_read(const uint8_t p[TK_VNET_HDR_LEN], struct tk__vnet *v);
+void tk__vnet_write(uint8_t p[TK_VNET_HDR_LEN], const struct tk__vnet *v);
+
+/*
+ * The Internet checksum (RFC 1071) in pieces: tk__csum_add sums n bytes onto acc (a 64-bit
+ * ones' complement accumulator in host order; each piece must start at an even offset of the
+ * checksummed data), tk__csum_fold folds it to 16 bits. Store ~fold (or fold, for a partial
+ * checksum) with memcpy: host order in memory is the right wire order.
+ */
+uint64_t tk__csum_add(const void *data, size_t n, uint64_t acc);
+uint16_t tk__csum_fold(uint64_t acc);
+
+/*
+ * A frame read with NEEDS_CSUM carries a partial checksum (the pseudo header's) at
+ * csum_start + csum_offset: completes it over the bytes from csum_start. TK__DROP_MALFORMED
+ * when the offsets do not fit the frame.
+ */
+enum tk__drop tk__csum_complete(uint8_t *frame, size_t len, const struct tk__vnet *v);
+
+/*
+ * Splitting one TCP super-frame (gso_type TCPV4/TCPV6, from a TAP with TSO) into wire-sized
+ * frames the way the kernel's tcp_gso_segment does: headers copied, IPv4 length/id/checksum
+ * or IPv6 length, TCP sequence, FIN/PSH on the last and CWR on the first only, and the TCP
+ * checksum computed in full for each. Ethernet with at most one VLAN tag, IPv4 without
+ * fragments, IPv6 without extension headers.
+ */
+struct tk__tso {
+	const uint8_t *frame;
+	size_t len;
+	size_t l3, l4, hlen; /* offsets: network header, TCP header, payload */
+	size_t mss;	     /* payload bytes per segment */
+	size_t off;	     /* next payload byte, from hlen */
+	unsigned idx;	     /* next segment */
+	bool v6;
+};
+
+/* TK__PASS, or TK__DROP_MALFORMED for a frame or header that cannot be split. */
+enum tk__drop tk__tso_begin(struct tk__tso *s, const uint8_t *frame, size_t len,
+			    const struct tk__vnet *v);
+/* The length of a full segment (headers + mss), the size of every segment but the last. */
+size_t tk__tso_seg_len(const struct tk__tso *s);
+/* Segments still to come. */
+size_t tk__tso_left(const struct tk__tso *s);
+/* Writes the next segment to out (cap bytes); its length, or 0 when done or cap is short. */
+size_t tk__tso_next(struct tk__tso *s, uint8_t *out, size_t cap);
+
+/*
+ * Coalescing TCP segments on their way to the TAP (the reverse of the split, like the kernel's
+ * GRO): consecutive segments of one flow (same addresses, ports, ack, options; in-order
+ * sequence; ACK or PSH only; all but the last of the same size) are merged into one
+ * super-frame written with a GSO virtio-net header, so one write carries up to 64 KiB.
+ * Everything else passes through unchanged, after any pending frame of the same flow (order
+ * within a flow is kept). A few flows are followed at once; the oldest is flushed first.
+ */
+#define TK__GRO_SLOTS 8
+#define TK__GRO_MAX   65535 /* IPv4 total length limit of the merged packet */
+#define TK__GRO_BUF   (TK_VNET_HDR_LEN + TK__GRO_MAX + 64)
+#define TK__GRO_SEGS  64
+
+/* Writes buf (virtio-net header + frame, len bytes) carrying nsegs received frames of tag. */
+typedef void tk__gro_emit_fn(void *user, uint8_t *buf, size_t len, unsigned nsegs, uint32_t tag);
+
+struct tk__gro_slot {
+	uint8_t *buf; /* TK__GRO_BUF: header room + the merged frame */
+	size_t len;   /* frame bytes at buf + TK_VNET_HDR_LEN */
+	size_t l3, l4, hlen;
+	uint32_t next_seq;
+	uint16_t mss;
+	uint16_t nsegs;
+	uint32_t tag;
+	uint64_t stamp; /* when it started: the oldest is flushed first */
+	bool used, closed, v6;
+};
+
+struct tk__gro {
+	struct tk__gro_slot slot[TK__GRO_SLOTS];
+	uint8_t *single; /* TK__GRO_BUF: a frame that passes through */
+	tk__gro_emit_fn *emit;
+	void *user;
+	uint64_t stamp;
+	bool verify;	 /* merge only segments whose TCP checksum is right */
+	uint64_t merged; /* segments that went out inside a super-frame */
+};
+
+/* false when out of memory. verify: check each segment's TCP checksum before merging it. */
+bool tk__gro_init(struct tk__gro *g, tk__gro_emit_fn *emit, void *user, bool verify);
+void tk__gro_free(struct tk__gro *g);
+/* Takes one Ethernet frame received from a peer (tag: who sent it, given back to emit). */
+void tk__gro_add(struct tk__gro *g, const uint8_t *frame, size_t len, uint32_t tag);
+/* Writes one frame through emit as it is, merging nothing (an adapter without offloads). */
+void tk__gro_pass(struct tk__gro *g, const uint8_t *frame, size_t len, uint32_t tag);
+/* Emits everything pending (end of a batch). */
+void tk__gro_flush(struct tk__gro *g);
 
 /* ---- the learning switch's MAC table, mactable.c ---- */
 
@@ -234,8 +371,16 @@ struct tk__tunnel_conf {
 	uint32_t mac_age_s;
 	bool forward; /* hub: frames from a peer are switched to the other peers too */
 	char control[TK__PATH_MAX];
+	bool has_mac; /* MACAddress: the adapter's, set at every open */
+	uint8_t mac[TK_MAC_LEN];
 	size_t npeers;
 	struct tk__peer_conf *peers; /* allocated: tk__tunnel_conf_free */
+	/* User = USER[:GROUP] / --user (privilege.c): whom the tunnel becomes once started */
+	bool has_user;
+	bool user_group_given; /* USER:GROUP: that group alone, no supplementary groups */
+	uid_t uid;
+	gid_t gid;
+	char user[64]; /* the user's name, "" for a uid without a passwd entry */
 };
 
 #define TK__MAC_TABLE_DEFAULT 4096
@@ -259,8 +404,9 @@ struct tk__peer_conf *tk__tunnel_conf_add_peer(struct tk__tunnel_conf *c, unsign
 tk_status tk__tunnel_conf_finish(struct tk__tunnel_conf *c, tk_error *err);
 /*
  * Reads a private key file: refused (TK_E_CONFIG, remedy `chmod 600 FILE`) when group or others
- * may read it, or not a regular file, or not exactly one base64 key. where names the
- * configuration line in errors ("" for a flag).
+ * may read it, or not a regular file, or owned by a user other than root and this process's
+ * (tk__key_file_read_for), or not exactly one base64 key. where names the configuration line in
+ * errors ("" for a flag).
  */
 tk_status tk__key_file_read(const char *path, const char *where, uint8_t sk[TK__KEY_LEN],
 			    tk_error *err);
@@ -315,6 +461,11 @@ struct tk__tunnel_opts {
 	tk__tunnel_render_fn *render;
 	/* Called once the tunnel forwards (adapter up, socket bound), e.g. to print a line. */
 	void (*ready)(void *user, const struct tk__tunnel_view *v);
+	/*
+	 * Called once after start (adapter, UDP and control sockets open), before the loop: drops
+	 * privileges (privilege.c). A failure stops the tunnel with that error, as a start failure.
+	 */
+	tk_status (*confine)(void *user, const struct tk__tunnel_view *v, tk_error *err);
 	void *user;
 };
 
@@ -325,12 +476,31 @@ struct tk__tunnel_opts {
 tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
 			 const struct tk__tunnel_opts *opts, tk_error *err);
 
+/* ---- privileges, privilege.c ---- */
+
+/*
+ * Resolves "USER[:GROUP]" (names or numeric ids) into c's user fields. false with the reason in
+ * why (no such user or group, root, a uid without a passwd entry and no group) otherwise.
+ */
+bool tk__user_resolve(const char *spec, struct tk__tunnel_conf *c, char *why, size_t size);
+/* tk__key_file_read, also accepting a file owned by uid `user` (the User; (uid_t)-1: none). */
+tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
+				uint8_t sk[TK__KEY_LEN], tk_error *err);
+/*
+ * Confines the started tunnel (its view: conf and peers): locks the key material in memory
+ * (best effort), sets no_new_privs and, when a key is loaded, makes the process non-dumpable.
+ * With a User: switches to it, keeping CAP_NET_ADMIN only (adapter recovery re-creates and
+ * reconfigures the adapter), the bounding set cut to it, and checks that root cannot come back.
+ */
+tk_status tk__privilege_confine(tk_ctx *ctx, const struct tk__tunnel_view *v, tk_error *err);
+
 /* ---- control socket, control.c ---- */
 
 /* The control socket of adapter dev: /run/tapkit/tunnel-DEV.sock. */
 void tk__control_path(const char *dev, char *out, size_t size);
 /*
- * Creates the listening socket: the directory 0700, the socket 0600, both root's. Another live
+ * Creates the listening socket: the directory 0700, the socket 0600, both root's. A directory
+ * owned by another user or writable by group or others is refused (TK_E_CONFIG). Another live
  * tunnel on the same path gives TK_E_ADAPTER_BUSY; a stale socket file is replaced.
  */
 tk_status tk__control_listen(tk_ctx *ctx, const char *path, int *out, tk_error *err);

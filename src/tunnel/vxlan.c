@@ -12,6 +12,8 @@
  */
 #include "tunnel_internal.h"
 
+#include <errno.h>
+
 #include <string.h>
 
 #define VXLAN_FLAG_I 0x08u
@@ -59,4 +61,23 @@ enum tk__drop tk__vxlan_decode(const uint8_t *buf, size_t len, uint32_t vni, con
 const char *tk__errno_text(int e, char *buf, size_t size)
 {
 	return strerror_r(e, buf, size); /* _GNU_SOURCE: returns the text, maybe not in buf */
+}
+
+tk_status tk__tunnel_os_error(tk_error *err, const char *op, const char *object, int e,
+			      const char *what)
+{
+	tk_status st;
+	if (e == EMFILE || e == ENFILE) {
+		st = tk__error_set_quiet(err, TK_E_NO_MEMORY, op, object, TK_OS_ERRNO, e,
+					 "%s: out of file descriptors", what);
+		tk__error_remedy(err, e == EMFILE ? "raise the limit (ulimit -n, LimitNOFILE=)"
+						  : "the system's file table is full (fs.file-max)");
+	} else if (e == ENOMEM || e == ENOBUFS) {
+		st = tk__error_set_quiet(err, TK_E_NO_MEMORY, op, object, TK_OS_ERRNO, e,
+					 "%s: out of memory", what);
+		tk__error_remedy(err, "free memory or raise the limit (ulimit -v, MemoryMax=)");
+	} else {
+		st = tk__error_set_quiet(err, TK_E_IO, op, object, TK_OS_ERRNO, e, "%s", what);
+	}
+	return st;
 }

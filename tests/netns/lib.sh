@@ -382,6 +382,24 @@ tk_wait_until()
 	tk_fail "timed out after ${secs}s waiting for: $what"
 }
 
+# tk_wait_value SECS WHAT OP VALUE CMD...: waits until the output of CMD, run anew at each try,
+# compares OP (=, -gt, -ge, ...) to VALUE. (tk_wait_until with `test "$(cmd)" = x` would expand
+# $(cmd) once, before the first try.) Fails naming the last value seen.
+tk_wait_value()
+{
+	local secs=$1 what=$2 op=$3 want=$4 got=""
+	local end=$((SECONDS + secs))
+	shift 4
+	while :; do
+		got=$("$@" 2>/dev/null) || true
+		# shellcheck disable=SC2086 # op is an operator word
+		test "$got" $op "$want" 2>/dev/null && return 0
+		((SECONDS < end)) || break
+		sleep 0.05
+	done
+	tk_fail "timed out after ${secs}s waiting for: $what (last value \"$got\", want $op $want)"
+}
+
 # ---- JSON -----------------------------------------------------------------------------------
 
 # json_get JSON PATH: prints the value at PATH. PATH is dot-separated keys and list indices, and

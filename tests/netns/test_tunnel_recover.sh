@@ -58,8 +58,10 @@ a_drop()
 }
 
 tk_case "the adapter deleted under the running tunnel: re-created, reconfigured, ping works again"
+mac_a=$(ns_sysfs "$NA" tka address)
 run "$NA" ip link del tka
 tk_wait_until 15 "tka re-created" link_exists "$NA" tka
+tk_wait_value 5 "tka's MAC back to $mac_a (stable, not random)" = "$mac_a" ns_sysfs "$NA" tka address
 tun_ping_until "$NA" 10.250.3.2 15
 tun_status "$NA" "$SA"
 expect_json tunnel.adapter_reopens 1
@@ -84,16 +86,18 @@ tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/ol
 tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --mutate counter:1000000,flip --count 2
 tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --mutate truncate:40 --count 2
 tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --mutate counter:1000001,truncate:90 --count 1
-tk_wait_until 5 "3 replays counted" test "$(a_drop replay)" = $((r0 + 3))
-tk_wait_until 5 "3 bad tags counted (2 flipped, 1 cut inside the ciphertext)" test "$(a_drop bad_tag)" = $((t0 + 3))
-tk_wait_until 5 "2 malformed counted" test "$(a_drop malformed)" = $((m0 + 2))
+tk_wait_value 5 "3 replays counted" = "$((r0 + 3))" a_drop replay
+tk_wait_value 5 "3 bad tags counted (2 flipped, 1 cut inside the ciphertext)" = "$((t0 + 3))" a_drop bad_tag
+tk_wait_value 5 "2 malformed counted" = "$((m0 + 2))" a_drop malformed
 tun_tap_clean "$NA" tka "$SA" "a bad datagram"
 
-tk_case "the peer killed (SIGKILL) and restarted: its new session is accepted"
+tk_case "the peer killed (SIGKILL) and restarted: its new session is accepted, its MAC the same"
+mac_b=$(ns_sysfs "$NB" tkb address)
 kill -KILL "$PB"
 tk_wait_exit "$PB" 5 || true
 tun_start "$NB" --config "$TK_TMP/b.conf"
 PB=$TK_PID
+[[ $(ns_sysfs "$NB" tkb address) == "$mac_b" ]] || tk_fail "tkb came back with another MAC (was $mac_b): A's ARP cache would point nowhere"
 tun_ping_until "$NB" 10.250.3.1 20
 tun_ping "$NA" 10.250.3.2
 [[ $(tun_json "$NA" "$SA" "d['tunnel']['peers'][0]['sessions']") == 2 ]] || tk_fail "A did not count B's second session"
@@ -102,7 +106,7 @@ tk_case "afterwards a datagram of the old session is refused as a replay (it aut
 tun_tap_mark "$NA" tka "$SA"
 r0=$(a_drop replay) t0=$(a_drop bad_tag)
 tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --count 2
-tk_wait_until 5 "2 replays of the old session" test "$(a_drop replay)" = $((r0 + 2))
+tk_wait_value 5 "2 replays of the old session" = "$((r0 + 2))" a_drop replay
 [[ $(a_drop bad_tag) == "$t0" ]] || tk_fail "the old datagram did not authenticate (so the test proves nothing)"
 tun_tap_clean "$NA" tka "$SA" "the old session's datagram"
 tun_ping "$NA" 10.250.3.2
@@ -120,7 +124,7 @@ tk_case "a peer's port closed: ICMP port unreachable is counted and survived"
 tk_stop "$PB"
 u0=$(a_drop unreachable)
 ip netns exec "$NA" ping -c 4 -i 0.3 -W 1 10.250.3.2 >/dev/null 2>&1 || true
-tk_wait_until 5 "unreachable counted" test "$(a_drop unreachable)" -gt "$u0"
+tk_wait_value 5 "unreachable counted" -gt "$u0" a_drop unreachable
 kill -0 "$PA" || tk_fail "the tunnel died on ICMP errors"
 tun_start "$NB" --config "$TK_TMP/b.conf"
 PB=$TK_PID
@@ -138,7 +142,7 @@ tk_case "SIGHUP with a good file: applied (a second address), the peer's session
 cp "$TK_TMP/a.good" "$TK_TMP/a.conf"
 sed -i 's|^Address = .*|&\nAddress = 10.250.4.1/24|' "$TK_TMP/a.conf"
 kill -HUP "$PA"
-tk_wait_until 5 "the reload" test "$(tun_json "$NA" "$SA" 'd["tunnel"]["reloads"]')" = 1
+tk_wait_value 5 "the reload" = 1 tun_json "$NA" "$SA" 'd["tunnel"]["reloads"]'
 ip -n "$NA" -o addr show dev tka | grep -q 10.250.4.1/24 || tk_fail "the new address is not on tka"
 tun_ping "$NA" 10.250.3.2
 

@@ -79,8 +79,8 @@ c_tx=$(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][1]["tx_frames"]')
 rx0=$(ns_sysfs "$NA" tka statistics/rx_packets)
 tk_exec "$NB" python3 "$TUNNEL_SEND" vxlan --to 10.99.0.1:4789 --vni 5 --count 3
 expect_rc 0
-tk_wait_until 5 "3 broadcasts flooded to C" test "$(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][1]["tx_frames"]')" = $((c_tx + 3))
-tk_wait_until 5 "3 broadcasts written to tka" test "$(ns_sysfs "$NA" tka statistics/rx_packets)" -ge $((rx0 + 3))
+tk_wait_value 5 "3 broadcasts flooded to C" = "$((c_tx + 3))" tun_json "$NA" "$SA" 'd["tunnel"]["peers"][1]["tx_frames"]'
+tk_wait_value 5 "3 broadcasts written to tka" -ge "$((rx0 + 3))" ns_sysfs "$NA" tka statistics/rx_packets
 [[ $(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][0]["tx_frames"]') == "$b_tx" ]] || tk_fail "A sent B's broadcast back to B"
 expect_json_true "any(e['mac'] == '02:00:00:00:ee:01' and e['peer'] == '10.99.0.2:4789' for e in d['tunnel']['mac_table']['entries'])" "$(ip netns exec "$NA" "$TAPKIT" tunnel status --control "$SA" --json)"
 

@@ -72,28 +72,28 @@ tun_tap_mark "$NA" tka "$SA"
 bad0=$(tun_json "$NA" "$SA" 'd["tunnel"]["drops"]["bad_vni"]')
 tk_exec "$NB" python3 "$TUNNEL_SEND" vxlan --to 10.99.0.1:4789 --vni 43 --count 5
 expect_rc 0
-tk_wait_until 5 "5 more bad_vni drops" test "$(tun_json "$NA" "$SA" 'd["tunnel"]["drops"]["bad_vni"]')" = $((bad0 + 5))
+tk_wait_value 5 "5 more bad_vni drops" = "$((bad0 + 5))" tun_json "$NA" "$SA" 'd["tunnel"]["drops"]["bad_vni"]'
 [[ $(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][0]["drops"]["bad_vni"]') -ge 5 ]] || tk_fail "the drops are not counted on the peer"
 tun_tap_clean "$NA" tka "$SA" "a frame with a wrong VNI"
 rx1=$(ns_sysfs "$NA" tka statistics/rx_packets)
 
 tk_case "the right VNI from the same sender does reach the adapter (the check above can fail)"
 tk_exec "$NB" python3 "$TUNNEL_SEND" vxlan --to 10.99.0.1:4789 --vni 42 --count 3
-tk_wait_until 5 "3 frames written to tka" test "$(ns_sysfs "$NA" tka statistics/rx_packets)" -ge $((rx1 + 3))
+tk_wait_value 5 "3 frames written to tka" -ge "$((rx1 + 3))" ns_sysfs "$NA" tka statistics/rx_packets
 
 tk_case "datagrams from an address that is no peer are dropped and counted"
 run "$NB" ip addr add 10.99.0.5/24 dev ul0
 u0=$(tun_json "$NA" "$SA" 'd["tunnel"]["drops"]["unknown_peer"]')
 tun_tap_mark "$NA" tka "$SA"
 tk_exec "$NB" python3 "$TUNNEL_SEND" vxlan --to 10.99.0.1:4789 --vni 42 --count 4 --bind 10.99.0.5
-tk_wait_until 5 "4 more unknown_peer drops" test "$(tun_json "$NA" "$SA" 'd["tunnel"]["drops"]["unknown_peer"]')" = $((u0 + 4))
+tk_wait_value 5 "4 more unknown_peer drops" = "$((u0 + 4))" tun_json "$NA" "$SA" 'd["tunnel"]["drops"]["unknown_peer"]'
 tun_tap_clean "$NA" tka "$SA" "a stranger's frame"
 
 tk_case "a truncated VXLAN datagram is counted as malformed"
 printf '\x08\x00\x00\x00\x00\x00\x2a\x00abc' >"$TK_TMP/short.bin"
 m0=$(tun_json "$NA" "$SA" 'd["tunnel"]["drops"]["malformed"]')
 tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/short.bin" --count 2
-tk_wait_until 5 "2 more malformed drops" test "$(tun_json "$NA" "$SA" 'd["tunnel"]["drops"]["malformed"]')" = $((m0 + 2))
+tk_wait_value 5 "2 more malformed drops" = "$((m0 + 2))" tun_json "$NA" "$SA" 'd["tunnel"]["drops"]["malformed"]'
 
 tk_stop "$PA"
 expect_rc 0

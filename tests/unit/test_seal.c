@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,6 +85,43 @@ static void round_trip(void **state)
 	/* nothing of the plaintext shows */
 	size_t n = seal(&p);
 	assert_null(memmem(dgram, n, plain + 8, 16));
+}
+
+/*
+ * The frames are sealed with OpenSSL's ChaCha20-Poly1305 under a per-session HChaCha20 subkey:
+ * the bytes must be exactly libsodium's XChaCha20-Poly1305-IETF (the documented wire format),
+ * both ways, across sessions and counters.
+ */
+static void wire_format_is_libsodium_xchacha(void **state)
+{
+	struct pair p;
+	uint8_t mine[sizeof(plain)];
+	(void)state;
+	pair_make(&p, 1000);
+	for (int i = 0; i < 40; i++) {
+		if (i == 20)
+			tk__seal_session_new(&p.a_tx, 2000); /* a new subkey */
+		size_t n = seal(&p);
+		size_t clen = n - TK__SEAL_OVERHEAD;
+		assert_int_equal(crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+					 mine, NULL, dgram + TK__SEAL_HLEN, clen,
+					 dgram + TK__SEAL_HLEN + clen, dgram, TK__SEAL_HLEN,
+					 dgram + 4, p.a_tx.key),
+				 0);
+		assert_memory_equal(mine, plain, sizeof(plain));
+	}
+	/* and libsodium's datagram opens with ours */
+	size_t n = seal(&p);
+	uint8_t ls[sizeof(dgram)];
+	memcpy(ls, dgram, TK__SEAL_HLEN);
+	ls[4 + TK__SESSION_LEN + 7] ^= 0x55; /* a counter not seen yet */
+	crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
+		ls + TK__SEAL_HLEN, ls + n - TK__SEAL_TAGLEN, NULL, plain, sizeof(plain), ls,
+		TK__SEAL_HLEN, NULL, ls + 4, p.a_tx.key);
+	assert_int_equal(open_(&p, ls, n), TK__PASS);
+	ls[TK__SEAL_HLEN] ^= 1;
+	ls[4 + TK__SESSION_LEN + 7] ^= 0x0f;
+	assert_int_equal(open_(&p, ls, n), TK__DROP_BAD_TAG);
 }
 
 static void forged_tag_and_body_are_refused(void **state)
@@ -372,6 +410,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(setup_sodium),
 		cmocka_unit_test(round_trip),
+		cmocka_unit_test(wire_format_is_libsodium_xchacha),
 		cmocka_unit_test(forged_tag_and_body_are_refused),
 		cmocka_unit_test(truncated_is_refused),
 		cmocka_unit_test(replay_and_too_old_are_refused),

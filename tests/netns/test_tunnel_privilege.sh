@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Least privilege (docs/SECURITY.md): a sealed tunnel started with `User = nobody` opens its
+# adapter and sockets as root, then runs as nobody with CAP_NET_ADMIN alone (bounding set too),
+# no_new_privs and not dumpable; traffic crosses; root may ask its status and nobody may not; it
+# re-creates its deleted adapter with that one capability; a SIGHUP that needs the root-only key
+# file is rejected while the tunnel carries on; its stale control socket is replaced by the next
+# start. And the refusals before anything is opened: an unknown user, root as User, a key file
+# owned by another user or readable by others, a control directory others may write.
+#
+#   +------- $NA (A: User = nobody) -------+   veth 10.99.0.0/24   +------- $NB (B: root) -------+
+#   | tka 10.250.7.1/24                    |<== sealed UDP 4789 ==>| tkb 10.250.7.2/24           |
+#   +--------------------------------------+                       +-----------------------------+
+#
+# A runs in a private mount namespace whose /dev/net/tun is mode 0666 (the udev default): after
+# the drop it can only re-create its adapter if nobody may open that node (CAP_NET_ADMIN does not
+# bypass file permissions), and this machine's own node may be 0600.
+
+# shellcheck source=tests/netns/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/netns/tunnel_lib.sh
+source "$(dirname "$0")/tunnel_lib.sh"
+tk_require
+id nobody >/dev/null 2>&1 || tk_skip "no user 'nobody' on this machine"
+NOBODY_UID=$(id -u nobody)
+NOBODY_GID=$(id -g nobody)
+NOGROUP=$(id -gn nobody)
+tk_ns_new NA pva
+tk_ns_new NB pvb
+tun_quiet "$NA"
+tun_quiet "$NB"
+tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
+SA=$TK_TMP/a.sock
+SB=$TK_TMP/b.sock
+for side in a b; do
+	(umask 077 && "$TAPKIT" genkey >"$TK_TMP/$side.key")
+	"$TAPKIT" pubkey <"$TK_TMP/$side.key" >"$TK_TMP/$side.pub"
+done
+
+# write_conf ME PEER MY_IP PEER_IP ADDR [EXTRA_INTERFACE_LINE]
+write_conf()
+{
+	local me=$1 peer=$2 my_ip=$3 peer_ip=$4 addr=$5 extra=${6:-}
+	cat >"$TK_TMP/$me.conf" <<EOF
+[Interface]
+Name = tk$me
+Mode = sealed
+VNI = 11
+ListenAddress = $my_ip:4789
+PrivateKeyFile = $me.key
+Address = $addr
+ControlSocket = $TK_TMP/$me.sock
+$extra
+
+[Peer]
+Endpoint = $peer_ip:4789
+PublicKey = $(cat "$TK_TMP/$peer.pub")
+EOF
+}
+write_conf a b 10.99.0.1 10.99.0.2 10.250.7.1/24 "User = nobody"
+write_conf b a 10.99.0.2 10.99.0.1 10.250.7.2/24
+
+# tun_start_devnet NS ARGS...: tun_start inside a private mount namespace with a 0666 tun node.
+tun_start_devnet()
+{
+	local ns=$1
+	shift
+	tk_spawn "$ns" unshare -m sh -c "$TK_DEVNET_SCRIPT" tk-devnet 0666 0 "$TAPKIT" --log-level info tunnel run "$@"
+	tk_wait_line "$TK_PID" '^tunnel .* running' 15
+}
+
+# proc_field PID FIELD: the value of one line of /proc/PID/status ("Uid", "CapEff", ...).
+proc_field()
+{
+	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ +/, ""); gsub(/\t/, " "); print; exit }' "/proc/$1/status"
+}
+
+expect_proc()
+{
+	local got
+	got=$(proc_field "$1" "$2")
+	[[ $got == "$3" ]] || tk_fail "/proc/$1/status $2: expected '$3', got '$got'"
+}
+
+tk_case "--user nosuchuser: a usage error (exit 2) before anything is opened"
+tk "$NA" tunnel run --dev tka --listen 10.99.0.1:4789 --peer 10.99.0.2:4789 --control "$TK_TMP/x.sock" --user nosuchuser
+expect_rc 2
+expect_stderr 'no such user'
+expect_stderr 'nosuchuser'
+expect_no_link "$NA" tka
+[[ ! -e $TK_TMP/x.sock ]] || tk_fail "a control socket was created for a refused --user"
+
+tk_case "User = nosuchuser and User = root in a file: TK_E_CONFIG at FILE:LINE, nothing opened"
+write_conf x b 10.99.0.1 10.99.0.2 10.250.7.9/24 "User = nosuchuser"
+tk "$NA" tunnel run --config "$TK_TMP/x.conf"
+expect_error TK_E_CONFIG - 2
+expect_stderr "$TK_TMP/x.conf:9"
+expect_stderr 'no such user'
+expect_no_link "$NA" tkx
+write_conf x b 10.99.0.1 10.99.0.2 10.250.7.9/24 "User = root"
+tk "$NA" tunnel run --config "$TK_TMP/x.conf"
+expect_error TK_E_CONFIG - 2
+expect_stderr 'dropping to root keeps every privilege'
+tk "$NA" tunnel run --config "$TK_TMP/a.conf" --user nobody
+expect_rc 2
+expect_stderr '--user cannot be combined with --config'
+
+tk_case "a key file owned by another user (planted) or readable by others: refused, with the fix"
+chown 12345 "$TK_TMP/b.key"
+tk "$NB" tunnel run --config "$TK_TMP/b.conf"
+expect_error TK_E_CONFIG - 2
+expect_stderr 'owned by uid 12345'
+expect_fix "chown root $TK_TMP/b.key"
+chown 0 "$TK_TMP/b.key"
+chmod 0640 "$TK_TMP/b.key"
+tk "$NB" tunnel run --config "$TK_TMP/b.conf"
+expect_error TK_E_CONFIG - 2
+expect_fix "chmod 600 $TK_TMP/b.key"
+chmod 0600 "$TK_TMP/b.key"
+expect_no_link "$NB" tkb
+
+tk_case "a control directory others may write, or owned by another user: refused, nothing opened"
+mkdir -m 0777 "$TK_TMP/ww"
+chmod 0777 "$TK_TMP/ww"
+tk "$NB" tunnel run --dev tkb --listen 10.99.0.2:4789 --peer 10.99.0.1:4789 --control "$TK_TMP/ww/b.sock"
+expect_error TK_E_CONFIG - 2
+expect_stderr 'writable by group or others (mode 0777)'
+expect_fix "chmod go-w $TK_TMP/ww"
+chmod 0755 "$TK_TMP/ww"
+chown nobody "$TK_TMP/ww"
+tk "$NB" tunnel run --dev tkb --listen 10.99.0.2:4789 --peer 10.99.0.1:4789 --control "$TK_TMP/ww/b.sock"
+expect_error TK_E_CONFIG - 2
+expect_stderr "owned by uid $NOBODY_UID, not root"
+expect_no_link "$NB" tkb
+[[ ! -e $TK_TMP/ww/b.sock ]] || tk_fail "a socket was bound in a refused directory"
+
+tk_case "A drops to nobody: ids, CAP_NET_ADMIN alone (effective, permitted, bounding), no_new_privs, not dumpable"
+tun_start_devnet "$NA" --config "$TK_TMP/a.conf"
+PA=$TK_PID
+tun_start "$NB" --config "$TK_TMP/b.conf"
+PB=$TK_PID
+expect_proc "$PA" Uid "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID"
+expect_proc "$PA" Gid "$NOBODY_GID $NOBODY_GID $NOBODY_GID $NOBODY_GID"
+expect_proc "$PA" Groups "$(id -G nobody | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')"
+expect_proc "$PA" CapEff 0000000000001000
+expect_proc "$PA" CapPrm 0000000000001000
+expect_proc "$PA" CapBnd 0000000000001000
+expect_proc "$PA" CapInh 0000000000000000
+expect_proc "$PA" CapAmb 0000000000000000
+expect_proc "$PA" NoNewPrivs 1
+# a non-dumpable process's /proc entries belong to root, whoever it runs as
+[[ $(stat -c %u "/proc/$PA/fd") == 0 ]] || tk_fail "/proc/$PA/fd: expected owner 0 (not dumpable), got $(stat -c %u "/proc/$PA/fd")"
+grep -q "dropped to uid $NOBODY_UID gid $NOBODY_GID (nobody), keeping CAP_NET_ADMIN for adapter recovery" "$TK_TMP/$PA.err" ||
+	{ TK_ERR=$(tk_bg_err "$PA") TK_LAST_CMD="tunnel A's log" tk_fail "no 'dropped to uid $NOBODY_UID ... keeping CAP_NET_ADMIN' line in A's log"; }
+
+tk_case "B without User: still root, but no_new_privs (and not dumpable: a key is loaded)"
+expect_proc "$PB" Uid "0 0 0 0"
+expect_proc "$PB" NoNewPrivs 1
+
+tk_case "traffic crosses the dropped tunnel"
+tun_ping "$NA" 10.250.7.2
+tun_ping "$NB" 10.250.7.1
+
+tk_case "status: root is answered; nobody (the tunnel's own user) is refused with exit 3"
+tun_status "$NA" "$SA"
+expect_json tunnel.pid "$PA"
+[[ $(stat -c '%u %a' "$SA") == "0 600" ]] || tk_fail "control socket: expected root's and mode 600, got $(stat -c '%u %a' "$SA")"
+TK_SHOW="(setpriv nobody) tapkit tunnel status --control $SA" tk_exec "$NA" setpriv --reuid=nobody --regid="$NOGROUP" --clear-groups "$(tk_unpriv_cli)" tunnel status --control "$SA"
+expect_error TK_E_NO_PRIVILEGE - 3
+
+tk_case "the adapter deleted: the dropped process re-creates it with CAP_NET_ADMIN, ping works again"
+run "$NA" ip link del tka
+tk_wait_until 15 "tka re-created" link_exists "$NA" tka
+tun_ping_until "$NA" 10.250.7.2 15
+tun_status "$NA" "$SA"
+expect_json tunnel.adapter_reopens 1
+ip -n "$NA" -o addr show dev tka | grep -q 10.250.7.1/24 || tk_fail "the re-created tka lacks 10.250.7.1/24"
+expect_proc "$PA" Uid "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID"
+expect_proc "$PA" CapEff 0000000000001000
+
+tk_case "SIGHUP needing the root-only key file: reload rejected, the tunnel carries on"
+sed -i 's/^VNI = 11$/VNI = 12/' "$TK_TMP/a.conf"
+kill -HUP "$PA"
+tk_wait_until 5 "the rejection in A's log" grep -q "reload rejected: .*$TK_TMP/a.key.*Permission denied" "$TK_TMP/$PA.err"
+tun_ping "$NA" 10.250.7.2
+tun_status "$NA" "$SA"
+expect_json tunnel.reload_failures 1
+expect_json tunnel.vni 11
+
+tk_case "SIGHUP with the key file handed to the User: accepted (owner nobody is allowed for User = nobody)"
+sed -i 's/^VNI = 12$/VNI = 11/; s/^Address = .*/&\nAddress = 10.250.8.1\/24/' "$TK_TMP/a.conf"
+chown nobody "$TK_TMP/a.key"
+kill -HUP "$PA"
+tk_wait_value 5 "the reload applied" = 1 tun_json "$NA" "$SA" 'd["tunnel"]["reloads"]'
+ip -n "$NA" -o addr show dev tka | grep -q 10.250.8.1/24 || tk_fail "the reloaded address 10.250.8.1/24 is not on tka (CAP_NET_ADMIN after the drop)"
+tun_ping "$NA" 10.250.7.2
+
+tk_case "SIGHUP moving to UDP port 999: the dropped process may not bind it; reload rejected, the tunnel carries on"
+# the namespace's own sysctl, pinned at its default so the outcome does not depend on the host
+run "$NA" sysctl -qw net.ipv4.ip_unprivileged_port_start=1024
+cp "$TK_TMP/a.conf" "$TK_TMP/a.good"
+sed -i 's/^ListenAddress = 10.99.0.1:4789$/ListenAddress = 10.99.0.1:999/' "$TK_TMP/a.conf"
+kill -HUP "$PA"
+tk_wait_until 5 "the rejection in A's log" grep -q "reload rejected: .*not allowed to use UDP port 999" "$TK_TMP/$PA.err"
+tun_ping "$NA" 10.250.7.2
+tun_status "$NA" "$SA"
+expect_json tunnel.reload_failures 2
+expect_json tunnel.listen 10.99.0.1:4789
+cp "$TK_TMP/a.good" "$TK_TMP/a.conf"
+chown 0 "$TK_TMP/a.key"
+
+tk_case "SIGTERM: A cannot remove its socket (root's directory); the next start replaces the stale file"
+tk_stop "$PA"
+expect_rc 0
+expect_no_link "$NA" tka
+[[ -S $SA ]] || tk_fail "expected the stale control socket $SA to remain (the dropped process may not unlink it)"
+tun_start_devnet "$NA" --config "$TK_TMP/a.conf"
+PA=$TK_PID
+tun_status "$NA" "$SA"
+expect_json tunnel.pid "$PA"
+tun_ping "$NA" 10.250.7.2
+
+tk_case "--user nobody:$NOGROUP from flags (plain mode): the same drop"
+tk_stop "$PA"
+tk_stop "$PB"
+tun_start_devnet "$NA" --dev tka --listen 10.99.0.1:4789 --peer 10.99.0.2:4789 --vni 13 --addr 10.250.7.1/24 --control "$SA" --user "nobody:$NOGROUP"
+PA=$TK_PID
+tun_start "$NB" --dev tkb --listen 10.99.0.2:4789 --peer 10.99.0.1:4789 --vni 13 --addr 10.250.7.2/24 --control "$SB"
+PB=$TK_PID
+expect_proc "$PA" Uid "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID"
+expect_proc "$PA" Groups "$NOBODY_GID"
+expect_proc "$PA" CapEff 0000000000001000
+expect_proc "$PA" NoNewPrivs 1
+tun_ping "$NA" 10.250.7.2
+tk_stop "$PA"
+expect_rc 0
+
+tk_case "a /dev/net/tun the User may not open (mode 0600): warned at the drop; a deleted adapter is then not re-created, the tunnel survives"
+tk_spawn "$NA" unshare -m sh -c "$TK_DEVNET_SCRIPT" tk-devnet 0600 0 "$TAPKIT" --log-level info tunnel run --dev tka --listen 10.99.0.1:4789 --peer 10.99.0.2:4789 --vni 13 --addr 10.250.7.1/24 --control "$SA" --user nobody
+tk_wait_line "$TK_PID" '^tunnel .* running' 15
+PA=$TK_PID
+grep -q "uid $NOBODY_UID cannot open /dev/net/tun (Permission denied): if the adapter vanishes it cannot be re-created; fix: chmod 0666 /dev/net/tun" "$TK_TMP/$PA.err" ||
+	{ TK_ERR=$(tk_bg_err "$PA") TK_LAST_CMD="tunnel A's log" tk_fail "no warning about /dev/net/tun at the drop"; }
+tun_ping "$NA" 10.250.7.2
+run "$NA" ip link del tka
+tk_wait_until 20 "the failed reopen in A's log" grep -q "cannot reopen adapter tka" "$TK_TMP/$PA.err"
+kill -0 "$PA" || tk_fail "the tunnel died when it could not re-create its adapter"
+tun_status "$NA" "$SA"
+expect_json tunnel.adapter_open false
+tk_stop "$PA"
+expect_rc 0
+tk_stop "$PB"
+expect_rc 0

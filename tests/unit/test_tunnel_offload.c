@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tunnel's offloads (src/tunnel/offload.c), checked against independent, obviously correct
+ * code: the checksum against a byte-by-byte RFC 1071 sum; the TSO split against what the
+ * kernel's tcp_gso_segment makes (lengths, IP ids, sequence numbers, flags, valid IP and TCP
+ * checksums, the payload in order); the merge as the split's inverse, with its refusals (a
+ * damaged segment, a gap, a state-changing flag) and the order of frames within a flow.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tunnel/tunnel_internal.h"
+
+/* RFC 1071, one 16-bit big-endian word at a time. */
+static uint16_t naive_sum(const uint8_t *p, size_t n, uint32_t acc)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		acc += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		acc += (uint32_t)p[n - 1] << 8;
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)acc;
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* true if the TCP checksum of the segment at l4 (IP header at l3, v6 or not) is right. */
+static bool tcp_ok(const uint8_t *f, size_t l3, size_t l4, size_t end, bool v6)
+{
+	uint8_t ph[40];
+	size_t n = end - l4, pl;
+	if (v6) {
+		memcpy(ph, f + l3 + 8, 32);
+		pl = 32;
+	} else {
+		memcpy(ph, f + l3 + 12, 8);
+		pl = 8;
+	}
+	ph[pl++] = 0;
+	ph[pl++] = 6;
+	ph[pl++] = (uint8_t)(n >> 8);
+	ph[pl++] = (uint8_t)n;
+	uint32_t acc = naive_sum(ph, pl, 0);
+	return naive_sum(f + l4, n, acc) == 0xffff;
+}
+
+/* Ours, read as the big-endian value it stands for in memory. */
+static uint16_t ours(const uint8_t *p, size_t n)
+{
+	uint16_t h = tk__csum_fold(tk__csum_add(p, n, 0));
+	uint8_t b[2];
+	memcpy(b, &h, 2);
+	return be16(b);
+}
+
+static void checksum_matches_rfc1071(void **state)
+{
+	uint8_t buf[3001];
+	(void)state;
+	uint32_t x = 7; /* a fixed LCG: the same bytes on every run */
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (size_t n = 0; n < 300; n++) {
+		/* any alignment of the pointer, any length */
+		for (size_t a = 0; a < 8; a++)
+			assert_int_equal(ours(buf + a, n), naive_sum(buf + a, n, 0));
+	}
+	/* pieces at even offsets add up to the whole */
+	uint64_t acc = tk__csum_add(buf, 1000, 0);
+	acc = tk__csum_add(buf + 1000, 2001, acc);
+	uint16_t h = tk__csum_fold(acc);
+	assert_int_equal(h, tk__csum_fold(tk__csum_add(buf, 3001, 0)));
+	assert_int_equal(ours(buf, 3001), naive_sum(buf, 3001, 0));
+	/* all ones stays all ones (no carry lost) */
+	memset(buf, 0xff, sizeof(buf));
+	assert_int_equal(ours(buf, 3000), 0xffff);
+}
+
+/* ---- frames ---- */
+
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0xa };
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0xb };
+
+/*
+ * An Ethernet (vlan: with one 802.1Q tag) + IPv4/IPv6 + TCP (12 bytes of options) frame with
+ * `payload` bytes of a counting pattern starting at `first`; returns its length.
+ */
+static size_t make_tcp(uint8_t *f, bool v6, bool vlan, uint32_t seq, size_t payload, unsigned first,
+		       uint8_t flags, uint16_t sport)
+{
+	size_t o = 12;
+	memcpy(f, mac_b, 6);
+	memcpy(f + 6, mac_a, 6);
+	if (vlan) {
+		f[12] = 0x81;
+		f[13] = 0x00;
+		f[14] = 0x00;
+		f[15] = 0x07;
+		o = 16;
+	}
+	f[o] = v6 ? 0x86 : 0x08;
+	f[o + 1] = v6 ? 0xdd : 0x00;
+	size_t l3 = o + 2, l4;
+	uint8_t *ip = f + l3;
+	size_t tcplen = 32 + payload;
+	if (v6) {
+		memset(ip, 0, 40);
+		ip[0] = 0x60;
+		ip[4] = (uint8_t)(tcplen >> 8);
+		ip[5] = (uint8_t)tcplen;
+		ip[6] = 6;
+		ip[7] = 64;
+		ip[8] = 0xfd;
+		ip[23] = 1;
+		ip[24] = 0xfd;
+		ip[39] = 2;
+		l4 = l3 + 40;
+	} else {
+		memset(ip, 0, 20);
+		ip[0] = 0x45;
+		ip[2] = (uint8_t)((20 + tcplen) >> 8);
+		ip[3] = (uint8_t)(20 + tcplen);
+		ip[4] = 0x12;
+		ip[5] = 0x34;
+		ip[6] = 0x40; /* DF */
+		ip[8] = 64;
+		ip[9] = 6;
+		ip[12] = 10;
+		ip[15] = 1;
+		ip[16] = 10;
+		ip[19] = 2;
+		uint16_t c = (uint16_t)~naive_sum(ip, 20, 0);
+		ip[10] = (uint8_t)(c >> 8);
+		ip[11] = (uint8_t)c;
+		l4 = l3 + 20;
+	}
+	uint8_t *th = f + l4;
+	memset(th, 0, 32);
+	th[0] = (uint8_t)(sport >> 8);
+	th[1] = (uint8_t)sport;
+	th[2] = 0x13;
+	th[3] = 0x89;
+	th[4] = (uint8_t)(seq >> 24);
+	th[5] = (uint8_t)(seq >> 16);
+	th[6] = (uint8_t)(seq >> 8);
+	th[7] = (uint8_t)seq;
+	th[8] = 0xaa; /* ack */
+	th[11] = 0x01;
+	th[12] = 8 << 4;
+	th[13] = flags;
+	th[14] = 0x01; /* window */
+	th[20] = 1;    /* options: NOP NOP timestamp */
+	th[21] = 1;
+	th[22] = 8;
+	th[23] = 10;
+	th[27] = 0x42;
+	for (size_t i = 0; i < payload; i++)
+		th[32 + i] = (uint8_t)(first + i);
+	/* a valid checksum, as a real sender's */
+	size_t end = l4 + tcplen;
+	uint8_t ph[40];
+	size_t pl = v6 ? 32 : 8;
+	memcpy(ph, ip + (v6 ? 8 : 12), pl);
+	ph[pl++] = 0;
+	ph[pl++] = 6;
+	ph[pl++] = (uint8_t)(tcplen >> 8);
+	ph[pl++] = (uint8_t)tcplen;
+	uint16_t c = (uint16_t)~naive_sum(th, tcplen, naive_sum(ph, pl, 0));
+	th[16] = (uint8_t)(c >> 8);
+	th[17] = (uint8_t)c;
+	return end;
+}
+
+static uint8_t super[70000], seg[64][2000];
+static size_t seg_len[64];
+
+static size_t split_all(const uint8_t *f, size_t len, const struct tk__vnet *v)
+{
+	struct tk__tso s;
+	assert_int_equal(tk__tso_begin(&s, f, len, v), TK__PASS);
+	size_t n = 0, left = tk__tso_left(&s);
+	while ((seg_len[n] = tk__tso_next(&s, seg[n], sizeof(seg[n]))) != 0) {
+		assert_true(seg_len[n] <= tk__tso_seg_len(&s));
+		n++;
+	}
+	assert_int_equal(n, left);
+	assert_int_equal(tk__tso_left(&s), 0);
+	return n;
+}
+
+static void check_split(bool v6, bool vlan)
+{
+	const size_t payload = 5000, mss = 1400;
+	size_t len = make_tcp(super, v6, vlan, 0xfffff000u, payload, 0,
+			      0x10 | 0x08 | 0x01 | 0x80 /* ACK PSH FIN CWR */, 1000);
+	struct tk__vnet v = { .flags = TK__VNET_F_NEEDS_CSUM,
+			      .gso_type = (uint8_t)(v6 ? TK__VNET_GSO_TCPV6 : TK__VNET_GSO_TCPV4),
+			      .gso_size = (uint16_t)mss };
+	size_t l3 = vlan ? 18 : 14, l4 = l3 + (v6 ? 40 : 20), hlen = l4 + 32;
+	/* the stack leaves a partial checksum: the split must not depend on it */
+	super[l4 + 16] = 0x55;
+	size_t n = split_all(super, len, &v);
+	assert_int_equal(n, 4);
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *s = seg[i];
+		size_t pl = i < 3 ? mss : payload - 3 * mss;
+		assert_int_equal(seg_len[i], hlen + pl);
+		assert_memory_equal(s, super, l3); /* Ethernet (and VLAN) header */
+		if (v6) {
+			assert_int_equal(be16(s + l3 + 4), 32 + pl);
+		} else {
+			assert_int_equal(be16(s + l3 + 2), 20 + 32 + pl);
+			assert_int_equal(be16(s + l3 + 4), 0x1234 + i); /* one IP id each */
+			assert_int_equal(naive_sum(s + l3, 20, 0), 0xffff);
+		}
+		assert_int_equal(be32(s + l4 + 4), (uint32_t)(0xfffff000u + off)); /* wraps */
+		uint8_t fl = s[l4 + 13];
+		assert_int_equal(fl & 0x10, 0x10);
+		assert_int_equal(!!(fl & 0x08), i == n - 1); /* PSH, FIN: the last only */
+		assert_int_equal(!!(fl & 0x01), i == n - 1);
+		assert_int_equal(!!(fl & 0x80), i == 0);	       /* CWR: the first only */
+		assert_memory_equal(s + l4 + 20, super + l4 + 20, 12); /* options */
+		assert_memory_equal(s + hlen, super + hlen + off, pl);
+		assert_true(tcp_ok(s, l3, l4, seg_len[i], v6));
+		off += pl;
+	}
+}
+
+static void split_ipv4(void **state)
+{
+	(void)state;
+	check_split(false, false);
+}
+
+static void split_ipv6_with_vlan(void **state)
+{
+	(void)state;
+	check_split(true, true);
+}
+
+static void split_refuses_what_it_cannot_split(void **state)
+{
+	struct tk__tso s;
+	struct tk__vnet v = { .gso_type = TK__VNET_GSO_TCPV4, .gso_size = 1000 };
+	(void)state;
+	size_t len = make_tcp(super, false, false, 1, 3000, 0, 0x10, 1000);
+	assert_int_equal(tk__tso_begin(&s, super, len, &v), TK__PASS);
+	/* each header cut short, and a length that disagrees with the IP header */
+	for (size_t cut = 0; cut < 14 + 20 + 32; cut++)
+		assert_int_equal(tk__tso_begin(&s, super, cut, &v), TK__DROP_MALFORMED);
+	assert_int_equal(tk__tso_begin(&s, super, len - 1, &v), TK__DROP_MALFORMED);
+	struct tk__vnet bad = v;
+	bad.gso_size = 0;
+	assert_int_equal(tk__tso_begin(&s, super, len, &bad), TK__DROP_MALFORMED);
+	bad = v;
+	bad.gso_type = TK__VNET_GSO_UDP_L4;
+	assert_int_equal(tk__tso_begin(&s, super, len, &bad), TK__DROP_MALFORMED);
+	bad.gso_type = TK__VNET_GSO_TCPV6; /* says IPv6, is IPv4 */
+	assert_int_equal(tk__tso_begin(&s, super, len, &bad), TK__DROP_MALFORMED);
+	super[14 + 9] = 17; /* UDP, not TCP */
+	assert_int_equal(tk__tso_begin(&s, super, len, &v), TK__DROP_MALFORMED);
+	super[14 + 9] = 6;
+	super[14 + 20 + 12] = 4 << 4; /* data offset below 20 bytes */
+	assert_int_equal(tk__tso_begin(&s, super, len, &v), TK__DROP_MALFORMED);
+	/* a segment size of 1 byte: 3000 segments, each written on demand, never beyond cap */
+	len = make_tcp(super, false, false, 1, 3000, 0, 0x10, 1000);
+	bad = v;
+	bad.gso_size = 1;
+	assert_int_equal(tk__tso_begin(&s, super, len, &bad), TK__PASS);
+	assert_int_equal(tk__tso_left(&s), 3000);
+	assert_int_equal(tk__tso_next(&s, seg[0], 14 + 20 + 32), 0); /* cap too small */
+	assert_int_equal(tk__tso_next(&s, seg[0], sizeof(seg[0])), 14 + 20 + 32 + 1);
+}
+
+static void partial_checksum_completed(void **state)
+{
+	(void)state;
+	size_t len = make_tcp(super, false, false, 1, 333, 0, 0x18, 1000);
+	/* as the stack leaves it: the pseudo header's sum, not inverted */
+	uint8_t ph[12] = { 10, 0, 0, 1, 10, 0, 0, 2, 0, 6, 0, (uint8_t)(32 + 333) };
+	ph[10] = (uint8_t)((32 + 333) >> 8);
+	uint16_t p = naive_sum(ph, 12, 0);
+	super[34 + 16] = (uint8_t)(p >> 8);
+	super[34 + 17] = (uint8_t)p;
+	struct tk__vnet v = { .flags = TK__VNET_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 16 };
+	assert_int_equal(tk__csum_complete(super, len, &v), TK__PASS);
+	assert_true(tcp_ok(super, 14, 34, len, false));
+	v.csum_start = (uint16_t)len;
+	assert_int_equal(tk__csum_complete(super, len, &v), TK__DROP_MALFORMED);
+	v.csum_start = (uint16_t)(len - 1);
+	v.csum_offset = 0;
+	assert_int_equal(tk__csum_complete(super, len, &v), TK__DROP_MALFORMED);
+}
+
+/* ---- merging ---- */
+
+struct emitted {
+	uint8_t buf[TK__GRO_BUF];
+	size_t len;
+	unsigned nsegs;
+	uint32_t tag;
+};
+
+static struct emitted em[200];
+static size_t nem;
+
+static void record(void *user, uint8_t *buf, size_t len, unsigned nsegs, uint32_t tag)
+{
+	(void)user;
+	assert_true(nem < 200);
+	memcpy(em[nem].buf, buf, len);
+	em[nem].len = len;
+	em[nem].nsegs = nsegs;
+	em[nem].tag = tag;
+	nem++;
+}
+
+/* The merged frame of em[i] is what the split came from: headers, payload, GSO header. */
+static void check_merged(const struct emitted *e, bool v6, size_t payload, size_t mss)
+{
+	struct tk__vnet v;
+	tk__vnet_read(e->buf, &v);
+	const uint8_t *f = e->buf + TK_VNET_HDR_LEN;
+	size_t len = e->len - TK_VNET_HDR_LEN, l4 = 14 + (v6 ? 40 : 20);
+	assert_int_equal(len, l4 + 32 + payload);
+	assert_int_equal(v.flags, TK__VNET_F_NEEDS_CSUM);
+	assert_int_equal(v.gso_type, v6 ? TK__VNET_GSO_TCPV6 : TK__VNET_GSO_TCPV4);
+	assert_int_equal(v.gso_size, mss);
+	assert_int_equal(v.hdr_len, l4 + 32);
+	assert_int_equal(v.csum_start, l4);
+	assert_int_equal(v.csum_offset, 16);
+	if (!v6) {
+		assert_int_equal(be16(f + 16), len - 14);
+		assert_int_equal(naive_sum(f + 14, 20, 0), 0xffff);
+	} else {
+		assert_int_equal(be16(f + 18), len - 14 - 40);
+	}
+	for (size_t i = 0; i < payload; i++)
+		assert_int_equal(f[l4 + 32 + i], (uint8_t)i);
+	/* completing the partial checksum as the kernel will gives a valid segment */
+	uint8_t copy[70000];
+	memcpy(copy, f, len);
+	assert_int_equal(tk__csum_complete(copy, len, &v), TK__PASS);
+	assert_true(tcp_ok(copy, 14, l4, len, v6));
+}
+
+static void merge_undoes_the_split(void **state)
+{
+	struct tk__gro g;
+	(void)state;
+	for (int v6 = 0; v6 <= 1; v6++) {
+		size_t len = make_tcp(super, v6, false, 5, 20000, 0, 0x18, 1000);
+		struct tk__vnet v = { .gso_type = (uint8_t)(v6 ? TK__VNET_GSO_TCPV6
+							       : TK__VNET_GSO_TCPV4),
+				      .gso_size = 1400 };
+		size_t n = split_all(super, len, &v);
+		assert_true(tk__gro_init(&g, record, NULL, true));
+		nem = 0;
+		for (size_t i = 0; i < n; i++)
+			tk__gro_add(&g, seg[i], seg_len[i], 3);
+		assert_int_equal(nem, 0); /* held until the flush */
+		tk__gro_flush(&g);
+		assert_int_equal(nem, 1);
+		assert_int_equal(em[0].nsegs, n);
+		assert_int_equal(em[0].tag, 3);
+		check_merged(&em[0], v6, 20000, 1400);
+		assert_int_equal(g.merged, n);
+		tk__gro_free(&g);
+	}
+}
+
+static void merge_keeps_order_and_refuses(void **state)
+{
+	struct tk__gro g;
+	(void)state;
+	size_t len = make_tcp(super, false, false, 5, 7000, 0, 0x10, 1000);
+	struct tk__vnet v = { .gso_type = TK__VNET_GSO_TCPV4, .gso_size = 1400 };
+	size_t n = split_all(super, len, &v);
+	assert_int_equal(n, 5);
+	assert_true(tk__gro_init(&g, record, NULL, true));
+
+	/* a damaged third segment: the two before go out merged, it alone, the rest merged */
+	nem = 0;
+	seg[2][100] ^= 1;
+	for (size_t i = 0; i < n; i++)
+		tk__gro_add(&g, seg[i], seg_len[i], 1);
+	tk__gro_flush(&g);
+	assert_int_equal(nem, 3);
+	assert_int_equal(em[0].nsegs, 2);
+	assert_int_equal(em[1].nsegs, 1);
+	assert_memory_equal(em[1].buf + TK_VNET_HDR_LEN, seg[2], seg_len[2]);
+	seg[2][100] ^= 1;
+	assert_int_equal(em[2].nsegs, 2);
+
+	/* a gap (segment 1 lost): 0 alone, then 2..4 merged */
+	nem = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i != 1)
+			tk__gro_add(&g, seg[i], seg_len[i], 1);
+	tk__gro_flush(&g);
+	assert_int_equal(nem, 2);
+	assert_int_equal(em[0].nsegs, 1);
+	assert_int_equal(em[1].nsegs, 3);
+
+	/* another flow and a non-TCP frame in between: the ARP goes at once, flows stay whole */
+	uint8_t other[2000], arp[60] = { 0 };
+	arp[12] = 0x08;
+	arp[13] = 0x06;
+	nem = 0;
+	for (size_t i = 0; i < n; i++) {
+		tk__gro_add(&g, seg[i], seg_len[i], 1);
+		size_t ol =
+			make_tcp(other, false, false, 100 + (uint32_t)i * 500, 500, 0, 0x10, 2000);
+		tk__gro_add(&g, other, ol, 2);
+		if (i == 2)
+			tk__gro_add(&g, arp, sizeof(arp), 2);
+	}
+	tk__gro_flush(&g);
+	assert_int_equal(nem, 3);
+	assert_int_equal(em[0].len, TK_VNET_HDR_LEN + sizeof(arp));
+	assert_int_equal(em[1].nsegs, 5); /* flows flushed oldest first */
+	assert_int_equal(em[1].tag, 1);
+	assert_int_equal(em[2].nsegs, 5);
+	assert_int_equal(em[2].tag, 2);
+
+	/* a FIN ends the flow's merge: what came before goes first, then the FIN alone */
+	nem = 0;
+	tk__gro_add(&g, seg[0], seg_len[0], 1);
+	tk__gro_add(&g, seg[1], seg_len[1], 1);
+	seg[2][14 + 20 + 13] |= 0x01;
+	tk__gro_add(&g, seg[2], seg_len[2], 1); /* its checksum is now wrong too: alone anyway */
+	seg[2][14 + 20 + 13] &= (uint8_t)~0x01;
+	tk__gro_flush(&g);
+	assert_int_equal(nem, 2);
+	assert_int_equal(em[0].nsegs, 2);
+	assert_int_equal(em[1].nsegs, 1);
+
+	/* more flows than slots: every segment still comes out exactly once */
+	nem = 0;
+	for (uint16_t f = 0; f < TK__GRO_SLOTS + 3; f++) {
+		size_t ol = make_tcp(other, false, false, 1, 500, 0, 0x10, (uint16_t)(3000 + f));
+		tk__gro_add(&g, other, ol, f);
+	}
+	tk__gro_flush(&g);
+	assert_int_equal(nem, TK__GRO_SLOTS + 3);
+	for (size_t i = 0; i < nem; i++)
+		assert_int_equal(em[i].tag, i); /* and in the order they came */
+	tk__gro_free(&g);
+}
+
+static void merge_stops_at_64k(void **state)
+{
+	struct tk__gro g;
+	uint8_t f[2000];
+	(void)state;
+	assert_true(tk__gro_init(&g, record, NULL, false));
+	nem = 0;
+	unsigned total = 0;
+	for (uint32_t i = 0; i < 100; i++) {
+		size_t l = make_tcp(f, false, false, 1 + i * 1448, 1448, (unsigned)(i * 1448), 0x10,
+				    1000);
+		tk__gro_add(&g, f, l, 0);
+	}
+	tk__gro_flush(&g);
+	for (size_t i = 0; i < nem; i++) {
+		assert_true(em[i].len - TK_VNET_HDR_LEN - 14 <= TK__GRO_MAX);
+		assert_true(em[i].nsegs <= TK__GRO_SEGS);
+		total += em[i].nsegs;
+	}
+	assert_int_equal(total, 100);
+	assert_true(nem >= 3); /* 45 x 1448 > 64 KiB */
+	tk__gro_free(&g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(checksum_matches_rfc1071),
+		cmocka_unit_test(split_ipv4),
+		cmocka_unit_test(split_ipv6_with_vlan),
+		cmocka_unit_test(split_refuses_what_it_cannot_split),
+		cmocka_unit_test(partial_checksum_completed),
+		cmocka_unit_test(merge_undoes_the_split),
+		cmocka_unit_test(merge_keeps_order_and_refuses),
+		cmocka_unit_test(merge_stops_at_64k),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Least privilege (src/tunnel/privilege.c): User = USER[:GROUP] resolved or refused with the
+ * reason, a key file owned by another user refused (and one owned by the User accepted), and the
+ * drop itself in a child process: ids, CAP_NET_ADMIN alone, the bounding set, no_new_privs, not
+ * dumpable, and no way back to root. The cases that change owners or ids need root and are
+ * skipped without it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <linux/capability.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tunnel/tunnel_internal.h"
+
+static bool nobody(uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw = getpwnam("nobody"); /* NOLINT(concurrency-mt-unsafe): one thread */
+	if (!pw)
+		return false;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return true;
+}
+
+static void user_names_and_ids_resolve(void **state)
+{
+	struct tk__tunnel_conf c;
+	char why[160];
+	uid_t uid = 0;
+	gid_t gid = 0;
+	(void)state;
+	if (!nobody(&uid, &gid))
+		skip();
+	tk__tunnel_conf_init(&c);
+	assert_true(tk__user_resolve("nobody", &c, why, sizeof(why)));
+	assert_true(c.has_user);
+	assert_false(c.user_group_given);
+	assert_int_equal(c.uid, uid);
+	assert_int_equal(c.gid, gid);
+	assert_string_equal(c.user, "nobody");
+
+	tk__tunnel_conf_init(&c);
+	assert_true(tk__user_resolve("nobody:0", &c, why, sizeof(why)));
+	assert_true(c.user_group_given);
+	assert_int_equal(c.gid, 0);
+
+	/* a numeric uid takes the name and group of its passwd entry */
+	char spec[32];
+	snprintf(spec, sizeof(spec), "%u", (unsigned)uid);
+	tk__tunnel_conf_init(&c);
+	assert_true(tk__user_resolve(spec, &c, why, sizeof(why)));
+	assert_int_equal(c.gid, gid);
+	assert_string_equal(c.user, "nobody");
+
+	/* a uid without an entry is allowed with its group, refused without */
+	tk__tunnel_conf_init(&c);
+	assert_true(tk__user_resolve("4000000000:4000000001", &c, why, sizeof(why)));
+	assert_int_equal(c.uid, 4000000000u);
+	assert_int_equal(c.gid, 4000000001u);
+	assert_string_equal(c.user, "");
+	tk__tunnel_conf_init(&c);
+	assert_false(tk__user_resolve("4000000000", &c, why, sizeof(why)));
+	assert_non_null(strstr(why, "give its group too"));
+}
+
+static void user_refusals_say_why(void **state)
+{
+	struct tk__tunnel_conf c;
+	char why[160];
+	(void)state;
+	static const struct {
+		const char *spec, *why;
+	} cases[] = {
+		{ "nosuchuser-tk", "no such user" },
+		{ "nobody:nosuchgroup-tk", "no such group" },
+		{ "root", "dropping to root" },
+		{ "0:0", "dropping to root" },
+		{ "", "expected USER or USER:GROUP" },
+		{ ":nogroup", "expected USER or USER:GROUP" },
+		{ "nobody:", "expected USER or USER:GROUP" },
+		{ "4294967295", "no such user" }, /* (uid_t)-1 means "unchanged": never an id */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tk__tunnel_conf_init(&c);
+		why[0] = '\0';
+		assert_false(tk__user_resolve(cases[i].spec, &c, why, sizeof(why)));
+		assert_false(c.has_user);
+		if (!strstr(why, cases[i].why))
+			fail_msg("User \"%s\": expected a reason with \"%s\", got \"%s\"",
+				 cases[i].spec, cases[i].why, why);
+	}
+}
+
+static void user_key_in_a_file_at_its_line(void **state)
+{
+	struct tk__tunnel_conf c;
+	tk_error err = { 0 };
+	static const char text[] = "[Interface]\nName = tk0\nUser = nosuchuser-tk\n"
+				   "[Peer]\nEndpoint = 10.0.0.2:4789\n";
+	(void)state;
+	assert_int_equal(tk__tunnel_conf_parse(text, sizeof(text) - 1, "t.conf", &c, &err),
+			 TK_E_CONFIG);
+	assert_non_null(strstr(err.object, "t.conf:3"));
+	assert_non_null(strstr(err.message, "no such user"));
+	static const char twice[] = "[Interface]\nName = tk0\nUser = nobody\nUser = nobody\n"
+				    "[Peer]\nEndpoint = 10.0.0.2:4789\n";
+	tk_error e2 = { 0 };
+	assert_int_equal(tk__tunnel_conf_parse(twice, sizeof(twice) - 1, "t.conf", &c, &e2),
+			 TK_E_CONFIG);
+	assert_non_null(strstr(e2.message, "given twice"));
+}
+
+static void key_owned_by_another_user_is_refused(void **state)
+{
+	char dir[] = "/tmp/tk-tpriv.XXXXXX", path[64], b64[TK__KEY_B64_LEN + 1];
+	uint8_t sk[TK__KEY_LEN], got[TK__KEY_LEN];
+	uid_t uid = 0;
+	gid_t gid = 0;
+	tk_error err = { 0 };
+	(void)state;
+	if (geteuid() != 0 || !nobody(&uid, &gid))
+		skip();
+	assert_true(tk__seal_init());
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k", dir);
+	tk__key_generate(sk);
+	tk__key_to_base64(sk, b64);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", b64);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	/* a stranger's key: refused, with the chown fix, and nothing written to the output */
+	assert_int_equal(chown(path, 12345, 12345), 0);
+	memset(got, 0x5a, sizeof(got));
+	assert_int_equal(tk__key_file_read(path, "", got, &err), TK_E_CONFIG);
+	assert_non_null(strstr(err.message, "owned by uid 12345"));
+	assert_non_null(strstr(err.remedy, "chown root"));
+	for (size_t i = 0; i < sizeof(got); i++)
+		assert_int_equal(got[i], 0x5a);
+	/* the User's own key: accepted for that User only */
+	assert_int_equal(chown(path, uid, gid), 0);
+	tk_error e2 = { 0 };
+	assert_int_equal(tk__key_file_read(path, "", got, &e2), TK_E_CONFIG);
+	tk_error e3 = { 0 };
+	assert_int_equal(tk__key_file_read_for(path, "", uid, got, &e3), TK_OK);
+	assert_memory_equal(got, sk, sizeof(sk));
+	/* root's: accepted */
+	assert_int_equal(chown(path, 0, 0), 0);
+	tk_error e4 = { 0 };
+	assert_int_equal(tk__key_file_read(path, "", got, &e4), TK_OK);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* In a child: the drop, then what the kernel says about us. Exit 0 or the failed check's no. */
+static int child_drop(uid_t uid, gid_t gid)
+{
+	struct tk__tunnel_conf c;
+	struct tk__tunnel_view v;
+	tk_ctx *ctx = NULL;
+	tk_error err = { 0 };
+	char why[160];
+
+	tk__tunnel_conf_init(&c);
+	if (!tk__user_resolve("nobody", &c, why, sizeof(why)))
+		return 10;
+	memset(&v, 0, sizeof(v));
+	v.conf = &c;
+	if (tk_ctx_new(&ctx, &err) != TK_OK)
+		return 11;
+	if (tk__privilege_confine(ctx, &v, &err) != TK_OK) {
+		fprintf(stderr, "confine: %s: %s\n", tk_status_name(err.status), err.message);
+		return 12;
+	}
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	if (getresuid(&r, &e, &s) != 0 || r != uid || e != uid || s != uid)
+		return 13;
+	if (getresgid(&rg, &eg, &sg) != 0 || rg != gid || eg != gid || sg != gid)
+		return 14;
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) != 0)
+		return 15;
+	if (d[0].effective != 1u << CAP_NET_ADMIN || d[0].permitted != 1u << CAP_NET_ADMIN ||
+	    d[0].inheritable || d[1].effective || d[1].permitted)
+		return 16;
+	if (prctl(PR_CAPBSET_READ, CAP_NET_ADMIN, 0, 0, 0) != 1 ||
+	    prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) != 0 ||
+	    prctl(PR_CAPBSET_READ, CAP_SETUID, 0, 0, 0) != 0)
+		return 17;
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return 18;
+	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0)
+		return 19;
+	tk_ctx_free(ctx);
+	return 0;
+}
+
+static void drop_keeps_net_admin_only(void **state)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+	(void)state;
+	if (geteuid() != 0 || !nobody(&uid, &gid))
+		skip();
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_drop(uid, gid));
+	int ws = 0;
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws));
+	if (WEXITSTATUS(ws) != 0)
+		fail_msg("the dropped child failed check %d (see child_drop)", WEXITSTATUS(ws));
+}
+
+/* Without a User: no ids change, but no_new_privs always, and not dumpable once a key is held. */
+static void no_user_sets_no_new_privs(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct tk__tunnel_conf c;
+		struct tk__tunnel_view v;
+		tk_ctx *ctx = NULL;
+		tk_error err = { 0 };
+		uid_t before = geteuid();
+		tk__tunnel_conf_init(&c);
+		memset(&v, 0, sizeof(v));
+		v.conf = &c;
+		if (tk_ctx_new(&ctx, &err) != TK_OK ||
+		    tk__privilege_confine(ctx, &v, &err) != TK_OK)
+			_exit(1);
+		if (geteuid() != before || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+			_exit(2);
+		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1)
+			_exit(3); /* plain, no key: a crash may still be debugged */
+		c.has_key = true;
+		if (tk__privilege_confine(ctx, &v, &err) != TK_OK ||
+		    prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+			_exit(4);
+		tk_ctx_free(ctx);
+		_exit(0);
+	}
+	int ws = 0;
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws));
+	if (WEXITSTATUS(ws) != 0)
+		fail_msg("the child failed check %d", WEXITSTATUS(ws));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(user_names_and_ids_resolve),
+		cmocka_unit_test(user_refusals_say_why),
+		cmocka_unit_test(user_key_in_a_file_at_its_line),
+		cmocka_unit_test(key_owned_by_another_user_is_refused),
+		cmocka_unit_test(drop_keeps_net_admin_only),
+		cmocka_unit_test(no_user_sets_no_new_privs),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
