@@ -134,38 +134,52 @@ void tk__seal_session_new(struct tk__seal_tx *tx, uint64_t realtime_ns)
 	tx->counter = 0;
 }
 
-/* This thread's ChaCha20-Poly1305 context: the cipher fetched once, re-keyed per frame. */
-static _Thread_local EVP_CIPHER_CTX *aead_ctx;
+/*
+ * This thread's ChaCha20-Poly1305 contexts, one per direction: the cipher is fetched once and
+ * each context keeps the subkey it was last keyed with, so a run of frames under one session
+ * (a TCP burst) only sets the nonce per frame: no key schedule, no provider parameter lookups.
+ */
+struct aead {
+	EVP_CIPHER_CTX *c;
+	uint8_t key[TK__KEY_LEN];
+	bool keyed;
+};
+static _Thread_local struct aead aead_enc, aead_dec;
 static _Thread_local EVP_CIPHER *aead_cipher;
 
-static EVP_CIPHER_CTX *aead(void)
+static bool aead_ready(void)
 {
-	if (aead_ctx)
-		return aead_ctx;
+	if (aead_cipher)
+		return true;
 	aead_cipher = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
-	aead_ctx = EVP_CIPHER_CTX_new();
-	if (!aead_cipher || !aead_ctx ||
-	    EVP_CipherInit_ex(aead_ctx, aead_cipher, NULL, NULL, NULL, 1) != 1) {
+	aead_enc.c = EVP_CIPHER_CTX_new();
+	aead_dec.c = EVP_CIPHER_CTX_new();
+	if (!aead_cipher || !aead_enc.c || !aead_dec.c ||
+	    EVP_CipherInit_ex(aead_enc.c, aead_cipher, NULL, NULL, NULL, 1) != 1 ||
+	    EVP_CipherInit_ex(aead_dec.c, aead_cipher, NULL, NULL, NULL, 0) != 1) {
 		tk__seal_cleanup();
 		ERR_clear_error();
-		return NULL;
+		return false;
 	}
-	return aead_ctx;
+	return true;
 }
 
 void tk__seal_cleanup(void)
 {
-	EVP_CIPHER_CTX_free(aead_ctx); /* clears its key schedule */
+	EVP_CIPHER_CTX_free(aead_enc.c); /* clears its key schedule */
+	EVP_CIPHER_CTX_free(aead_dec.c);
 	EVP_CIPHER_free(aead_cipher);
-	aead_ctx = NULL;
+	sodium_memzero(&aead_enc, sizeof(aead_enc));
+	sodium_memzero(&aead_dec, sizeof(aead_dec));
 	aead_cipher = NULL;
 }
 
 static const uint8_t *subkey(struct tk__seal_subkey *c, const uint8_t key[TK__KEY_LEN],
 			     const uint8_t session[TK__SESSION_LEN])
 {
+	/* memcmp, not a constant-time compare: both keys are ours, nothing here is guessed */
 	if (!c->ok || memcmp(c->session, session, TK__SESSION_LEN) != 0 ||
-	    sodium_memcmp(c->key, key, TK__KEY_LEN) != 0) {
+	    memcmp(c->key, key, TK__KEY_LEN) != 0) {
 		crypto_core_hchacha20(c->subkey, session, key, NULL);
 		memcpy(c->key, key, TK__KEY_LEN);
 		memcpy(c->session, session, TK__SESSION_LEN);
@@ -179,22 +193,29 @@ static const uint8_t *subkey(struct tk__seal_subkey *c, const uint8_t key[TK__KE
 static bool aead_run(const uint8_t *sub, const uint8_t *hdr, const uint8_t *in, size_t len,
 		     uint8_t *out, uint8_t tag[TK__SEAL_TAGLEN], int enc)
 {
-	EVP_CIPHER_CTX *c = aead();
+	struct aead *a = enc ? &aead_enc : &aead_dec;
 	uint8_t iv[12] = { 0 };
 	int ol = 0, fl = 0;
 
-	if (!c || len > INT32_MAX)
+	if ((!aead_cipher && !aead_ready()) || len > INT32_MAX)
 		return false;
 	memcpy(iv + 4, hdr + 4 + TK__SESSION_LEN, 8);
-	bool ok =
-		EVP_CipherInit_ex(c, NULL, NULL, sub, iv, enc) == 1 &&
-		(enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, TK__SEAL_TAGLEN, tag) == 1) &&
-		EVP_CipherUpdate(c, NULL, &ol, hdr, TK__SEAL_HLEN) == 1 &&
-		EVP_CipherUpdate(c, out, &ol, in, (int)len) == 1 &&
-		EVP_CipherFinal_ex(c, out + ol, &fl) == 1 &&
-		(!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, TK__SEAL_TAGLEN, tag) == 1);
-	if (!ok)
+	bool same_key = a->keyed && memcmp(a->key, sub, TK__KEY_LEN) == 0;
+	bool ok = EVP_CipherInit_ex(a->c, NULL, NULL, same_key ? NULL : sub, iv, enc) == 1;
+	if (ok && !same_key) {
+		memcpy(a->key, sub, TK__KEY_LEN);
+		a->keyed = true;
+	}
+	ok = ok &&
+	     (enc || EVP_CIPHER_CTX_ctrl(a->c, EVP_CTRL_AEAD_SET_TAG, TK__SEAL_TAGLEN, tag) == 1) &&
+	     EVP_CipherUpdate(a->c, NULL, &ol, hdr, TK__SEAL_HLEN) == 1 &&
+	     EVP_CipherUpdate(a->c, out, &ol, in, (int)len) == 1 &&
+	     EVP_CipherFinal_ex(a->c, out + ol, &fl) == 1 &&
+	     (!enc || EVP_CIPHER_CTX_ctrl(a->c, EVP_CTRL_AEAD_GET_TAG, TK__SEAL_TAGLEN, tag) == 1);
+	if (!ok) {
+		a->keyed = false;  /* key again next time: nothing half-set is trusted */
 		ERR_clear_error(); /* a forged datagram must not grow the error queue */
+	}
 	return ok;
 }
 
@@ -265,5 +286,5 @@ enum tk__drop tk__seal_open(struct tk__seal_rx *rx, const uint8_t *buf, size_t l
 
 bool tk__seal_init(void)
 {
-	return sodium_init() >= 0 /* 1: already done, which is fine */ && aead() != NULL;
+	return sodium_init() >= 0 /* 1: already done, which is fine */ && aead_ready();
 }
