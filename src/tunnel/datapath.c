@@ -534,6 +534,16 @@ static void udp_send(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, siz
 		memcpy(CMSG_DATA(c), &gs, sizeof(gs));
 	}
 	ssize_t r = sendmsg(t->udp, &m, 0);
+	/*
+	 * With IP_RECVERR an ICMP error about an earlier datagram, to any peer, also sets the
+	 * socket's pending error, and the next send returns it (and clears it) whatever its own
+	 * destination (sock_alloc_send_pskb -> sock_error): this datagram was not sent. Send it
+	 * once more; the ICMP error itself is counted on its own peer from the error queue.
+	 * (Found by tests/soak: one stopped peer made floods to the others lose their first copy.)
+	 */
+	if (r < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH ||
+		      errno == EHOSTDOWN))
+		r = sendmsg(t->udp, &m, 0);
 	if (r < 0) {
 		int e = errno;
 		if (nsegs > 1 && (e == EIO || e == EINVAL || e == EMSGSIZE)) {

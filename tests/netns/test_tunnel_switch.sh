@@ -43,16 +43,21 @@ Forward = true
 MACTableSize = 64
 ControlSocket = $SA
 
-[Peer]
-Endpoint = 10.99.0.2:4789
-
+# C first: a flood from the hub reaches C before B (see "a stopped peer" below)
 [Peer]
 Endpoint = 10.99.1.3:4789
+
+[Peer]
+Endpoint = 10.99.0.2:4789
 EOF
 tun_start "$NA" --config "$TK_TMP/a.conf"
 PA=$TK_PID
+# the hub's peer entries by endpoint
+HUB_B='[p for p in d["tunnel"]["peers"] if p["endpoint"] == "10.99.0.2:4789"][0]'
+HUB_C='[p for p in d["tunnel"]["peers"] if p["endpoint"] == "10.99.1.3:4789"][0]'
 tun_start "$NB" --dev tkb --listen 10.99.0.2:4789 --peer 10.99.0.1:4789 --vni 5 --addr 10.250.2.2/24 --control "$SB" --mtu 1400
 tun_start "$NC" --dev tkc --listen 10.99.1.3:4789 --peer 10.99.1.1:4789 --vni 5 --addr 10.250.2.3/24 --control "$SC" --mtu 1400
+PC=$TK_PID
 MAC_B=$(ns_sysfs "$NB" tkb address)
 MAC_C=$(ns_sysfs "$NC" tkc address)
 
@@ -63,25 +68,25 @@ expect_json_true "any(e['mac'] == '$MAC_B' and e['peer'] == '10.99.0.2:4789' for
 expect_json tunnel.mac_table.capacity 64
 
 tk_case "once learned, unicast to B is not flooded: C's counters do not move"
-c_tx=$(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][1]["tx_frames"]')
+c_tx=$(tun_json "$NA" "$SA" "$HUB_C"'["tx_frames"]')
 c_rx=$(tun_json "$NC" "$SC" 'd["tunnel"]["peers"][0]["rx_frames"]')
-b_tx=$(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][0]["tx_frames"]')
+b_tx=$(tun_json "$NA" "$SA" "$HUB_B"'["tx_frames"]')
 tk_exec "$NA" ping -c 10 -i 0.1 -W 2 10.250.2.2
 expect_rc 0
-c_tx2=$(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][1]["tx_frames"]')
+c_tx2=$(tun_json "$NA" "$SA" "$HUB_C"'["tx_frames"]')
 [[ $c_tx2 == "$c_tx" ]] || { ip netns exec "$NA" "$TAPKIT" tunnel status --control "$SA" >&2; tk_fail "A sent unicast for B to C ($c_tx -> $c_tx2)"; }
 [[ $(tun_json "$NC" "$SC" 'd["tunnel"]["peers"][0]["rx_frames"]') == "$c_rx" ]] || tk_fail "C received frames meant for B"
-[[ $(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][0]["tx_frames"]') -ge $((b_tx + 10)) ]] || tk_fail "A did not send the pings to B"
+[[ $(tun_json "$NA" "$SA" "$HUB_B"'["tx_frames"]') -ge $((b_tx + 10)) ]] || tk_fail "A did not send the pings to B"
 
 tk_case "a broadcast from B is flooded to C and the adapter, never back to B"
-b_tx=$(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][0]["tx_frames"]')
-c_tx=$(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][1]["tx_frames"]')
+b_tx=$(tun_json "$NA" "$SA" "$HUB_B"'["tx_frames"]')
+c_tx=$(tun_json "$NA" "$SA" "$HUB_C"'["tx_frames"]')
 rx0=$(ns_sysfs "$NA" tka statistics/rx_packets)
 tk_exec "$NB" python3 "$TUNNEL_SEND" vxlan --to 10.99.0.1:4789 --vni 5 --count 3
 expect_rc 0
-tk_wait_value 5 "3 broadcasts flooded to C" = "$((c_tx + 3))" tun_json "$NA" "$SA" 'd["tunnel"]["peers"][1]["tx_frames"]'
+tk_wait_value 5 "3 broadcasts flooded to C" = "$((c_tx + 3))" tun_json "$NA" "$SA" "$HUB_C"'["tx_frames"]'
 tk_wait_value 5 "3 broadcasts written to tka" -ge "$((rx0 + 3))" ns_sysfs "$NA" tka statistics/rx_packets
-[[ $(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][0]["tx_frames"]') == "$b_tx" ]] || tk_fail "A sent B's broadcast back to B"
+[[ $(tun_json "$NA" "$SA" "$HUB_B"'["tx_frames"]') == "$b_tx" ]] || tk_fail "A sent B's broadcast back to B"
 expect_json_true "any(e['mac'] == '02:00:00:00:ee:01' and e['peer'] == '10.99.0.2:4789' for e in d['tunnel']['mac_table']['entries'])" "$(ip netns exec "$NA" "$TAPKIT" tunnel status --control "$SA" --json)"
 
 tk_case "B reaches C through the hub; the hub learns C"
@@ -94,6 +99,21 @@ tk_ok "$NA" tunnel status --control "$SA"
 expect_stdout "peer 10.99.0.2:4789"
 expect_stdout "peer 10.99.1.3:4789"
 expect_stdout "$MAC_B"
+
+tk_case "a stopped peer costs the others nothing: C gone, the hub's floods still reach B"
+# C's port closed: the copy of a flood sent to C brings back an ICMP error which, with
+# IP_RECVERR, also becomes the socket's pending error; the very next send (the copy for B,
+# since C comes first) must not be lost to it.
+tk_stop "$PC"
+b_unr0=$(tun_json "$NA" "$SA" "$HUB_B"'["drops"]["unreachable"]')
+c_unr0=$(tun_json "$NA" "$SA" "$HUB_C"'["drops"]["unreachable"]')
+for i in 1 2 3; do
+	ip -n "$NA" neigh flush dev tka
+	ip netns exec "$NA" ping -c 1 -W 2 10.250.2.2 >/dev/null || tk_fail "the hub's ARP flood did not reach B with C stopped (try $i)"
+done
+tk_wait_value 5 "C's unreachable drops counted (the floods to C)" -gt "$c_unr0" tun_json "$NA" "$SA" "$HUB_C"'["drops"]["unreachable"]'
+[[ $(tun_json "$NA" "$SA" "$HUB_B"'["drops"]["unreachable"]') == "$b_unr0" ]] ||
+	tk_fail "sends to B were lost to C's ICMP errors (B's unreachable drops moved from $b_unr0)"
 
 tk_case "SIGTERM stops the hub cleanly"
 tk_stop "$PA"
