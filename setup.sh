@@ -7,6 +7,8 @@
 #   sudo ./setup.sh test   installs what is missing, builds, runs every test (normal build and
 #                          ASan+UBSan build) and every lint check
 #   sudo ./setup.sh deps   only installs what is missing
+#   sudo ./setup.sh bench  installs what is missing plus BENCH_PACKAGES, runs make bench
+#                          (bench/README.md; CI does not run it)
 #
 # Packages come from Debian's archive with apt-get; `apt-get update` runs only when something is
 # missing, so a second run touches no network.
@@ -18,7 +20,8 @@ cd "$(dirname "$0")"
 PACKAGES=(
 	build-essential gcc make cmake pkg-config # the build
 	libmnl-dev                                # rtnetlink (the Linux backend)
-	libsodium-dev                             # the tunnel's sealed mode
+	libsodium-dev                             # the tunnel's sealed mode (keys)
+	libssl-dev                                # the tunnel's sealed mode (the AEAD, libcrypto)
 	libcmocka-dev                             # unit tests
 	iproute2                                  # ip netns / ip link (tests, demo)
 	iputils-ping                              # the demo's ping
@@ -38,9 +41,21 @@ PACKAGES=(
 	clang libclang-rt-14-dev                  # make fuzz: libFuzzer, ASan, UBSan runtimes (tests/fuzz)
 )
 
+# Only for `./setup.sh bench` (bench/run.sh): what tapkit is compared with, and how it is measured.
+BENCH_PACKAGES=(
+	openvpn          # OpenVPN 2.6, --dev tap, no cipher and AES-256-GCM
+	openssl          # its self-signed certificates, made at run time
+	tinc             # tinc 1.0 in switch mode
+	iperf3           # TCP throughput
+	iputils-ping     # RTT median and p99
+	valgrind         # callgrind instructions per frame
+	procps           # pgrep, sysctl
+	iproute2         # ip netns, ss
+)
+
 usage()
 {
-	echo "usage: sudo ./setup.sh demo|test|deps" >&2
+	echo "usage: sudo ./setup.sh demo|test|deps|bench" >&2
 	exit 2
 }
 
@@ -69,9 +84,12 @@ install_missing()
 
 [[ $# -eq 1 ]] || usage
 case $1 in
-demo | test | deps) ;;
+demo | test | deps | bench) ;;
 *) usage ;;
 esac
+if [[ $1 == bench ]]; then
+	PACKAGES+=("${BENCH_PACKAGES[@]}")
+fi
 
 if [[ $EUID -ne 0 ]]; then
 	echo "setup: needs root (apt-get, network namespaces, TAP devices); run: sudo ./setup.sh $1" >&2
@@ -100,4 +118,7 @@ test)
 	exit "$rc"
 	;;
 deps) ;;
+bench)
+	make bench
+	;;
 esac

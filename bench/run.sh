@@ -1,0 +1,893 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The benchmark (bench/README.md): two network namespaces joined by a veth pair, and side by side
+# in one run the raw veth, the kernel's vxlan, tapkit plain, tapkit sealed, OpenVPN 2.6 (--dev tap,
+# no cipher and AES-256-GCM) and tinc 1.0 (switch mode). For each: TCP throughput (iperf3, 1 and
+# 4 streams), ping RTT (median, p99), CPU seconds per GB moved (/proc/stat, all CPUs; and the
+# tunnel daemons' own /proc/PID/stat) and the daemons' peak RSS under load. Then the targets as
+# PASS/MISS lines computed from this run's figures, and callgrind instructions per frame of one
+# tapkit end (plain and sealed) as a regression number.
+#
+#   +------------- $NA -------------+   veth ul0 10.99.77.0/24   +------------- $NB -------------+
+#   | inner 10.200.N.1/24 (client)  |<======== underlay ========>| inner 10.200.N.2/24 (server)  |
+#   +-------------------------------+                            +-------------------------------+
+#
+# Every packet stays inside the two namespaces; every command is bounded by `timeout`, the whole
+# run by BENCH_MAX_SECONDS; a trap on EXIT/INT/TERM stops every daemon and deletes the
+# namespaces. A setup that does not come up prints "n/a" and why; the run goes on.
+#
+# Environment: TK_BUILD_DIR (default build/), TAPKIT (default $TK_BUILD_DIR/tapkit),
+# BENCH_SECONDS (iperf3 -t, default 5), BENCH_PINGS (default 1000, at -i 0.002),
+# BENCH_ONLY (space-separated setup ids: veth vxlan tk-plain tk-sealed ovpn-none ovpn-gcm tinc),
+# BENCH_CALLGRIND (0: skip), BENCH_CG_PINGS (default 1000), BENCH_MAX_SECONDS (default 360),
+# BENCH_RESULTS (output directory, default bench/results), BENCH_README (0: leave
+# bench/README.md alone).
+set -uo pipefail
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${TK_BUILD_DIR:-$ROOT/build}
+TAPKIT=${TAPKIT:-$BUILD/tapkit}
+T=${BENCH_SECONDS:-5}
+PINGS=${BENCH_PINGS:-1000}
+ONLY=${BENCH_ONLY:-}
+CALLGRIND=${BENCH_CALLGRIND:-1}
+MAX_SECONDS=${BENCH_MAX_SECONDS:-360}
+RESULTS=${BENCH_RESULTS:-$ROOT/bench/results}
+UPDATE_README=${BENCH_README:-1}
+NA="tkb$$a"
+NB="tkb$$b"
+UA=10.99.77.1
+UB=10.99.77.2
+TMP=""
+WATCHDOG=""
+SAMPLER=""     # the RSS sampler (a subshell of this script) while iperf3 runs
+BG_PIDS=()     # every background command of the current setup (timeout wrappers)
+DPIDS=()       # the tunnel daemons of the current setup (for CPU and RSS)
+TK_SOCK_A=""   # tapkit's control socket in $NA, when tapkit runs
+FAIL=""        # why the current setup did not come up
+INNER_B=""     # the server's inner address of the current setup
+HZ=$(getconf CLK_TCK)
+NCPU=$(nproc)
+
+SETUPS=()
+declare -A LABEL T1 T4 PMED P99 CPUGB PCPUGB RSS NOTE
+declare -A CG_IR CG_FRAMES CG_NOTE
+
+log()
+{
+	printf '%s\n' "bench: $*" >&2
+}
+
+cleanup()
+{
+	local rc=$? pid ns
+	set +e
+	# Nothing interrupts the clean-up (it is bounded: about 5 s per process at most).
+	trap - EXIT
+	trap '' INT TERM
+	if [[ -n $WATCHDOG ]]; then
+		# Its sleep first (killed, the sleep fails and the && chain stops), then the watchdog.
+		pkill -P "$WATCHDOG" 2>/dev/null
+		kill "$WATCHDOG" 2>/dev/null
+	fi
+	stop_sampler
+	stop_setup
+	for ns in "$NA" "$NB"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	[[ -n $TMP ]] && rm -rf "$TMP"
+	exit "$rc"
+}
+
+die()
+{
+	log "$*"
+	exit 2
+}
+
+# ---- preconditions ---------------------------------------------------------------------------
+
+[[ $EUID -eq 0 ]] || die "needs root (network namespaces, TAP adapters): sudo make bench"
+[[ -x $TAPKIT ]] || die "$TAPKIT is not built (run make, or set TK_BUILD_DIR)"
+for c in ip iperf3 ping python3 ss timeout pgrep; do
+	command -v "$c" >/dev/null || die "needs '$c' (sudo ./setup.sh bench installs everything)"
+done
+[[ -c /dev/net/tun ]] || die "no /dev/net/tun (modprobe tun)"
+[[ $T =~ ^[0-9]+$ && $T -ge 1 && $T -le 60 ]] || die "BENCH_SECONDS=$T: expected 1 to 60"
+[[ $PINGS =~ ^[0-9]+$ && $PINGS -ge 10 && $PINGS -le 10000 ]] ||
+	die "BENCH_PINGS=$PINGS: expected 10 to 10000"
+BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
+SANITIZE=$(sed -n 's/^TK_SANITIZE:BOOL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
+if [[ $SANITIZE == ON || $BUILD_TYPE == Debug ]]; then
+	log "warning: $BUILD is a ${BUILD_TYPE:-?} build (TK_SANITIZE=${SANITIZE:-?}): tapkit's figures will not mean much; use make bench (build/, RelWithDebInfo)"
+fi
+
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+TMP=$(mktemp -d /tmp/tkbench.XXXXXX)
+chmod 0700 "$TMP"
+# The whole run is bounded: past MAX_SECONDS the script ends itself (through cleanup).
+# bash runs the TERM trap once its foreground command ends: end that too (every process in the
+# two namespaces was started by this script).
+# (`wait` on a background sleep: a sleep killed in the foreground would print "Terminated".)
+{
+	sleep "$MAX_SECONDS" &
+	wait "$!" &&
+		log "the run took more than BENCH_MAX_SECONDS=$MAX_SECONDS s: stopping" &&
+		kill -TERM $$ &&
+		for ns in "$NA" "$NB"; do
+			for pid in $(ip netns pids "$ns" 2>/dev/null); do
+				kill -TERM "$pid" 2>/dev/null
+			done
+		done
+} &
+WATCHDOG=$!
+disown "$WATCHDOG"
+
+# ---- the underlay ----------------------------------------------------------------------------
+
+ip netns add "$NA" || die "cannot create network namespaces here (ip netns add $NA failed)"
+ip netns add "$NB" || die "cannot create network namespace $NB"
+ip link add "tkbv$$a" type veth peer name "tkbv$$b" || die "cannot create a veth pair"
+ip link set "tkbv$$a" netns "$NA" name ul0
+ip link set "tkbv$$b" netns "$NB" name ul0
+ip -n "$NA" addr add "$UA/24" dev ul0
+ip -n "$NB" addr add "$UB/24" dev ul0
+for ns in "$NA" "$NB"; do
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set ul0 up
+	# No IPv6: no router solicitations or MLD on the inner interfaces, only the traffic we make.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+# start_bg NS LOG SECONDS CMD...: CMD in NS in the background under `timeout SECONDS`; DAEMON is
+# the pid of CMD itself (the child of timeout), for /proc/PID/stat and signals.
+start_bg()
+{
+	local ns=$1 out=$2 secs=$3 w i
+	shift 3
+	ip netns exec "$ns" timeout "$secs" "$@" >"$out" 2>&1 &
+	w=$!
+	BG_PIDS+=("$w")
+	DAEMON=""
+	for ((i = 0; i < 50; i++)); do
+		DAEMON=$(pgrep -P "$w" | head -n 1)
+		[[ -n $DAEMON ]] && return 0
+		kill -0 "$w" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+
+# fgw FILE CMD...: CMD (output to FILE) waited for in the background, so that Ctrl-C reaches this
+# script's trap at once: a foreground ping or iperf3 catches SIGINT itself, prints its summary
+# and exits normally, and bash would carry on with the next measurement.
+fgw()
+{
+	local out=$1
+	shift
+	"$@" >"$out" 2>&1 &
+	wait "$!"
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds.
+wait_for()
+{
+	local n=$(($1 * 5)) i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+has_line()
+{
+	grep -qE "$2" "$1"
+}
+
+ping_once()
+{
+	ping_from "$NA" "$1"
+}
+
+ping_from()
+{
+	ip netns exec "$1" ping -n -c 1 -W 1 "$2" >/dev/null
+}
+
+listening()
+{
+	ip netns exec "$1" ss -ltnH "sport = :$2" | grep -q .
+}
+
+# Busy jiffies of all CPUs (user nice system irq softirq steal; guest is inside user).
+cpu_busy()
+{
+	local _cpu user nice system idle iowait irq softirq steal _rest
+	read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
+	echo $((user + nice + system + irq + softirq + steal))
+}
+
+cpu_total()
+{
+	local _cpu user nice system idle iowait irq softirq steal _rest
+	read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
+	echo $((user + nice + system + idle + iowait + irq + softirq + steal))
+}
+
+# utime + stime (jiffies) of the daemons, summed; fields 14 and 15 of /proc/PID/stat, counted
+# after the ")" that ends the command name (which may contain spaces).
+proc_cpu()
+{
+	local pid sum=0 stat f
+	for pid in "${DPIDS[@]}"; do
+		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+		read -ra f <<<"${stat##*) }"
+		sum=$((sum + f[11] + f[12]))
+	done
+	echo "$sum"
+}
+
+# rss_sampler FILE: the largest VmRSS (KiB) of any one daemon, sampled every 0.2 s, into FILE;
+# bounded to the iperf3 client's time limit.
+rss_sampler()
+{
+	local file=$1 max=0 pid k v _u i
+	echo 0 >"$file"
+	for ((i = 0; i < (T + 20) * 5; i++)); do
+		for pid in "${DPIDS[@]}"; do
+			while read -r k v _u; do
+				if [[ $k == VmRSS: && $v -gt $max ]]; then
+					max=$v
+					echo "$max" >"$file"
+				fi
+			done <"/proc/$pid/status" 2>/dev/null
+		done
+		sleep 0.2
+	done
+}
+
+stop_sampler()
+{
+	if [[ -n $SAMPLER ]]; then
+		kill "$SAMPLER" 2>/dev/null
+		wait "$SAMPLER" 2>/dev/null
+		SAMPLER=""
+	fi
+}
+
+# stop_setup: TERM to the setup's commands, KILL after 5 s, then anything left in the namespaces
+# (all of it started by this script) and the setup's inner interfaces.
+stop_setup()
+{
+	local pid i ns
+	for pid in "${DPIDS[@]}" "${BG_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${DPIDS[@]}" "${BG_PIDS[@]}"; do
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in "${BG_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "$NA" "$NB"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip -n "$ns" link del tkbvx 2>/dev/null
+	done
+	BG_PIDS=()
+	DPIDS=()
+	TK_SOCK_A=""
+}
+
+# ---- the setups: up_ID brings one up (INNER_B, DPIDS) or sets FAIL and returns 1 ---------------
+
+up_veth()
+{
+	INNER_B=$UB
+}
+
+up_vxlan()
+{
+	local ns self peer n
+	for n in 1 2; do
+		if [[ $n == 1 ]]; then
+			ns=$NA self=$UA peer=$UB
+		else
+			ns=$NB self=$UB peer=$UA
+		fi
+		if ! ip -n "$ns" link add tkbvx type vxlan id 1 remote "$peer" local "$self" dstport 4789 \
+			dev ul0 || ! ip -n "$ns" addr add "10.200.1.$n/24" dev tkbvx ||
+			! ip -n "$ns" link set tkbvx up; then
+			FAIL="ip link add ... type vxlan failed in $ns"
+			return 1
+		fi
+	done
+	INNER_B=10.200.1.2
+}
+
+# tk_up MODE SUBNET [WRAPPER...]: tapkit on both ends; the one in $NA under WRAPPER (valgrind).
+tk_up()
+{
+	local mode=$1 net=$2 n ns self peer args wait_s=15
+	shift 2
+	if [[ $mode == sealed && ! -f $TMP/tk1.key ]]; then
+		for n in 1 2; do
+			if ! (umask 077 && "$TAPKIT" genkey >"$TMP/tk$n.key") ||
+				! "$TAPKIT" pubkey <"$TMP/tk$n.key" >"$TMP/tk$n.pub"; then
+				FAIL="tapkit genkey/pubkey failed"
+				return 1
+			fi
+		done
+	fi
+	for n in 2 1; do
+		if [[ $n == 1 ]]; then
+			ns=$NA self=$UA peer=$UB
+		else
+			ns=$NB self=$UB peer=$UA
+		fi
+		args=(--log-level warn tunnel run --dev tkbt --mode "$mode" --vni 1 --listen "$self:4789"
+			--peer "$peer:4789" --addr "$net.$n/24" --control "$TMP/tk$n.sock")
+		if [[ $mode == sealed ]]; then
+			args+=(--key "$TMP/tk$n.key" --peer-key "$(cat "$TMP/tk$((3 - n)).pub")")
+		fi
+		if [[ $n == 1 && $# -gt 0 ]]; then
+			start_bg "$ns" "$TMP/tk$n.log" 120 "$@" "$TAPKIT" "${args[@]}" || true
+			wait_s=60
+		else
+			start_bg "$ns" "$TMP/tk$n.log" 120 "$TAPKIT" "${args[@]}" || true
+		fi
+		[[ -n $DAEMON ]] || {
+			FAIL="tapkit tunnel run did not start in $ns: $(tail -n 3 "$TMP/tk$n.log" | tr '\n' ' ')"
+			return 1
+		}
+		DPIDS+=("$DAEMON")
+		wait_for "$wait_s" has_line "$TMP/tk$n.log" '^tunnel .* running' || {
+			FAIL="expected 'tunnel tkbt running' from tapkit in $ns within $wait_s s, got: $(tail -n 3 "$TMP/tk$n.log" | tr '\n' ' ')"
+			return 1
+		}
+	done
+	TK_SOCK_A=$TMP/tk1.sock
+	INNER_B=$net.2
+}
+
+up_tk-plain()
+{
+	tk_up plain 10.200.2
+}
+
+up_tk-sealed()
+{
+	tk_up sealed 10.200.3
+}
+
+# ovpn_up CIPHER SUBNET: OpenVPN 2.6 point to point over UDP, --dev tap, TLS with self-signed
+# certificates pinned by --peer-fingerprint (static-key mode is deprecated and cannot do GCM);
+# the data cipher is negotiated (P2P NCP) from --data-ciphers. "none" also turns the HMAC off.
+ovpn_up()
+{
+	local cipher=$1 net=$2 n ns self peer args
+	command -v openvpn >/dev/null || {
+		FAIL="openvpn is not installed (sudo ./setup.sh bench)"
+		return 1
+	}
+	if [[ ! -f $TMP/ov1.crt ]]; then
+		for n in 1 2; do
+			timeout 20 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+				-days 2 -subj "/CN=tkbench-$n" -keyout "$TMP/ov$n.key" -out "$TMP/ov$n.crt" \
+				>/dev/null 2>&1 || {
+				FAIL="openssl req (self-signed certificate) failed"
+				return 1
+			}
+			openssl x509 -fingerprint -sha256 -noout -in "$TMP/ov$n.crt" | sed 's/.*=//' >"$TMP/ov$n.fp"
+		done
+	fi
+	for n in 1 2; do
+		if [[ $n == 1 ]]; then
+			ns=$NA self=$UA peer=$UB
+		else
+			ns=$NB self=$UB peer=$UA
+		fi
+		args=(--dev tkbov --dev-type tap --proto udp --local "$self" --remote "$peer" --port 1194
+			--cert "$TMP/ov$n.crt" --key "$TMP/ov$n.key"
+			--peer-fingerprint "$(cat "$TMP/ov$((3 - n)).fp")"
+			--ifconfig "$net.$n" 255.255.255.0 --verb 3 --disable-dco)
+		if [[ $n == 1 ]]; then
+			args+=(--tls-server --dh none)
+		else
+			args+=(--tls-client)
+		fi
+		if [[ $cipher == none ]]; then
+			args+=(--data-ciphers none --cipher none --auth none)
+		else
+			args+=(--data-ciphers "$cipher")
+		fi
+		start_bg "$ns" "$TMP/ov-$cipher-$n.log" 120 openvpn "${args[@]}" || {
+			FAIL="openvpn did not start in $ns: $(tail -n 3 "$TMP/ov-$cipher-$n.log" | tr '\n' ' ')"
+			return 1
+		}
+		DPIDS+=("$DAEMON")
+	done
+	for n in 1 2; do
+		wait_for 20 has_line "$TMP/ov-$cipher-$n.log" 'Initialization Sequence Completed' || {
+			FAIL="expected 'Initialization Sequence Completed' from openvpn within 20 s, got: $(tail -n 2 "$TMP/ov-$cipher-$n.log" | tr '\n' ' ')"
+			return 1
+		}
+	done
+	if ! grep -qF "cipher=$cipher" "$TMP/ov-$cipher-1.log"; then
+		FAIL="openvpn negotiated another data cipher than $cipher: $(grep -m1 'negotiation result' "$TMP/ov-$cipher-1.log")"
+		return 1
+	fi
+	INNER_B=$net.2
+}
+
+up_ovpn-none()
+{
+	ovpn_up none 10.200.4
+}
+
+up_ovpn-gcm()
+{
+	ovpn_up AES-256-GCM 10.200.5
+}
+
+# tinc 1.0 in switch mode with its default cipher (aes-256-cbc + sha256 HMAC in 1.0.36); RSA
+# keys made non-interactively (-K with stdin from /dev/null takes the default file names).
+up_tinc()
+{
+	local n o ns net=10.200.6 d
+	command -v tincd >/dev/null || {
+		FAIL="tincd is not installed (sudo ./setup.sh bench)"
+		return 1
+	}
+	for n in 1 2; do
+		o=$((3 - n))
+		d=$TMP/tinc$n
+		mkdir -p "$d/hosts"
+		printf 'Name = n%s\nMode = switch\nInterface = tkbtinc\nAddressFamily = ipv4\nBindToAddress = 10.99.77.%s\nConnectTo = n%s\n' \
+			"$n" "$n" "$o" >"$d/tinc.conf"
+		printf 'Address = 10.99.77.%s\nPort = 655\n' "$n" >"$d/hosts/n$n"
+		# shellcheck disable=SC2016 # $INTERFACE is for tinc-up's shell
+		printf '#!/bin/sh\nip link set "$INTERFACE" up\nip addr add %s.%s/24 dev "$INTERFACE"\n' \
+			"$net" "$n" >"$d/tinc-up"
+		chmod 0755 "$d/tinc-up"
+		timeout 60 tincd -c "$d" -K2048 </dev/null >"$TMP/tinc$n.keygen" 2>&1 || {
+			FAIL="tincd -K2048 failed: $(tail -n 2 "$TMP/tinc$n.keygen" | tr '\n' ' ')"
+			return 1
+		}
+	done
+	cp "$TMP/tinc1/hosts/n1" "$TMP/tinc2/hosts/n1"
+	cp "$TMP/tinc2/hosts/n2" "$TMP/tinc1/hosts/n2"
+	for n in 1 2; do
+		ns=$NA
+		[[ $n == 2 ]] && ns=$NB
+		start_bg "$ns" "$TMP/tinc$n.log" 120 tincd -c "$TMP/tinc$n" -D -d1 \
+			--pidfile="$TMP/tinc$n.pid" || {
+			FAIL="tincd did not start in $ns: $(tail -n 3 "$TMP/tinc$n.log" | tr '\n' ' ')"
+			return 1
+		}
+		DPIDS+=("$DAEMON")
+	done
+	INNER_B=$net.2
+}
+
+# ---- measurements ----------------------------------------------------------------------------
+
+# measure_ping ID: PINGS pings at 2 ms from $NA to INNER_B; median and p99 RTT in microseconds.
+measure_ping()
+{
+	local id=$1 out r
+	fgw "$TMP/ping.out" ip netns exec "$NA" timeout $((PINGS / 100 + 20)) \
+		ping -n -c "$PINGS" -i 0.002 -W 1 "$INNER_B"
+	out=$(cat "$TMP/ping.out")
+	r=$(python3 -c '
+import re, sys
+rtt = sorted(float(m) * 1000 for m in re.findall(r"time=([0-9.]+) ms", sys.stdin.read()))
+n = int(sys.argv[1])
+if len(rtt) < n // 2:
+    print("n/a n/a %d of %d replies" % (len(rtt), n)); sys.exit()
+print("%.0f %.0f" % (rtt[len(rtt) // 2], rtt[min(len(rtt) - 1, -(-99 * len(rtt) // 100) - 1)]))
+' "$PINGS" <<<"$out")
+	read -r PMED["$id"] P99["$id"] _ <<<"$r"
+	if [[ ${PMED[$id]} == n/a ]]; then
+		NOTE[$id]+="ping: expected at least $((PINGS / 2)) of $PINGS replies, got ${r#n/a n/a }; "
+	fi
+}
+
+# measure_iperf ID STREAMS: a TCP transfer of T seconds from $NA to INNER_B; Gbit/s received,
+# and the CPU it took (all CPUs, and the daemons alone), and the daemons' peak RSS.
+IP_BYTES=0
+IP_BUSY=0
+IP_PROC=0
+measure_iperf()
+{
+	local id=$1 streams=$2 srv b0 b1 p0 p1 out r rss
+	ip netns exec "$NB" timeout $((T + 25)) iperf3 -s -1 -B "$INNER_B" >"$TMP/iperf-srv.log" 2>&1 &
+	srv=$!
+	if ! wait_for 5 listening "$NB" 5201; then
+		NOTE[$id]+="iperf3 -P $streams: the server did not listen within 5 s; "
+		kill "$srv" 2>/dev/null
+		wait "$srv" 2>/dev/null
+		return 1
+	fi
+	rss_sampler "$TMP/rss" &
+	SAMPLER=$!
+	b0=$(cpu_busy)
+	p0=$(proc_cpu)
+	fgw "$TMP/iperf.json" ip netns exec "$NA" timeout $((T + 15)) \
+		iperf3 -c "$INNER_B" -t "$T" -P "$streams" -J --connect-timeout 5000
+	out=$(cat "$TMP/iperf.json")
+	b1=$(cpu_busy)
+	p1=$(proc_cpu)
+	stop_sampler
+	wait "$srv" 2>/dev/null
+	rss=$(cat "$TMP/rss" 2>/dev/null || echo 0)
+	r=$(python3 -c '
+import json, sys
+try:
+    d = json.loads(sys.stdin.read())
+except ValueError:
+    print("n/a expected iperf3 JSON, got none"); sys.exit()
+s = d.get("end", {}).get("sum_received")
+if "error" in d or not s:
+    print("n/a " + d.get("error", "no sum_received in the iperf3 JSON"))
+else:
+    print("%.2f %d" % (s["bits_per_second"] / 1e9, s["bytes"]))
+' <<<"$out")
+	local gbps bytes
+	read -r gbps bytes <<<"$r"
+	if [[ $gbps == n/a ]]; then
+		NOTE[$id]+="iperf3 -P $streams: $bytes; "
+	else
+		IP_BYTES=$((IP_BYTES + bytes))
+		IP_BUSY=$((IP_BUSY + b1 - b0))
+		IP_PROC=$((IP_PROC + p1 - p0))
+	fi
+	if [[ $streams == 1 ]]; then
+		T1[$id]=$gbps
+	else
+		T4[$id]=$gbps
+	fi
+	if [[ ${#DPIDS[@]} -gt 0 && $rss -gt 0 ]]; then
+		RSS[$id]=$(python3 -c 'import sys; print("%.1f" % max(float(sys.argv[1]), int(sys.argv[2]) / 1024))' \
+			"${RSS[$id]/#-/0}" "$rss")
+	fi
+}
+
+# run_setup ID LABEL: brings the setup up, waits for a ping through it, measures, stops it.
+run_setup()
+{
+	local id=$1
+	SETUPS+=("$id")
+	LABEL[$id]=$2
+	T1[$id]=n/a T4[$id]=n/a PMED[$id]=n/a P99[$id]=n/a CPUGB[$id]=n/a PCPUGB[$id]=- RSS[$id]=-
+	NOTE[$id]=""
+	if [[ -n $ONLY && " $ONLY " != *" $id "* ]]; then
+		NOTE[$id]="skipped (BENCH_ONLY)"
+		return
+	fi
+	log "$2: setting up"
+	FAIL=""
+	INNER_B=""
+	if ! "up_$id"; then
+		NOTE[$id]="n/a: $FAIL"
+		log "$2: $FAIL"
+		stop_setup
+		return
+	fi
+	if ! wait_for 20 ping_once "$INNER_B"; then
+		NOTE[$id]="n/a: expected a ping reply from $INNER_B through the tunnel within 20 s, got none"
+		log "$2: ${NOTE[$id]}"
+		stop_setup
+		return
+	fi
+	log "$2: ping x$PINGS, iperf3 1 and 4 streams x ${T}s"
+	measure_ping "$id"
+	IP_BYTES=0 IP_BUSY=0 IP_PROC=0
+	measure_iperf "$id" 1
+	measure_iperf "$id" 4
+	[[ $id == tk-* ]] && tk_drops "$id"
+	if [[ $IP_BYTES -gt 0 ]]; then
+		CPUGB[$id]=$(python3 -c 'import sys; j, hz, b = map(int, sys.argv[1:]); print("%.2f" % (j / hz / (b / 1e9)))' \
+			"$IP_BUSY" "$HZ" "$IP_BYTES")
+		if [[ ${#DPIDS[@]} -gt 0 ]]; then
+			PCPUGB[$id]=$(python3 -c 'import sys; j, hz, b = map(int, sys.argv[1:]); print("%.2f" % (j / hz / (b / 1e9)))' \
+				"$IP_PROC" "$HZ" "$IP_BYTES")
+		fi
+	fi
+	stop_setup
+}
+
+# tk_drops ID: tapkit's non-zero drop counters of both ends after the measurements, as a note
+# (a drop is a lost frame: it explains a low figure).
+tk_drops()
+{
+	local n d
+	for n in 1 2; do
+		d=$(ip netns exec "$([[ $n == 1 ]] && echo "$NA" || echo "$NB")" timeout 10 \
+			"$TAPKIT" tunnel status --control "$TMP/tk$n.sock" --json 2>/dev/null |
+			python3 -c 'import json, sys; d = json.load(sys.stdin)["tunnel"]["drops"]; print(", ".join("%s %d" % kv for kv in sorted(d.items()) if kv[1]))' 2>/dev/null) ||
+			d="(no status)"
+		[[ -n $d ]] && NOTE[$1]+="drops at the $([[ $n == 1 ]] && echo client || echo server) end: $d; "
+	done
+	return 0
+}
+
+# tk_frames: rx + tx frames of every peer of tapkit in $NA, from its status.
+tk_frames()
+{
+	ip netns exec "$NA" timeout 10 "$TAPKIT" tunnel status --control "$TK_SOCK_A" --json 2>/dev/null |
+		python3 -c 'import json, sys; d = json.load(sys.stdin); print(sum(p["rx_frames"] + p["tx_frames"] for p in d["tunnel"]["peers"]))'
+}
+
+# callgrind MODE: tapkit in $NA under callgrind, the other end normal; counters zeroed once the
+# tunnel carries traffic, then BENCH_CG_PINGS 1000-byte pings from $NB; Ir / (rx + tx frames).
+callgrind()
+{
+	local mode=$1 net=10.200.7 out=$TMP/cg-$1.out f0 f1 vg i ir pings=${BENCH_CG_PINGS:-1000}
+	CG_IR[$mode]=n/a CG_FRAMES[$mode]=n/a CG_NOTE[$mode]=""
+	if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null; then
+		CG_NOTE[$mode]="valgrind is not installed (sudo ./setup.sh bench)"
+		return
+	fi
+	[[ $mode == sealed ]] && net=10.200.8
+	log "callgrind: tapkit $mode under valgrind, $pings pings of 1000 bytes"
+	FAIL=""
+	if ! tk_up "$mode" "$net" valgrind --tool=callgrind "--callgrind-out-file=$out"; then
+		CG_NOTE[$mode]=$FAIL
+		stop_setup
+		return
+	fi
+	vg=${DPIDS[1]}
+	if ! wait_for 30 ping_from "$NB" "$net.1"; then
+		CG_NOTE[$mode]="expected a ping reply from $net.1 (tapkit under valgrind) within 30 s, got none"
+		stop_setup
+		return
+	fi
+	f0=$(tk_frames)
+	if ! timeout 20 callgrind_control -z "$vg" >"$TMP/cg-ctl.log" 2>&1; then
+		CG_NOTE[$mode]="callgrind_control -z $vg failed: $(tail -n 2 "$TMP/cg-ctl.log" | tr '\n' ' ')"
+		stop_setup
+		return
+	fi
+	fgw /dev/null ip netns exec "$NB" timeout $((pings / 100 + 30)) \
+		ping -q -n -c "$pings" -i 0.002 -s 1000 -W 1 "$net.1"
+	f1=$(tk_frames)
+	kill -TERM "$vg" 2>/dev/null
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$vg" 2>/dev/null || break
+		sleep 0.1
+	done
+	stop_setup
+	ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -n 1)
+	[[ -n $ir ]] || ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -n 1)
+	if [[ -z $ir || ! $f0 =~ ^[0-9]+$ || ! $f1 =~ ^[0-9]+$ || $((f1 - f0)) -le 0 ]]; then
+		CG_NOTE[$mode]="expected a totals: line in the callgrind output and frames in the status, got Ir '${ir:-none}', frames '${f0:-?}' -> '${f1:-?}'"
+		return
+	fi
+	CG_IR[$mode]=$ir
+	CG_FRAMES[$mode]=$((f1 - f0))
+}
+
+# ---- the run ---------------------------------------------------------------------------------
+
+b0=$(cpu_busy)
+t0=$(cpu_total)
+sleep 1
+BACKGROUND=$(python3 -c 'import sys; b, t, n = map(int, sys.argv[1:]); print("%.2f" % (b / t * n if t else 0))' \
+	"$(($(cpu_busy) - b0))" "$(($(cpu_total) - t0))" "$NCPU")
+log "background load before the run: $BACKGROUND of $NCPU CPUs busy"
+
+run_setup veth "veth (raw)"
+run_setup vxlan "kernel vxlan"
+run_setup tk-plain "tapkit plain"
+run_setup tk-sealed "tapkit sealed"
+run_setup ovpn-none "OpenVPN tap, no cipher"
+run_setup ovpn-gcm "OpenVPN tap, AES-256-GCM"
+run_setup tinc "tinc 1.0 switch"
+if [[ $CALLGRIND != 0 ]]; then
+	callgrind plain
+	callgrind sealed
+fi
+
+# ---- report ----------------------------------------------------------------------------------
+
+HEAD=("setup" "TCP 1 stream Gbit/s" "TCP 4 streams Gbit/s" "ping median us" "ping p99 us"
+	"CPU s/GB" "tunnel CPU s/GB" "RSS MiB")
+row()
+{
+	local id=$1
+	printf '%s\t' "${LABEL[$id]}" "${T1[$id]}" "${T4[$id]}" "${PMED[$id]}" "${P99[$id]}" \
+		"${CPUGB[$id]}" "${PCPUGB[$id]}"
+	printf '%s\n' "${RSS[$id]}"
+}
+TABLE=$({
+	(
+		IFS=$'\t'
+		echo "${HEAD[*]}"
+	)
+	for id in "${SETUPS[@]}"; do
+		row "$id"
+	done
+})
+
+# target NAME VALUE OP THRESHOLD TEXT: PASS/MISS (N/A when a figure is missing) with the figures.
+TARGETS=""
+target()
+{
+	local verdict
+	verdict=$(python3 -c '
+import sys
+v, op, t = sys.argv[1:4]
+try:
+    v, t = float(v), float(t)
+except ValueError:
+    print("N/A"); sys.exit()
+print("PASS" if (v >= t if op == ">=" else v <= t) else "MISS")
+' "$2" "$3" "$4")
+	TARGETS+="$(printf '%-4s' "$verdict")  $1: $5"$'\n'
+}
+
+# ratio A B: A/B with two decimals, or n/a.
+ratio()
+{
+	python3 -c '
+import sys
+try:
+    print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))
+except (ValueError, ZeroDivisionError):
+    print("n/a")
+' "$1" "$2"
+}
+
+# times R: "Rx" for a ratio, "n/a" as is.
+times()
+{
+	if [[ $1 == n/a ]]; then
+		echo n/a
+	else
+		echo "$1x"
+	fi
+}
+
+diff_us()
+{
+	python3 -c '
+import sys
+try:
+    print("%.0f" % (float(sys.argv[1]) - float(sys.argv[2])))
+except ValueError:
+    print("n/a")
+' "$1" "$2"
+}
+
+r=$(ratio "${T1[tk-plain]}" "${T1[vxlan]}")
+target "tapkit plain >= 60% of kernel vxlan (TCP 1 stream)" "$r" ">=" 0.60 \
+	"${T1[tk-plain]} / ${T1[vxlan]} Gbit/s = $r (target >= 0.60)"
+r=$(ratio "${T1[tk-sealed]}" "${T1[ovpn-gcm]}")
+target "tapkit sealed >= 5x OpenVPN AES-256-GCM (TCP 1 stream)" "$r" ">=" 5 \
+	"${T1[tk-sealed]} / ${T1[ovpn-gcm]} Gbit/s = $(times "$r") (target >= 5x)"
+r=$(ratio "${T1[tk-sealed]}" "${T1[tinc]}")
+target "tapkit sealed >= 3x tinc (TCP 1 stream)" "$r" ">=" 3 \
+	"${T1[tk-sealed]} / ${T1[tinc]} Gbit/s = $(times "$r") (target >= 3x)"
+for m in plain sealed; do
+	d=$(diff_us "${PMED[tk-$m]}" "${PMED[vxlan]}")
+	target "tapkit $m median RTT <= kernel vxlan + 50 us" "$d" "<=" 50 \
+		"${PMED[tk-$m]} - ${PMED[vxlan]} us = $d us (target <= 50 us)"
+done
+for m in plain sealed; do
+	target "tapkit $m RSS under load <= 32 MiB" "${RSS[tk-$m]}" "<=" 32 \
+		"max VmRSS of either end during iperf3 ${RSS[tk-$m]} MiB (target <= 32 MiB)"
+done
+
+CG=""
+for m in plain sealed; do
+	[[ $CALLGRIND != 0 ]] || break
+	if [[ ${CG_IR[$m]} == n/a ]]; then
+		CG+="callgrind tapkit $m: n/a (${CG_NOTE[$m]})"$'\n'
+	else
+		CG+=$(python3 -c 'import sys; ir, f = map(int, sys.argv[2:]); print("callgrind tapkit %s: %.0f Ir/frame (%d Ir over %d frames, rx + tx of the valgrind end)" % (sys.argv[1], ir / f, ir, f))' \
+			"$m" "${CG_IR[$m]}" "${CG_FRAMES[$m]}")$'\n'
+	fi
+done
+
+NOTES=""
+for id in "${SETUPS[@]}"; do
+	[[ -n ${NOTE[$id]} ]] && NOTES+="${LABEL[$id]}: ${NOTE[$id]%; }"$'\n'
+done
+
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+CPU_MODEL=${CPU_MODEL:-$(uname -m)}
+KERNEL=$(uname -r)
+DESCRIBE=$(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown)
+VERSIONS="iperf3 $(iperf3 --version 2>/dev/null | awk 'NR==1{print $2}'), OpenVPN $(openvpn --version 2>/dev/null | awk 'NR==1{print $2}'), tinc $(tincd --version 2>/dev/null | awk 'NR==1{print $3}')"
+MACHINE="CPU: $CPU_MODEL, $NCPU cores online; kernel $KERNEL; tapkit $DESCRIBE (${BUILD_TYPE:-?} build); $VERSIONS; background load before the run $BACKGROUND of $NCPU CPUs; iperf3 -t $T, $PINGS pings at 2 ms"
+
+# The text table: columns aligned on the widest cell.
+{
+	echo
+	echo "$MACHINE"
+	echo
+	python3 -c '
+import sys
+rows = [l.split("\t") for l in sys.stdin.read().splitlines()]
+w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+for r in rows:
+    print("  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)))
+' <<<"$TABLE"
+	echo
+	printf '%s' "$TARGETS"
+	[[ -n $CG ]] && printf '\n%s' "$CG"
+	[[ -n $NOTES ]] && printf '\n%s' "$NOTES"
+	echo
+} | tee "$TMP/table.txt"
+
+# The markdown file: results/<date>-<machine>.md and results/latest.md (no host names, no host
+# addresses: the machine is described by CPU model, cores and kernel only).
+slug=$(tr '[:upper:]' '[:lower:]' <<<"$CPU_MODEL" | sed -E 's/\((r|tm)\)//g; s/[^a-z0-9]+/-/g; s/^-//; s/-$//' | cut -c1-40)
+kver=$(sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$KERNEL")
+NAME="$(date -u +%Y-%m-%dT%H%M)-${slug%-}-${NCPU}c-linux-$kver.md"
+mkdir -p "$RESULTS"
+{
+	echo "# tapkit benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "$MACHINE"
+	echo
+	python3 -c '
+import sys
+rows = [l.split("\t") for l in sys.stdin.read().splitlines()]
+print("| " + " | ".join(rows[0]) + " |")
+print("|" + "|".join("---" if i == 0 else "--:" for i in range(len(rows[0]))) + "|")
+for r in rows[1:]:
+    print("| " + " | ".join(r) + " |")
+' <<<"$TABLE"
+	echo
+	echo '```'
+	printf '%s' "$TARGETS"
+	[[ -n $CG ]] && printf '\n%s' "$CG"
+	echo '```'
+	if [[ -n $NOTES ]]; then
+		echo
+		while IFS= read -r line; do
+			echo "- $line"
+		done <<<"${NOTES%$'\n'}"
+	fi
+} >"$TMP/result.md"
+cp "$TMP/result.md" "$RESULTS/$NAME"
+log "written: $RESULTS/$NAME"
+# A partial run (BENCH_ONLY) is no "latest" result.
+if [[ -z $ONLY ]]; then
+	cp "$TMP/result.md" "$RESULTS/latest.md"
+	log "written: $RESULTS/latest.md"
+fi
+
+# bench/README.md shows the latest table between its two markers.
+if [[ -z $ONLY && $UPDATE_README != 0 && -f $ROOT/bench/README.md ]]; then
+	python3 - "$ROOT/bench/README.md" "$TMP/result.md" <<'EOF' && log "updated: bench/README.md"
+import sys
+readme, result = sys.argv[1], open(sys.argv[2]).read()
+text = open(readme).read()
+begin, end = "<!-- bench:latest:begin -->", "<!-- bench:latest:end -->"
+i, j = text.find(begin), text.find(end)
+if i < 0 or j < i:
+    sys.exit(1)
+body = result.split("\n", 2)[2] if result.startswith("# ") else result
+text = text[:i + len(begin)] + "\n" + body.rstrip("\n") + "\n" + text[j:]
+open(readme, "w").write(text)
+EOF
+fi
