@@ -33,33 +33,9 @@ tun_quiet "$NB"
 tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
 SA=$TK_TMP/a.sock
 SB=$TK_TMP/b.sock
-for side in a b; do
-	(umask 077 && "$TAPKIT" genkey >"$TK_TMP/$side.key")
-	"$TAPKIT" pubkey <"$TK_TMP/$side.key" >"$TK_TMP/$side.pub"
-done
-
-# write_conf ME PEER MY_IP PEER_IP ADDR [EXTRA_INTERFACE_LINE]
-write_conf()
-{
-	local me=$1 peer=$2 my_ip=$3 peer_ip=$4 addr=$5 extra=${6:-}
-	cat >"$TK_TMP/$me.conf" <<EOF
-[Interface]
-Name = tk$me
-Mode = sealed
-VNI = 11
-ListenAddress = $my_ip:4789
-PrivateKeyFile = $me.key
-Address = $addr
-ControlSocket = $TK_TMP/$me.sock
-$extra
-
-[Peer]
-Endpoint = $peer_ip:4789
-PublicKey = $(cat "$TK_TMP/$peer.pub")
-EOF
-}
-write_conf a b 10.99.0.1 10.99.0.2 10.250.7.1/24 "User = nobody"
-write_conf b a 10.99.0.2 10.99.0.1 10.250.7.2/24
+tun_keys a b
+tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.7.1/24 11 "User = nobody"
+tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.7.2/24 11
 
 # tun_start_devnet NS ARGS...: tun_start inside a private mount namespace with a 0666 tun node.
 tun_start_devnet()
@@ -92,13 +68,13 @@ expect_no_link "$NA" tka
 [[ ! -e $TK_TMP/x.sock ]] || tk_fail "a control socket was created for a refused --user"
 
 tk_case "User = nosuchuser and User = root in a file: TK_E_CONFIG at FILE:LINE, nothing opened"
-write_conf x b 10.99.0.1 10.99.0.2 10.250.7.9/24 "User = nosuchuser"
+tun_sealed_conf x b 10.99.0.1 10.99.0.2 10.250.7.9/24 11 "User = nosuchuser"
 tk "$NA" tunnel run --config "$TK_TMP/x.conf"
 expect_error TK_E_CONFIG - 2
 expect_stderr "$TK_TMP/x.conf:9"
 expect_stderr 'no such user'
 expect_no_link "$NA" tkx
-write_conf x b 10.99.0.1 10.99.0.2 10.250.7.9/24 "User = root"
+tun_sealed_conf x b 10.99.0.1 10.99.0.2 10.250.7.9/24 11 "User = root"
 tk "$NA" tunnel run --config "$TK_TMP/x.conf"
 expect_error TK_E_CONFIG - 2
 expect_stderr 'dropping to root keeps every privilege'

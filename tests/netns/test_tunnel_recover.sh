@@ -22,30 +22,9 @@ tun_quiet "$NA"
 tun_quiet "$NB"
 tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
 SA=$TK_TMP/a.sock
-for side in a b; do
-	(umask 077 && "$TAPKIT" genkey >"$TK_TMP/$side.key")
-	"$TAPKIT" pubkey <"$TK_TMP/$side.key" >"$TK_TMP/$side.pub"
-done
-write_conf()
-{
-	local me=$1 peer=$2 my_ip=$3 peer_ip=$4 addr=$5
-	cat >"$TK_TMP/$me.conf" <<EOF
-[Interface]
-Name = tk$me
-Mode = sealed
-VNI = 9
-ListenAddress = $my_ip:4789
-PrivateKeyFile = $me.key
-Address = $addr
-ControlSocket = $TK_TMP/$me.sock
-
-[Peer]
-Endpoint = $peer_ip:4789
-PublicKey = $(cat "$TK_TMP/$peer.pub")
-EOF
-}
-write_conf a b 10.99.0.1 10.99.0.2 10.250.3.1/24
-write_conf b a 10.99.0.2 10.99.0.1 10.250.3.2/24
+tun_keys a b
+tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.3.1/24 9
+tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.3.2/24 9
 tun_start "$NA" --config "$TK_TMP/a.conf"
 PA=$TK_PID
 tun_start "$NB" --config "$TK_TMP/b.conf"

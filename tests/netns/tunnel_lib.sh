@@ -112,3 +112,37 @@ tun_tap_clean()
 	[[ $((rx - TUN_RX0)) -eq $((acc - TUN_ACC0)) ]] ||
 		tk_fail "$4 reached the adapter: $((rx - TUN_RX0)) frames written, $((acc - TUN_ACC0)) accepted"
 }
+
+# tun_keys SIDE...: a key pair per side, $TK_TMP/SIDE.key (0600) and $TK_TMP/SIDE.pub.
+tun_keys()
+{
+	local side
+	for side in "$@"; do
+		(umask 077 && "$TAPKIT" genkey >"$TK_TMP/$side.key")
+		"$TAPKIT" pubkey <"$TK_TMP/$side.key" >"$TK_TMP/$side.pub"
+	done
+}
+
+# tun_sealed_conf ME PEER MY_IP PEER_IP ADDR VNI [EXTRA_INTERFACE_LINE]: $TK_TMP/ME.conf, a
+# sealed tunnel "tkME" on MY_IP:4789 with ADDR, its control socket $TK_TMP/ME.sock, and PEER
+# (PEER_IP:4789, the key of tun_keys PEER) as its one peer.
+tun_sealed_conf()
+{
+	local me=$1 peer=$2 my_ip=$3 peer_ip=$4 addr=$5 vni=$6 extra=${7:-}
+	cat >"$TK_TMP/$me.conf" <<EOF
+[Interface]
+Name = tk$me
+Mode = sealed
+VNI = $vni
+ListenAddress = $my_ip:4789
+PrivateKeyFile = $me.key
+Address = $addr
+ControlSocket = $TK_TMP/$me.sock
+
+[Peer]
+Endpoint = $peer_ip:4789
+PublicKey = $(cat "$TK_TMP/$peer.pub")
+EOF
+	# the extra line after ControlSocket: with none, the file's line numbers are the same
+	[[ -z $extra ]] || sed -i "/^ControlSocket = /a $extra" "$TK_TMP/$me.conf"
+}
