@@ -294,9 +294,10 @@ static tk_status udp_bind_fail(const struct tk__tunnel_conf *c, const char *wher
 	} else if (e == EACCES) {
 		st = tk__error_set_quiet(err, TK_E_NO_PRIVILEGE, "bind", where, TK_OS_ERRNO, e,
 					 "not allowed to use UDP port %u", c->port);
-		tk__error_remedy(err,
-				 "ports below 1024 need root (CAP_NET_BIND_SERVICE): use a "
-				 "ListenPort of 1024 or more, or restart the tunnel as root without User");
+		tk__error_remedy(
+			err,
+			"ports below 1024 need root (CAP_NET_BIND_SERVICE): use a "
+			"ListenPort of 1024 or more, or restart the tunnel as root without User");
 	} else if (e == EADDRNOTAVAIL) {
 		st = tk__error_set_quiet(err, TK_E_ADDRESS_INVALID, "bind", where, TK_OS_ERRNO, e,
 					 "the listen address is not on this host");

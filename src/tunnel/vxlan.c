@@ -70,8 +70,9 @@ tk_status tk__tunnel_os_error(tk_error *err, const char *op, const char *object,
 	if (e == EMFILE || e == ENFILE) {
 		st = tk__error_set_quiet(err, TK_E_NO_MEMORY, op, object, TK_OS_ERRNO, e,
 					 "%s: out of file descriptors", what);
-		tk__error_remedy(err, e == EMFILE ? "raise the limit (ulimit -n, LimitNOFILE=)"
-						  : "the system's file table is full (fs.file-max)");
+		tk__error_remedy(err, e == EMFILE
+					      ? "raise the limit (ulimit -n, LimitNOFILE=)"
+					      : "the system's file table is full (fs.file-max)");
 	} else if (e == ENOMEM || e == ENOBUFS) {
 		st = tk__error_set_quiet(err, TK_E_NO_MEMORY, op, object, TK_OS_ERRNO, e,
 					 "%s: out of memory", what);
