@@ -211,11 +211,9 @@ enum tk__drop tk__csum_complete(uint8_t *frame, size_t len, const struct tk__vne
 	size_t start = v->csum_start, off = v->csum_offset;
 	if (start >= len || off + 2 > len - start)
 		return TK__DROP_MALFORMED;
-	uint16_t c = (uint16_t)~tk__csum_fold(tk__csum_add(frame + start, len - start, 0));
+	uint16_t sum = tk__csum_fold(tk__csum_add(frame + start, len - start, 0));
 	/* UDP (offset 6) says "no checksum" with 0: a computed 0 is sent as all ones (RFC 768) */
-	if (c == 0 && off == 6)
-		c = 0xffff;
-	csum_store(frame + start + off, c);
+	csum_store(frame + start + off, sum == 0xffff && off == 6 ? 0xffff : (uint16_t)~sum);
 	return TK__PASS;
 }
 

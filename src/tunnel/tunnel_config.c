@@ -243,7 +243,7 @@ struct parse_state {
 };
 
 static const char iface_keys[] =
-	"Name, Mode, VNI, ListenAddress, ListenPort, PrivateKeyFile, MTU, Address, MACTableSize, MACAge, Forward, ControlSocket, User";
+	"Name, Mode, VNI, ListenAddress, ListenPort, PrivateKeyFile, MTU, Address, MACAddress, MACTableSize, MACAge, Forward, ControlSocket, User";
 
 static tk_status once(struct parse_state *s, int k, const struct tk__ini_item *it, tk_error *err)
 {
@@ -263,6 +263,67 @@ static void resolve_path(const char *origin, const char *value, char *out, size_
 		return;
 	}
 	snprintf(out, size, "%.*s/%s", (int)(slash - origin), origin, value);
+}
+
+/* [Interface] keys of the switch and the host: MAC table, forwarding, control, MAC, user. */
+static tk_status iface_item_switch(struct parse_state *s, const struct tk__ini_item *it,
+				   tk_error *err)
+{
+	struct tk__tunnel_conf *c = s->c;
+	const char *k = it->key, *v = it->value;
+	tk_status st;
+
+	if (tk__config_key_is(k, "MACTableSize")) {
+		if ((st = once(s, K_MACSIZE, it, err)) != TK_OK)
+			return st;
+		if (!tk__config_parse_u32(v, 1, 1u << 20, &c->mac_table_size))
+			return tk__config_error(
+				err, s->origin, it->line,
+				"MACTableSize \"%s\": expected a number from 1 to 1048576", v);
+	} else if (tk__config_key_is(k, "MACAge")) {
+		if ((st = once(s, K_MACAGE, it, err)) != TK_OK)
+			return st;
+		if (!tk__config_parse_u32(v, 1, 86400, &c->mac_age_s))
+			return tk__config_error(err, s->origin, it->line,
+						"MACAge \"%s\": expected seconds from 1 to 86400",
+						v);
+	} else if (tk__config_key_is(k, "Forward")) {
+		if ((st = once(s, K_FORWARD, it, err)) != TK_OK)
+			return st;
+		if (!tk__config_parse_bool(v, &c->forward))
+			return tk__config_error(err, s->origin, it->line,
+						"Forward \"%s\": expected true or false", v);
+	} else if (tk__config_key_is(k, "ControlSocket")) {
+		if ((st = once(s, K_CONTROL, it, err)) != TK_OK)
+			return st;
+		if (v[0] != '/' || strlen(v) >= 100)
+			return tk__config_error(
+				err, s->origin, it->line,
+				"ControlSocket \"%s\": expected an absolute path under 100 bytes",
+				v);
+		tk__strlcpy(c->control, v, sizeof(c->control));
+	} else if (tk__config_key_is(k, "MACAddress")) {
+		if ((st = once(s, K_MAC, it, err)) != TK_OK)
+			return st;
+		if (tk_mac_parse(v, false, c->mac) != TK_OK)
+			return tk__config_error(
+				err, s->origin, it->line,
+				"MACAddress \"%s\": expected a unicast MAC address like 02:00:5e:10:00:01",
+				v);
+		c->has_mac = true;
+	} else if (tk__config_key_is(k, "User")) {
+		char why[TK_ERROR_TEXT_MAX / 2];
+		if ((st = once(s, K_USER, it, err)) != TK_OK)
+			return st;
+		if (!tk__user_resolve(v, c, why, sizeof(why)))
+			return tk__config_error(err, s->origin, it->line, "User \"%s\": %s", v,
+						why);
+	} else {
+		return tk__config_error(err, s->origin, it->line,
+					"unknown key \"%s\" in [Interface] (expected one of: %s)",
+					k, iface_keys);
+	}
+	return TK_OK;
 }
 
 static tk_status iface_item(struct parse_state *s, const struct tk__ini_item *it, tk_error *err)
@@ -337,55 +398,8 @@ static tk_status iface_item(struct parse_state *s, const struct tk__ini_item *it
 				"Address \"%s\": expected an IPv4 or IPv6 address with a prefix, like 10.0.0.1/24",
 				v);
 		c->naddrs++;
-	} else if (tk__config_key_is(k, "MACTableSize")) {
-		if ((st = once(s, K_MACSIZE, it, err)) != TK_OK)
-			return st;
-		if (!tk__config_parse_u32(v, 1, 1u << 20, &c->mac_table_size))
-			return tk__config_error(
-				err, s->origin, it->line,
-				"MACTableSize \"%s\": expected a number from 1 to 1048576", v);
-	} else if (tk__config_key_is(k, "MACAge")) {
-		if ((st = once(s, K_MACAGE, it, err)) != TK_OK)
-			return st;
-		if (!tk__config_parse_u32(v, 1, 86400, &c->mac_age_s))
-			return tk__config_error(err, s->origin, it->line,
-						"MACAge \"%s\": expected seconds from 1 to 86400",
-						v);
-	} else if (tk__config_key_is(k, "Forward")) {
-		if ((st = once(s, K_FORWARD, it, err)) != TK_OK)
-			return st;
-		if (!tk__config_parse_bool(v, &c->forward))
-			return tk__config_error(err, s->origin, it->line,
-						"Forward \"%s\": expected true or false", v);
-	} else if (tk__config_key_is(k, "ControlSocket")) {
-		if ((st = once(s, K_CONTROL, it, err)) != TK_OK)
-			return st;
-		if (v[0] != '/' || strlen(v) >= 100)
-			return tk__config_error(
-				err, s->origin, it->line,
-				"ControlSocket \"%s\": expected an absolute path under 100 bytes",
-				v);
-		tk__strlcpy(c->control, v, sizeof(c->control));
-	} else if (tk__config_key_is(k, "MACAddress")) {
-		if ((st = once(s, K_MAC, it, err)) != TK_OK)
-			return st;
-		if (tk_mac_parse(v, false, c->mac) != TK_OK)
-			return tk__config_error(
-				err, s->origin, it->line,
-				"MACAddress \"%s\": expected a unicast MAC address like 02:00:5e:10:00:01",
-				v);
-		c->has_mac = true;
-	} else if (tk__config_key_is(k, "User")) {
-		char why[TK_ERROR_TEXT_MAX / 2];
-		if ((st = once(s, K_USER, it, err)) != TK_OK)
-			return st;
-		if (!tk__user_resolve(v, c, why, sizeof(why)))
-			return tk__config_error(err, s->origin, it->line, "User \"%s\": %s", v,
-						why);
 	} else {
-		return tk__config_error(err, s->origin, it->line,
-					"unknown key \"%s\" in [Interface] (expected one of: %s)",
-					k, iface_keys);
+		return iface_item_switch(s, it, err);
 	}
 	return TK_OK;
 }

@@ -132,6 +132,25 @@ static void defaults(void **state)
 	tk__tunnel_conf_free(&c);
 }
 
+static void mac_address(void **state)
+{
+	struct tk__tunnel_conf c;
+	tk_error err;
+	(void)state;
+	assert_int_equal(parse("[Interface]\nName = tk0\nMACAddress = 02:00:5E:10:00:01\n[Peer]\n"
+			       "Endpoint = 10.0.0.2\n",
+			       &c, &err),
+			 TK_OK);
+	assert_true(c.has_mac);
+	static const uint8_t want[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 };
+	assert_memory_equal(c.mac, want, 6);
+	tk__tunnel_conf_free(&c);
+	assert_int_equal(parse("[Interface]\nName = tk0\n[Peer]\nEndpoint = 10.0.0.2\n", &c, &err),
+			 TK_OK);
+	assert_false(c.has_mac); /* the derived, stable MAC then */
+	tk__tunnel_conf_free(&c);
+}
+
 static void errors_name_file_and_line(void **state)
 {
 	(void)state;
@@ -149,6 +168,9 @@ static void errors_name_file_and_line(void **state)
 	refused("[Interface]\nName = tk0\nMode = sealed\n[Peer]\nEndpoint = 10.0.0.2\n", 1,
 		"PrivateKeyFile");
 	refused("[Interface]\nName = tk0\nMTU = 100\n", 3, "MTU");
+	refused("[Interface]\nName = tk0\nMACAddress = 01:00:5e:00:00:01\n", 3, "unicast MAC");
+	refused("[Interface]\nName = tk0\nMACAddress = 02:00:00:00:00:01\nMACAddress = 02:00:00:00:00:02\n",
+		4, "given twice");
 	refused("[Interface]\nName = tk0\nAddress = 10.0.0.300/24\n", 3, "Address");
 	refused("[Interface]\nName = tk0\n[Peer]\nEndpoint = 10.0.0.2\nAllowedMACs = ff:ff:ff:ff:ff:ff\n",
 		5, "AllowedMACs");
@@ -225,6 +247,7 @@ int main(void)
 		cmocka_unit_test(a_good_file),
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(errors_name_file_and_line),
+		cmocka_unit_test(mac_address),
 		cmocka_unit_test(sealed_peer_needs_a_key),
 		cmocka_unit_test(key_file_readable_by_others_is_refused),
 		cmocka_unit_test(endpoints),
