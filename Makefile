@@ -40,7 +40,7 @@ test-asan: asan
 # libFuzzer targets (tests/fuzz/README.md), built with clang into $(BUILD_FUZZ)/ and run for
 # FUZZ_SECONDS each on a scratch copy of the seed corpus; fails if any fuzzer finds a crash.
 BUILD_FUZZ   ?= build-fuzz
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 60
 .PHONY: fuzz
 fuzz:
 	@test -f $(BUILD_FUZZ)/CMakeCache.txt || cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang \
