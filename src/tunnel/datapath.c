@@ -40,6 +40,8 @@
 #define GSO_MAX	  64	 /* the kernel's UDP_MAX_SEGMENTS */
 #define GSO_BYTES 65000u /* UDP payload of one GSO send: under the 64 KiB IP limit */
 #define OFFLOADS  (TK_OFFLOAD_CSUM | TK_OFFLOAD_TSO4 | TK_OFFLOAD_TSO6 | TK_OFFLOAD_ECN)
+#define TXB_N	  64	/* datagrams of small frames per sendmmsg */
+#define TXB_SLOT  2048u /* one of them: an MTU 1500 frame, its headers and tag; larger go alone */
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -49,6 +51,15 @@
 #endif
 
 enum { EV_TAP = 1, EV_UDP, EV_SIG, EV_CTL };
+
+struct txb {
+	struct mmsghdr m[TXB_N];
+	struct iovec iov[TXB_N];
+	struct tk__peer *peer[TXB_N];
+	size_t frame_len[TXB_N];
+	uint8_t *buf; /* TXB_N slots of TXB_SLOT bytes */
+	unsigned n;
+};
 
 struct tk__tunnel {
 	tk_ctx *ctx;
@@ -69,6 +80,8 @@ struct tk__tunnel {
 	char rx_ctl[RX_BATCH][CMSG_SPACE(sizeof(int))];
 	struct mmsghdr rx_msgs[RX_BATCH];
 	struct tk__gro gro;
+	struct txb txb;
+	bool batching; /* frames from the adapter: small ones wait in txb until the wake-up ends */
 	uint32_t frame_max;
 	bool offload; /* the adapter does TSO/checksum offload: frames carry a vnet header */
 	bool gso;     /* UDP GSO works on the socket (off after the kernel refused it once) */
@@ -489,6 +502,97 @@ static bool send_error_is_queue(int e)
 static void udp_send(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len, size_t seg,
 		     size_t nsegs, size_t over);
 
+/* ICMP errors about earlier datagrams that a send may report instead of its own result. */
+static bool send_error_is_pending(int e)
+{
+	return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EHOSTDOWN;
+}
+
+/* nsegs datagrams to p were not sent (errno e): counted by cause, logged once per change. */
+static void send_failed(struct tk__tunnel *t, struct tk__peer *p, int e, size_t nsegs)
+{
+	drop_n(t, p,
+	       send_error_is_queue(e) ? TK__DROP_QUEUE_FULL
+	       : e == EMSGSIZE	      ? TK__DROP_TOO_BIG
+				      : TK__DROP_UNREACHABLE,
+	       nsegs);
+	if (e != p->last_errno && !send_error_is_queue(e)) {
+		char ebuf[128];
+
+		logf_(t, TK_LOG_WARN, "peer %s: send failed: %s (counted; will keep trying)",
+		      p->conf.ep_text, tk__errno_text(e, ebuf, sizeof(ebuf)));
+	}
+	p->last_errno = e;
+}
+
+/* nsegs datagrams carrying bytes of frames went to p. */
+static void send_done(struct tk__tunnel *t, struct tk__peer *p, size_t nsegs, size_t bytes)
+{
+	if (p->last_errno && !send_error_is_queue(p->last_errno))
+		logf_(t, TK_LOG_INFO, "peer %s: sending works again", p->conf.ep_text);
+	p->last_errno = 0;
+	p->st.tx_frames += nsegs;
+	p->st.tx_bytes += bytes;
+}
+
+/*
+ * The datagrams of small frames read in one wake-up, sent with one sendmmsg at its end (or
+ * when the batch is full, or before a TSO send, which keeps a flow's order).
+ */
+static void txb_flush(struct tk__tunnel *t)
+{
+	struct txb *b = &t->txb;
+	unsigned i = 0;
+	bool retried = false;
+
+	while (i < b->n) {
+		int r = sendmmsg(t->udp, &b->m[i], b->n - i, 0);
+		if (r > 0) {
+			for (unsigned k = i; k < i + (unsigned)r; k++)
+				send_done(t, b->peer[k], 1, b->frame_len[k]);
+			i += (unsigned)r;
+			retried = false;
+			continue;
+		}
+		int e = errno;
+		if (r < 0 && send_error_is_pending(e) && !retried) {
+			retried = true; /* see udp_send: an earlier datagram's ICMP error */
+			continue;
+		}
+		send_failed(t, b->peer[i], r < 0 ? e : EIO, 1);
+		i++;
+		retried = false;
+	}
+	b->n = 0;
+}
+
+/* A slot of the batch for a datagram of len bytes to p; NULL when it would not fit a slot. */
+static uint8_t *txb_slot(struct tk__tunnel *t, size_t len)
+{
+	struct txb *b = &t->txb;
+	if (!t->batching || len > TXB_SLOT)
+		return NULL;
+	if (b->n == TXB_N)
+		txb_flush(t);
+	return b->buf + (size_t)b->n * TXB_SLOT;
+}
+
+/* The slot from txb_slot now holds len bytes for p (frame_len of them the frame's). */
+static void txb_push(struct tk__tunnel *t, struct tk__peer *p, size_t len, size_t frame_len)
+{
+	struct txb *b = &t->txb;
+	unsigned i = b->n++;
+	b->iov[i].iov_base = b->buf + (size_t)i * TXB_SLOT;
+	b->iov[i].iov_len = len;
+	memset(&b->m[i], 0, sizeof(b->m[i]));
+	b->m[i].msg_hdr.msg_name = &p->addr;
+	b->m[i].msg_hdr.msg_namelen = p->addr_len;
+	b->m[i].msg_hdr.msg_iov = &b->iov[i];
+	b->m[i].msg_hdr.msg_iovlen = 1;
+	b->peer[i] = p;
+	b->frame_len[i] = frame_len;
+}
+
 /*
  * The kernel refused a GSO send (a route without checksum offload, or segments above the
  * path's MTU, which we let the kernel fragment like its vxlan does): one datagram at a time
@@ -542,8 +646,7 @@ static void udp_send(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, siz
 	 * once more; the ICMP error itself is counted on its own peer from the error queue.
 	 * (Found by tests/soak: one stopped peer made floods to the others lose their first copy.)
 	 */
-	if (r < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH ||
-		      errno == EHOSTDOWN))
+	if (r < 0 && send_error_is_pending(errno))
 		r = sendmsg(t->udp, &m, 0);
 	if (r < 0) {
 		int e = errno;
@@ -551,26 +654,10 @@ static void udp_send(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, siz
 			gso_fallback(t, p, buf, len, seg, over, e);
 			return;
 		}
-		drop_n(t, p,
-		       send_error_is_queue(e) ? TK__DROP_QUEUE_FULL
-		       : e == EMSGSIZE	      ? TK__DROP_TOO_BIG
-					      : TK__DROP_UNREACHABLE,
-		       nsegs);
-		if (e != p->last_errno && !send_error_is_queue(e)) {
-			char ebuf[128];
-
-			logf_(t, TK_LOG_WARN,
-			      "peer %s: send failed: %s (counted; will keep trying)",
-			      p->conf.ep_text, tk__errno_text(e, ebuf, sizeof(ebuf)));
-		}
-		p->last_errno = e;
+		send_failed(t, p, e, nsegs);
 		return;
 	}
-	if (p->last_errno && !send_error_is_queue(p->last_errno))
-		logf_(t, TK_LOG_INFO, "peer %s: sending works again", p->conf.ep_text);
-	p->last_errno = 0;
-	p->st.tx_frames += nsegs;
-	p->st.tx_bytes += len - nsegs * over;
+	send_done(t, p, nsegs, len - nsegs * over);
 }
 
 static size_t overhead(const struct tk__tunnel *t)
@@ -589,13 +676,23 @@ static void send_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, si
 	size_t out_len = len + TK__VXLAN_HLEN;
 
 	tk__vxlan_encode(vx, t->conf.vni);
+	uint8_t *slot = txb_slot(
+		t, out_len + (size_t)(t->conf.mode == TK__TUNNEL_SEALED ? TK__SEAL_OVERHEAD : 0));
 	if (t->conf.mode == TK__TUNNEL_SEALED) {
-		out_len = tk__seal_encrypt(&p->tx, vx, out_len, t->seal_buf, BUF_SIZE);
+		/* sealed straight into the batch's slot when there is one */
+		uint8_t *dst = slot ? slot : t->seal_buf;
+		out_len = tk__seal_encrypt(&p->tx, vx, out_len, dst, slot ? TXB_SLOT : BUF_SIZE);
 		if (out_len == 0) {
 			drop(t, p, TK__DROP_TOO_BIG);
 			return;
 		}
-		out = t->seal_buf;
+		out = dst;
+	} else if (slot) {
+		memcpy(slot, vx, out_len);
+	}
+	if (slot) {
+		txb_push(t, p, out_len, len);
+		return;
 	}
 	udp_send(t, p, out, out_len, out_len, 1, overhead(t));
 }
@@ -614,6 +711,7 @@ static void send_tso(struct tk__tunnel *t, struct tk__peer *p, const struct tk__
 	size_t per = t->gso ? GSO_BYTES / dgram : 1;
 
 	per = per > GSO_MAX ? GSO_MAX : per < 1 ? 1 : per;
+	txb_flush(t); /* the small frames read before this one go first */
 	while (tk__tso_left(&s)) {
 		size_t pos = 0, k = 0;
 		while (k < per && tk__tso_left(&s)) {
@@ -744,17 +842,19 @@ static void tap_readable(struct tk__tunnel *t)
 	/* the frame lands at HEADROOM, its virtio-net header just before it */
 	uint8_t *buf = t->tap_buf + HEADROOM - TK_VNET_HDR_LEN;
 
+	t->batching = true;
 	for (int i = 0; i < BUDGET && t->dev; i++) {
 		tk_error err = { 0 };
 		size_t len = 0;
 		tk_status st = tk_dev_read(t->dev, buf, FRAME_CAP + TK_VNET_HDR_LEN, &len, &err);
 		if (st == TK_E_AGAIN)
-			return;
+			break;
 		if (st == TK_E_INTERRUPTED)
 			continue;
 		if (st != TK_OK) {
+			txb_flush(t);
 			adapter_recover(t, &err);
-			return;
+			break;
 		}
 		if (len < TK_VNET_HDR_LEN) {
 			drop(t, NULL, TK__DROP_MALFORMED);
@@ -764,6 +864,8 @@ static void tap_readable(struct tk__tunnel *t)
 		tk__vnet_read(buf, &v);
 		from_tap(t, buf + TK_VNET_HDR_LEN, len - TK_VNET_HDR_LEN, &v);
 	}
+	txb_flush(t);
+	t->batching = false;
 }
 
 /* ---- datagrams from peers ---- */
@@ -1238,7 +1340,9 @@ static tk_status start(struct tk__tunnel *t, tk_error *err)
 	t->open_buf = malloc(BUF_SIZE);
 	t->seg_buf = malloc(BUF_SIZE);
 	t->gso_buf = malloc(GSO_BUF);
-	bool ok = t->tap_buf && t->seal_buf && t->open_buf && t->seg_buf && t->gso_buf;
+	t->txb.buf = malloc((size_t)TXB_N * TXB_SLOT);
+	bool ok =
+		t->tap_buf && t->seal_buf && t->open_buf && t->seg_buf && t->gso_buf && t->txb.buf;
 	for (size_t i = 0; i < RX_BATCH; i++) {
 		t->rx_bufs[i] = malloc(BUF_SIZE);
 		ok = ok && t->rx_bufs[i];
@@ -1333,6 +1437,7 @@ tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
 	buf_free(t->open_buf, BUF_SIZE);
 	buf_free(t->seg_buf, BUF_SIZE);
 	buf_free(t->gso_buf, GSO_BUF);
+	buf_free(t->txb.buf, (size_t)TXB_N * TXB_SLOT);
 	for (size_t i = 0; i < RX_BATCH; i++)
 		buf_free(t->rx_bufs[i], BUF_SIZE);
 	tk__gro_free(&t->gro);
