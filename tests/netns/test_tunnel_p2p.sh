@@ -61,6 +61,17 @@ expect_no_link "$NA" tka
 tk_stop "$PB"
 expect_rc 0
 
+tk_case "--mac: the adapter gets it at start; a multicast MAC is a usage error, nothing opened"
+tun_start "$NA" --dev tka --listen 10.99.0.1:4789 --peer 10.99.0.2:4789 --control "$SA" --mac 02:00:5e:10:00:99
+PA=$TK_PID
+[[ $(ns_sysfs "$NA" tka address) == 02:00:5e:10:00:99 ]] || tk_fail "tka: expected MAC 02:00:5e:10:00:99, got $(ns_sysfs "$NA" tka address)"
+tk_stop "$PA"
+expect_rc 0
+tk "$NA" tunnel run --dev tka --peer 10.99.0.2:4789 --control "$SA" --mac 01:00:5e:00:00:01
+expect_rc 2
+expect_stderr 'expected a unicast MAC'
+expect_no_link "$NA" tka
+
 tk_case "sealed: keys from genkey/pubkey, configuration files; ping and TCP both ways"
 for side in a b; do
 	(umask 077 && ip netns exec "$NA" "$TAPKIT" genkey >"$TK_TMP/$side.key")
