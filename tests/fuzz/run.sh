@@ -13,7 +13,12 @@ seconds=${2:-20}
 jobs=${3:-$(nproc 2>/dev/null || echo 2)}
 src=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$build" && pwd)
-targets=(vxlan seal tunnel_config watch_config addr cli_json mactable)
+# every fuzzer the build made (tests/fuzz/fuzz.cmake lists them), so a new one cannot be left out
+targets=()
+for f in "$build"/fuzz/fuzz_*; do
+	[[ -x $f ]] && targets+=("${f##*/fuzz_}")
+done
+((${#targets[@]} > 0)) || { echo "fuzz: no fuzzer in $build/fuzz (make fuzz builds them)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/tk-fuzz-run.XXXXXX)
 trap 'rm -rf "$work"' EXIT
