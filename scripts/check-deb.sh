@@ -103,13 +103,13 @@ out=$(LD_LIBRARY_PATH=$libdir "$tk" --version) || fail "tapkit --version exited 
 grep -q 'Exec.*=/usr/bin/tapkit ' "$root/lib/systemd/system/tapkit-watch.service" ||
 	fail "tapkit-watch.service does not run /usr/bin/tapkit"
 if command -v man >/dev/null; then
-	man -l "$root/usr/share/man/man8/tapkit.8.gz" 2>/dev/null | grep -q 'tapkit doctor' ||
+	grep -q 'tapkit doctor' <<<"$(man -l "$root/usr/share/man/man8/tapkit.8.gz" 2>/dev/null)" ||
 		fail "the packaged tapkit(8) does not render"
 fi
 if [[ $EUID -eq 0 ]] && command -v ip >/dev/null && [[ -c /dev/net/tun ]]; then
 	ip netns add "$ns"
 	ip netns exec "$ns" "$tk" create tkdeb0 >/dev/null || fail "packaged tapkit create"
-	ip netns exec "$ns" "$tk" list | grep -q '^tkdeb0 ' || fail "packaged tapkit list does not show tkdeb0"
+	grep -q '^tkdeb0 ' <<<"$(ip netns exec "$ns" "$tk" list)" || fail "packaged tapkit list does not show tkdeb0"
 	ip netns exec "$ns" "$tk" delete tkdeb0 >/dev/null || fail "packaged tapkit delete"
 	echo "ok: packaged CLI: create, list, delete in namespace $ns"
 else
@@ -119,7 +119,8 @@ fi
 read -ra flags < <(PKG_CONFIG_PATH=$libdir/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root pkg-config --cflags --libs tapkit)
 cc -std=c11 -Wall -Werror -o "$tmp/consumer" tests/install/consumer.c "${flags[@]}" || fail "consumer build"
 if [[ -x $tmp/consumer ]]; then
-	LD_LIBRARY_PATH=$libdir ldd "$tmp/consumer" | grep -q "libtapkit.so.0 => $libdir/libtapkit.so.0" ||
+	# captured first: `ldd | grep -q` under pipefail fails when grep quits before ldd is done
+	grep -q "libtapkit.so.0 => $libdir/libtapkit.so.0" <<<"$(LD_LIBRARY_PATH=$libdir ldd "$tmp/consumer")" ||
 		fail "consumer does not load the packaged libtapkit.so.0"
 	out=$(LD_LIBRARY_PATH=$libdir "$tmp/consumer") || fail "consumer exited $?"
 	grep -q '^name too long: TK_E_NAME_INVALID$' <<<"$out" || fail "consumer printed: $out"

@@ -102,12 +102,12 @@ read -ra pc_static < <(pkg-config --static --cflags --libs tapkit)
 echo "pkg-config --cflags --libs tapkit: ${pc_shared[*]}"
 echo "pkg-config --static --cflags --libs tapkit: ${pc_static[*]}"
 "$CC" "${san_flags[@]}" -std=c11 -Wall -Werror -o "$tmp/pc_shared" "$SRC/tests/install/consumer.c" "${pc_shared[@]}"
-objdump -p "$tmp/pc_shared" | grep -q 'NEEDED.*libtapkit\.so\.0$' || fail "pkg-config consumer does not need libtapkit.so.0"
+grep -q 'NEEDED.*libtapkit\.so\.0$' <<<"$(objdump -p "$tmp/pc_shared")" || fail "pkg-config consumer does not need libtapkit.so.0"
 check_run "pkg-config, shared" "$tmp/pc_shared"
 # -ltapkit would pick the .so next to the .a; -l:libtapkit.a names the archive.
 "$CC" "${san_flags[@]}" -std=c11 -Wall -Werror -o "$tmp/pc_static" "$SRC/tests/install/consumer.c" \
 	"${pc_static[@]/#-ltapkit/-l:libtapkit.a}"
-if objdump -p "$tmp/pc_static" | grep -q 'NEEDED.*libtapkit'; then
+if grep -q 'NEEDED.*libtapkit' <<<"$(objdump -p "$tmp/pc_static")"; then
 	fail "static pkg-config consumer still needs libtapkit.so"
 fi
 check_run "pkg-config --static" "$tmp/pc_static"
@@ -123,7 +123,7 @@ cmake --build "$tmp/cmake-build" >>"$tmp/cmake.log" 2>&1 || {
 	cat "$tmp/cmake.log"
 	fail "cmake consumer build"
 }
-objdump -p "$tmp/cmake-build/consumer_shared" | grep -q 'NEEDED.*libtapkit\.so\.0$' ||
+grep -q 'NEEDED.*libtapkit\.so\.0$' <<<"$(objdump -p "$tmp/cmake-build/consumer_shared")" ||
 	fail "tapkit::tapkit consumer does not need libtapkit.so.0"
 check_run "cmake tapkit::tapkit" "$tmp/cmake-build/consumer_shared"
 check_run "cmake tapkit::tapkit_static" "$tmp/cmake-build/consumer_static"
