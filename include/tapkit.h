@@ -327,7 +327,7 @@ typedef struct tk_adapter_info {
 	uint32_t mtu;
 	int64_t owner;		  /* uid, -1 if none (Linux) */
 	int64_t group;		  /* gid, -1 if none (Linux) */
-	uint32_t num_queues;	  /* attached queues */
+	uint32_t num_queues;	  /* attached queues (single-queue: 1 while held) */
 	char master[TK_NAME_MAX]; /* bridge master, "" if none */
 	char operstate[16];	  /* "up", "down", "lowerlayerdown", "unknown", ... */
 	size_t naddrs;

@@ -306,6 +306,13 @@ static int parse_link(const struct nlmsghdr *nlh, struct tk__netlink_link *l)
 	(void)attr_u32(tb[IFLA_MASTER], &l->master);
 	if (tb[IFLA_LINKINFO])
 		parse_linkinfo(tb[IFLA_LINKINFO], l);
+	/*
+	 * The kernel reports the attached queues of a multi-queue adapter only (tun_fill_info);
+	 * a single-queue one has its carrier on exactly while a process holds it (tun_attach
+	 * turns it on, the last detach off), so that is its count.
+	 */
+	if (l->is_tun && !l->multi_queue)
+		l->num_queues = l->carrier > 0 || (l->carrier < 0 && (l->ifi_flags & IFF_LOWER_UP));
 	return 0;
 }
 

@@ -26,6 +26,7 @@ tk_case "no holders while nobody has it open"
 tk_ok "$NS" show h0 --json
 expect_json adapter.holders "[]"
 expect_json adapter.carrier false
+expect_json adapter.num_queues 0
 
 tk_case "a background 'tapkit open' is listed with its pid and name"
 tk_bg "$NS" open h0
@@ -39,6 +40,8 @@ tk_ok "$NS" show h0 --json
 expect_json adapter.holders.0.pid "$pid"
 expect_json adapter.holders.0.name tapkit
 expect_json adapter.carrier true
+# the kernel reports the count for multi-queue adapters only: a single held queue is still one
+expect_json adapter.num_queues 1
 tk_ok "$NS" list
 expect_stdout "$pid"
 expect_stdout tapkit
@@ -49,6 +52,7 @@ expect_rc 0
 tk_ok "$NS" show h0 --json
 expect_json adapter.holders "[]"
 expect_json adapter.carrier false
+expect_json adapter.num_queues 0
 
 tk_case "a multi-queue adapter held by two processes lists both"
 tk_ok "$NS" create m0 --multi-queue
