@@ -19,8 +19,9 @@
 #
 # Environment: TK_BUILD_DIR (default build/), TAPKIT (default $TK_BUILD_DIR/tapkit),
 # BENCH_SECONDS (iperf3 -t, default 5), BENCH_PINGS (default 1000, at -i 0.002),
-# BENCH_ONLY (space-separated setup ids: veth vxlan tk-plain tk-sealed ovpn-none ovpn-gcm tinc),
-# BENCH_CALLGRIND (0: skip), BENCH_CG_PINGS (default 1000), BENCH_MAX_SECONDS (default 360),
+# BENCH_ONLY (space-separated setup ids: veth vxlan relay tk-plain tk-sealed ovpn-none ovpn-gcm
+# tinc), BENCH_RELAY (the reference relay, default $TK_BUILD_DIR/bench_relay),
+# BENCH_CALLGRIND (0: skip), BENCH_CG_PINGS (default 1000), BENCH_MAX_SECONDS (default 420),
 # BENCH_RESULTS (output directory, default bench/results), BENCH_README (0: leave
 # bench/README.md alone).
 set -uo pipefail
@@ -29,11 +30,12 @@ export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${TK_BUILD_DIR:-$ROOT/build}
 TAPKIT=${TAPKIT:-$BUILD/tapkit}
+RELAY=${BENCH_RELAY:-$BUILD/bench_relay}
 T=${BENCH_SECONDS:-5}
 PINGS=${BENCH_PINGS:-1000}
 ONLY=${BENCH_ONLY:-}
 CALLGRIND=${BENCH_CALLGRIND:-1}
-MAX_SECONDS=${BENCH_MAX_SECONDS:-360}
+MAX_SECONDS=${BENCH_MAX_SECONDS:-420}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/results}
 UPDATE_README=${BENCH_README:-1}
 NA="tkb$$a"
@@ -52,7 +54,7 @@ HZ=$(getconf CLK_TCK)
 NCPU=$(nproc)
 
 SETUPS=()
-declare -A LABEL T1 T4 PMED P99 CPUGB PCPUGB RSS NOTE
+declare -A LABEL T1 T4 PMED P99 CPUGB PCPUGB PUSERGB RSS NOTE
 declare -A CG_IR CG_FRAMES CG_NOTE
 
 log()
@@ -225,17 +227,19 @@ cpu_total()
 	echo $((user + nice + system + idle + iowait + irq + softirq + steal))
 }
 
-# utime + stime (jiffies) of the daemons, summed; fields 14 and 15 of /proc/PID/stat, counted
-# after the ")" that ends the command name (which may contain spaces).
+# "utime+stime utime" (jiffies) of the daemons, summed; fields 14 and 15 of /proc/PID/stat,
+# counted after the ")" that ends the command name (which may contain spaces). utime is the
+# daemons' own code (and libraries); stime the kernel's work in their system calls.
 proc_cpu()
 {
-	local pid sum=0 stat f
+	local pid sum=0 user=0 stat f
 	for pid in "${DPIDS[@]}"; do
 		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
 		read -ra f <<<"${stat##*) }"
 		sum=$((sum + f[11] + f[12]))
+		user=$((user + f[11]))
 	done
-	echo "$sum"
+	echo "$sum $user"
 }
 
 # rss_sampler FILE: the largest VmRSS (KiB) of any one daemon, sampled every 0.2 s, into FILE;
@@ -319,6 +323,36 @@ up_vxlan()
 		fi
 	done
 	INNER_B=10.200.1.2
+}
+
+# The reference relay (bench/relay.c) on both ends: the floor of any TAP + UDP tunnel in user
+# space. No offloads, so its throughput is no ceiling for anything; its RTT is the floor.
+up_relay()
+{
+	local n ns self peer
+	[[ -x $RELAY ]] || {
+		FAIL="$RELAY is not built (cmake --build builds bench_relay; or set BENCH_RELAY)"
+		return 1
+	}
+	for n in 1 2; do
+		if [[ $n == 1 ]]; then
+			ns=$NA self=$UA peer=$UB
+		else
+			ns=$NB self=$UB peer=$UA
+		fi
+		start_bg "$ns" "$TMP/relay$n.log" 120 "$RELAY" tkbrl "$self" "$peer" 4789 1 || true
+		if [[ -z $DAEMON ]] || ! wait_for 5 has_line "$TMP/relay$n.log" '^relay tkbrl running'; then
+			FAIL="expected 'relay tkbrl running' in $ns within 5 s, got: $(tail -n 3 "$TMP/relay$n.log" | tr '\n' ' ')"
+			return 1
+		fi
+		DPIDS+=("$DAEMON")
+		if ! ip -n "$ns" addr add "10.200.8.$n/24" dev tkbrl ||
+			! ip -n "$ns" link set tkbrl mtu 1450 up; then
+			FAIL="could not configure the relay's adapter in $ns"
+			return 1
+		fi
+	done
+	INNER_B=10.200.8.2
 }
 
 # tk_up MODE SUBNET [WRAPPER...]: tapkit on both ends; the one in $NA under WRAPPER (valgrind).
@@ -514,9 +548,10 @@ print("%.0f %.0f" % (rtt[len(rtt) // 2], rtt[min(len(rtt) - 1, -(-99 * len(rtt) 
 IP_BYTES=0
 IP_BUSY=0
 IP_PROC=0
+IP_USER=0
 measure_iperf()
 {
-	local id=$1 streams=$2 srv b0 b1 p0 p1 out r rss
+	local id=$1 streams=$2 srv b0 b1 p0 p1 u0 u1 out r rss
 	ip netns exec "$NB" timeout $((T + 25)) iperf3 -s -1 -B "$INNER_B" >"$TMP/iperf-srv.log" 2>&1 &
 	srv=$!
 	if ! wait_for 5 listening "$NB" 5201; then
@@ -528,12 +563,12 @@ measure_iperf()
 	rss_sampler "$TMP/rss" &
 	SAMPLER=$!
 	b0=$(cpu_busy)
-	p0=$(proc_cpu)
+	read -r p0 u0 <<<"$(proc_cpu)"
 	fgw "$TMP/iperf.json" ip netns exec "$NA" timeout $((T + 15)) \
 		iperf3 -c "$INNER_B" -t "$T" -P "$streams" -J --connect-timeout 5000
 	out=$(cat "$TMP/iperf.json")
 	b1=$(cpu_busy)
-	p1=$(proc_cpu)
+	read -r p1 u1 <<<"$(proc_cpu)"
 	stop_sampler
 	wait "$srv" 2>/dev/null
 	rss=$(cat "$TMP/rss" 2>/dev/null || echo 0)
@@ -557,6 +592,7 @@ else:
 		IP_BYTES=$((IP_BYTES + bytes))
 		IP_BUSY=$((IP_BUSY + b1 - b0))
 		IP_PROC=$((IP_PROC + p1 - p0))
+		IP_USER=$((IP_USER + u1 - u0))
 	fi
 	if [[ $streams == 1 ]]; then
 		T1[$id]=$gbps
@@ -575,7 +611,8 @@ run_setup()
 	local id=$1
 	SETUPS+=("$id")
 	LABEL[$id]=$2
-	T1[$id]=n/a T4[$id]=n/a PMED[$id]=n/a P99[$id]=n/a CPUGB[$id]=n/a PCPUGB[$id]=- RSS[$id]=-
+	T1[$id]=n/a T4[$id]=n/a PMED[$id]=n/a P99[$id]=n/a CPUGB[$id]=n/a PCPUGB[$id]=- PUSERGB[$id]=-
+	RSS[$id]=-
 	NOTE[$id]=""
 	if [[ -n $ONLY && " $ONLY " != *" $id "* ]]; then
 		NOTE[$id]="skipped (BENCH_ONLY)"
@@ -598,7 +635,7 @@ run_setup()
 	fi
 	log "$2: ping x$PINGS, iperf3 1 and 4 streams x ${T}s"
 	measure_ping "$id"
-	IP_BYTES=0 IP_BUSY=0 IP_PROC=0
+	IP_BYTES=0 IP_BUSY=0 IP_PROC=0 IP_USER=0
 	measure_iperf "$id" 1
 	measure_iperf "$id" 4
 	[[ $id == tk-* ]] && tk_drops "$id"
@@ -608,6 +645,8 @@ run_setup()
 		if [[ ${#DPIDS[@]} -gt 0 ]]; then
 			PCPUGB[$id]=$(python3 -c 'import sys; j, hz, b = map(int, sys.argv[1:]); print("%.2f" % (j / hz / (b / 1e9)))' \
 				"$IP_PROC" "$HZ" "$IP_BYTES")
+			PUSERGB[$id]=$(python3 -c 'import sys; j, hz, b = map(int, sys.argv[1:]); print("%.2f" % (j / hz / (b / 1e9)))' \
+				"$IP_USER" "$HZ" "$IP_BYTES")
 		fi
 	fi
 	stop_setup
@@ -700,6 +739,7 @@ log "background load before the run: $BACKGROUND of $NCPU CPUs busy"
 
 run_setup veth "veth (raw)"
 run_setup vxlan "kernel vxlan"
+run_setup relay "reference relay (floor)"
 run_setup tk-plain "tapkit plain"
 run_setup tk-sealed "tapkit sealed"
 run_setup ovpn-none "OpenVPN tap, no cipher"
@@ -713,12 +753,12 @@ fi
 # ---- report ----------------------------------------------------------------------------------
 
 HEAD=("setup" "TCP 1 stream Gbit/s" "TCP 4 streams Gbit/s" "ping median us" "ping p99 us"
-	"CPU s/GB" "tunnel CPU s/GB" "RSS MiB")
+	"CPU s/GB" "tunnel CPU s/GB" "tunnel user s/GB" "RSS MiB")
 row()
 {
 	local id=$1
 	printf '%s\t' "${LABEL[$id]}" "${T1[$id]}" "${T4[$id]}" "${PMED[$id]}" "${P99[$id]}" \
-		"${CPUGB[$id]}" "${PCPUGB[$id]}"
+		"${CPUGB[$id]}" "${PCPUGB[$id]}" "${PUSERGB[$id]}"
 	printf '%s\n' "${RSS[$id]}"
 }
 TABLE=$({
@@ -800,6 +840,24 @@ for m in plain sealed; do
 		"max VmRSS of either end during iperf3 ${RSS[tk-$m]} MiB (target <= 32 MiB)"
 done
 
+# What this machine allows any tunnel built on TAP read/write and UDP sockets (bench/README.md,
+# "Limits"): the reference relay's RTT, and the throughput left if tapkit's own code (utime)
+# cost nothing while the kernel's work for it (everything else, per GB) stayed.
+LIMITS=""
+d=$(diff_us "${PMED[relay]}" "${PMED[vxlan]}")
+LIMITS+="LIMIT reference relay (TAP + UDP, nothing else) median RTT over kernel vxlan: ${PMED[relay]} - ${PMED[vxlan]} us = $d us (the floor of the architecture here); tapkit over the relay: plain $(diff_us "${PMED[tk-plain]}" "${PMED[relay]}") us, sealed $(diff_us "${PMED[tk-sealed]}" "${PMED[relay]}") us"$'\n'
+LIMITS+=$(python3 -c '
+import sys
+try:
+    cpu, user, vx, ncpu = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+    kern = cpu - user
+    top = ncpu / kern * 8
+    print("LIMIT tapkit plain if its own code cost nothing: CPU %.2f - tunnel user %.2f = %.2f s/GB of kernel work; %d CPUs all busy move at most %.1f Gbit/s = %.2f of kernel vxlan (target 0.60)"
+          % (cpu, user, kern, ncpu, top, top / vx))
+except (ValueError, ZeroDivisionError):
+    print("LIMIT tapkit plain if its own code cost nothing: n/a (a figure is missing)")
+' "${CPUGB[tk-plain]}" "${PUSERGB[tk-plain]}" "${T1[vxlan]}" "$NCPU")$'\n'
+
 CG=""
 for m in plain sealed; do
 	[[ $CALLGRIND != 0 ]] || break
@@ -837,6 +895,7 @@ for r in rows:
 ' <<<"$TABLE"
 	echo
 	printf '%s' "$TARGETS"
+	printf '\n%s' "$LIMITS"
 	[[ -n $CG ]] && printf '\n%s' "$CG"
 	[[ -n $NOTES ]] && printf '\n%s' "$NOTES"
 	echo
@@ -864,6 +923,7 @@ for r in rows[1:]:
 	echo
 	echo '```'
 	printf '%s' "$TARGETS"
+	printf '\n%s' "$LIMITS"
 	[[ -n $CG ]] && printf '\n%s' "$CG"
 	echo '```'
 	if [[ -n $NOTES ]]; then
