@@ -459,10 +459,34 @@ static void peer_init(struct tk__tunnel *t, struct tk__peer *p, const struct tk_
 	}
 }
 
+/*
+ * The peers hold their direction keys: the array has pages of its own, so locking it in memory
+ * (privilege.c at start, reload_apply after a reload) and unlocking it when it is freed touch
+ * nothing else (mlock is per page and not counted: unlocking a page shared with the private
+ * key would unlock that too).
+ */
+static size_t peers_bytes(size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t page = pg > 0 ? (size_t)pg : 4096;
+	size_t b = (n ? n : 1) * sizeof(struct tk__peer);
+	return (b + page - 1) / page * page;
+}
+
+static struct tk__peer *peers_alloc(size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct tk__peer *p = aligned_alloc(pg > 0 ? (size_t)pg : 4096, peers_bytes(n));
+	if (p)
+		memset(p, 0, peers_bytes(n));
+	return p;
+}
+
 static void peers_free(struct tk__peer *peers, size_t n)
 {
-	if (peers)
-		sodium_memzero(peers, n * sizeof(*peers));
+	if (!peers)
+		return;
+	(void)sodium_munlock(peers, peers_bytes(n)); /* wipes; unlocked memory is fine too */
 	free(peers);
 }
 
@@ -470,7 +494,7 @@ static void peers_free(struct tk__peer *peers, size_t n)
 static struct tk__peer *peers_build(struct tk__tunnel *t, const struct tk__tunnel_conf *conf,
 				    const struct tk__peer *old, size_t nold, bool same_mode)
 {
-	struct tk__peer *peers = calloc(conf->npeers ? conf->npeers : 1, sizeof(*peers));
+	struct tk__peer *peers = peers_alloc(conf->npeers);
 	if (!peers)
 		return NULL;
 	for (size_t i = 0; i < conf->npeers; i++) {
@@ -1167,6 +1191,14 @@ static bool reload_apply(struct tk__tunnel *t, struct tk__tunnel_conf *nc, tk_er
 		epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->udp, &ev);
 		tk__endpoint_format((const struct sockaddr *)&nc->listen, t->listen_text,
 				    sizeof(t->listen_text));
+	}
+	/* like the first peers (privilege.c), now under RLIMIT_MEMLOCK if the tunnel dropped root */
+	if (nc->has_key && sodium_mlock(np, peers_bytes(nc->npeers)) != 0) {
+		char ebuf[128];
+		logf_(t, TK_LOG_WARN,
+		      "cannot lock the peers' keys in memory (%s; see ulimit -l, LimitMEMLOCK=): "
+		      "they may be swapped out",
+		      tk__errno_text(errno, ebuf, sizeof(ebuf)));
 	}
 	addrs_sync(t, nc);
 	peers_free(t->peers, t->npeers);

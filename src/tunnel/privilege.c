@@ -247,7 +247,7 @@ static bool caps_get(uint64_t *eff, uint64_t *prm, uint64_t *inh)
 /*
  * The private key and the peers' direction keys stay in RAM (not swapped, not in a core dump):
  * sodium_mlock also marks them MADV_DONTDUMP. Done before the drop, while RLIMIT_MEMLOCK does not
- * apply (CAP_IPC_LOCK); peers rebuilt by a later reload are not locked.
+ * apply (CAP_IPC_LOCK); the peers of a later reload are locked by reload_apply (datapath.c).
  */
 static void keys_lock(tk_ctx *ctx, const struct tk__tunnel_view *v)
 {
