@@ -173,9 +173,15 @@ ip -n "$NA" -o addr show dev tka | grep -q 10.250.8.1/24 || tk_fail "the reloade
 tun_ping "$NA" 10.250.7.2
 
 tk_case "SIGHUP with 60 more peers: their keys are locked in memory too (RLIMIT_MEMLOCK, after the drop); back to one unlocks them"
+# AddressSanitizer's mlock is a no-op (it would pin the shadow memory): VmLck says nothing there
+if grep -qs '^TK_SANITIZE:BOOL=ON' "$TK_BUILD_DIR/CMakeCache.txt" || grep -qa __asan_init "$TAPKIT"; then
+	LOCK_CHECK=0
+else
+	LOCK_CHECK=1
+fi
 # each peer is ~1.5 KiB with its keys: 60 of them lock ~22 pages more; without the lock VmLck stays
 lck0=$(proc_field "$PA" VmLck | awk '{print $1}')
-[[ ${lck0:-0} -gt 0 ]] || tk_fail "expected a sealed tunnel's keys locked at start (VmLck > 0 kB), got '${lck0:-}'"
+[[ $LOCK_CHECK == 0 || ${lck0:-0} -gt 0 ]] || tk_fail "expected a sealed tunnel's keys locked at start (VmLck > 0 kB), got '${lck0:-}'"
 cp "$TK_TMP/a.conf" "$TK_TMP/a.one"
 for i in $(seq 100 159); do
 	# endpoints on the underlay no one answers for: nothing leaves the two namespaces
@@ -184,13 +190,13 @@ done
 kill -HUP "$PA"
 tk_wait_value 5 "the reload with 61 peers applied" = 2 tun_json "$NA" "$SA" 'd["tunnel"]["reloads"]'
 lck1=$(proc_field "$PA" VmLck | awk '{print $1}')
-[[ $lck1 -ge $((lck0 + 80)) ]] || tk_fail "expected VmLck to grow by at least 80 kB for 60 more peers' keys, got $lck0 -> $lck1 kB"
+[[ $LOCK_CHECK == 0 || $lck1 -ge $((lck0 + 80)) ]] || tk_fail "expected VmLck to grow by at least 80 kB for 60 more peers' keys, got $lck0 -> $lck1 kB"
 grep -q "cannot lock the peers' keys" "$TK_TMP/$PA.err" && tk_fail "unexpected lock warning: $(grep "cannot lock" "$TK_TMP/$PA.err")"
 cp "$TK_TMP/a.one" "$TK_TMP/a.conf"
 kill -HUP "$PA"
 tk_wait_value 5 "the reload back to one peer applied" = 3 tun_json "$NA" "$SA" 'd["tunnel"]["reloads"]'
 lck2=$(proc_field "$PA" VmLck | awk '{print $1}')
-[[ $lck2 -le $((lck0 + 8)) ]] || tk_fail "expected the 61 peers' pages unlocked when freed (VmLck back near $lck0 kB), got $lck2 kB"
+[[ $LOCK_CHECK == 0 || $lck2 -le $((lck0 + 8)) ]] || tk_fail "expected the 61 peers' pages unlocked when freed (VmLck back near $lck0 kB), got $lck2 kB"
 tun_ping "$NA" 10.250.7.2
 
 tk_case "SIGHUP moving to UDP port 999: the dropped process may not bind it; reload rejected, the tunnel carries on"
