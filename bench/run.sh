@@ -301,6 +301,18 @@ stop_setup()
 
 # ---- the setups: up_ID brings one up (INNER_B, DPIDS) or sets FAIL and returns 1 ---------------
 
+# side N: end N (1: $NA, the client; 2: $NB) into the caller's ns, self and peer (bash's dynamic
+# scope: the caller declares them local).
+side()
+{
+	# shellcheck disable=SC2034 # the caller's locals
+	if [[ $1 == 1 ]]; then
+		ns=$NA self=$UA peer=$UB
+	else
+		ns=$NB self=$UB peer=$UA
+	fi
+}
+
 up_veth()
 {
 	INNER_B=$UB
@@ -310,11 +322,7 @@ up_vxlan()
 {
 	local ns self peer n
 	for n in 1 2; do
-		if [[ $n == 1 ]]; then
-			ns=$NA self=$UA peer=$UB
-		else
-			ns=$NB self=$UB peer=$UA
-		fi
+		side "$n"
 		if ! ip -n "$ns" link add tkbvx type vxlan id 1 remote "$peer" local "$self" dstport 4789 \
 			dev ul0 || ! ip -n "$ns" addr add "10.200.1.$n/24" dev tkbvx ||
 			! ip -n "$ns" link set tkbvx up; then
@@ -335,11 +343,7 @@ up_relay()
 		return 1
 	}
 	for n in 1 2; do
-		if [[ $n == 1 ]]; then
-			ns=$NA self=$UA peer=$UB
-		else
-			ns=$NB self=$UB peer=$UA
-		fi
+		side "$n"
 		start_bg "$ns" "$TMP/relay$n.log" 120 "$RELAY" tkbrl "$self" "$peer" 4789 1 || true
 		if [[ -z $DAEMON ]] || ! wait_for 5 has_line "$TMP/relay$n.log" '^relay tkbrl running'; then
 			FAIL="expected 'relay tkbrl running' in $ns within 5 s, got: $(tail -n 3 "$TMP/relay$n.log" | tr '\n' ' ')"
@@ -370,11 +374,7 @@ tk_up()
 		done
 	fi
 	for n in 2 1; do
-		if [[ $n == 1 ]]; then
-			ns=$NA self=$UA peer=$UB
-		else
-			ns=$NB self=$UB peer=$UA
-		fi
+		side "$n"
 		args=(--log-level warn tunnel run --dev tkbt --mode "$mode" --vni 1 --listen "$self:4789"
 			--peer "$peer:4789" --addr "$net.$n/24" --control "$TMP/tk$n.sock")
 		if [[ $mode == sealed ]]; then
@@ -432,11 +432,7 @@ ovpn_up()
 		done
 	fi
 	for n in 1 2; do
-		if [[ $n == 1 ]]; then
-			ns=$NA self=$UA peer=$UB
-		else
-			ns=$NB self=$UB peer=$UA
-		fi
+		side "$n"
 		args=(--dev tkbov --dev-type tap --proto udp --local "$self" --remote "$peer" --port 1194
 			--cert "$TMP/ov$n.crt" --key "$TMP/ov$n.key"
 			--peer-fingerprint "$(cat "$TMP/ov$((3 - n)).fp")"

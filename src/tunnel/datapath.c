@@ -465,18 +465,21 @@ static void peer_init(struct tk__tunnel *t, struct tk__peer *p, const struct tk_
  * nothing else (mlock is per page and not counted: unlocking a page shared with the private
  * key would unlock that too).
  */
-static size_t peers_bytes(size_t n)
+static size_t page_size(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	size_t page = pg > 0 ? (size_t)pg : 4096;
+	return pg > 0 ? (size_t)pg : 4096;
+}
+
+static size_t peers_bytes(size_t n)
+{
 	size_t b = (n ? n : 1) * sizeof(struct tk__peer);
-	return (b + page - 1) / page * page;
+	return (b + page_size() - 1) / page_size() * page_size();
 }
 
 static struct tk__peer *peers_alloc(size_t n)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-	struct tk__peer *p = aligned_alloc(pg > 0 ? (size_t)pg : 4096, peers_bytes(n));
+	struct tk__peer *p = aligned_alloc(page_size(), peers_bytes(n));
 	if (p)
 		memset(p, 0, peers_bytes(n));
 	return p;
