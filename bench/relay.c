@@ -3,8 +3,8 @@
  * The floor of the architecture, for the benchmark: the least a user-space TAP <-> UDP tunnel
  * can do. One TAP (no virtio-net header, no offloads), one UDP socket, one epoll loop; a frame
  * read from the TAP leaves in one datagram behind an 8-byte VXLAN header, a datagram with that
- * header is written to the TAP. No peers table, no learning, no counters, no crypto, no
- * batching. Whatever RTT this adds over the kernel's vxlan in the same run, any tunnel built on
+ * header is written to the TAP (the header is tapkit's own src/tunnel/vxlan.c, the only piece
+ * of the tunnel it uses). No peers table, no learning, no counters, no crypto, no batching. Whatever RTT this adds over the kernel's vxlan in the same run, any tunnel built on
  * TAP read/write and UDP sockets with one process per end pays too (bench/README.md).
  *
  *   relay DEV LOCAL_IPV4 PEER_IPV4 PORT VNI
@@ -26,15 +26,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define VXLAN_HLEN 8u
-#define FRAME_MAX  65535u
+#include "tunnel_internal.h" /* tk__vxlan_encode, tk__vxlan_decode */
+
+#define FRAME_MAX 65535u
 
 struct relay {
 	int tap, udp, ep;
 	uint32_t vni;
 	struct sockaddr_in self, peer;
 	unsigned long lost; /* frames the kernel refused (sendto/write): printed at each 2^k */
-	uint8_t buf[VXLAN_HLEN + FRAME_MAX];
+	uint8_t buf[TK__VXLAN_HLEN + FRAME_MAX];
 };
 
 /* errno's text after what and obj; returns -1 */
@@ -108,13 +109,9 @@ static void lost(struct relay *r, const char *what)
 static void from_tap(struct relay *r)
 {
 	ssize_t n;
-	while ((n = read(r->tap, r->buf + VXLAN_HLEN, FRAME_MAX)) > 0) {
-		memset(r->buf, 0, VXLAN_HLEN);
-		r->buf[0] = 0x08; /* I: the VNI is valid */
-		r->buf[4] = (uint8_t)(r->vni >> 16);
-		r->buf[5] = (uint8_t)(r->vni >> 8);
-		r->buf[6] = (uint8_t)r->vni;
-		if (sendto(r->udp, r->buf, (size_t)n + VXLAN_HLEN, 0,
+	while ((n = read(r->tap, r->buf + TK__VXLAN_HLEN, FRAME_MAX)) > 0) {
+		tk__vxlan_encode(r->buf, r->vni);
+		if (sendto(r->udp, r->buf, (size_t)n + TK__VXLAN_HLEN, 0,
 			   (const struct sockaddr *)&r->peer, sizeof(r->peer)) < 0)
 			lost(r, "sendto");
 	}
@@ -125,10 +122,11 @@ static void from_udp(struct relay *r)
 {
 	ssize_t n;
 	while ((n = recv(r->udp, r->buf, sizeof(r->buf), 0)) >= 0) {
-		uint32_t vni = (uint32_t)r->buf[4] << 16 | (uint32_t)r->buf[5] << 8 | r->buf[6];
-		if ((size_t)n <= VXLAN_HLEN || r->buf[0] != 0x08 || vni != r->vni)
+		const uint8_t *frame;
+		size_t len;
+		if (tk__vxlan_decode(r->buf, (size_t)n, r->vni, &frame, &len) != TK__PASS)
 			continue;
-		if (write(r->tap, r->buf + VXLAN_HLEN, (size_t)n - VXLAN_HLEN) < 0)
+		if (write(r->tap, frame, len) < 0)
 			lost(r, "write");
 	}
 }

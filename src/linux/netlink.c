@@ -276,6 +276,12 @@ static void parse_linkinfo(const struct nlattr *linkinfo, struct tk__netlink_lin
 		parse_tun(tb[IFLA_INFO_DATA], l);
 }
 
+/* IFLA_CARRIER when the kernel sent it, else the LOWER_UP flag. */
+static bool link_carrier(const struct tk__netlink_link *l)
+{
+	return l->carrier > 0 || (l->carrier < 0 && (l->ifi_flags & IFF_LOWER_UP));
+}
+
 static int parse_link(const struct nlmsghdr *nlh, struct tk__netlink_link *l)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
@@ -312,7 +318,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct tk__netlink_link *l)
 	 * turns it on, the last detach off), so that is its count.
 	 */
 	if (l->is_tun && !l->multi_queue)
-		l->num_queues = l->carrier > 0 || (l->carrier < 0 && (l->ifi_flags & IFF_LOWER_UP));
+		l->num_queues = link_carrier(l);
 	return 0;
 }
 
@@ -609,7 +615,7 @@ void tk__netlink_info_from_link(const struct tk__netlink_link *l, tk_adapter_inf
 	out->mode = l->tun_type == IFF_TUN ? TK_MODE_TUN : TK_MODE_TAP;
 	if (l->ifi_flags & IFF_UP)
 		out->flags |= TK_ADAPTER_UP;
-	if (l->carrier > 0 || (l->carrier < 0 && (l->ifi_flags & IFF_LOWER_UP)))
+	if (link_carrier(l))
 		out->flags |= TK_ADAPTER_CARRIER;
 	if (l->ifi_flags & IFF_RUNNING)
 		out->flags |= TK_ADAPTER_RUNNING;

@@ -473,8 +473,8 @@ static size_t page_size(void)
 
 static size_t peers_bytes(size_t n)
 {
-	size_t b = (n ? n : 1) * sizeof(struct tk__peer);
-	return (b + page_size() - 1) / page_size() * page_size();
+	size_t page = page_size(), b = (n ? n : 1) * sizeof(struct tk__peer);
+	return (b + page - 1) / page * page;
 }
 
 static struct tk__peer *peers_alloc(size_t n)
