@@ -17,6 +17,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -382,6 +383,11 @@ tk_status tk__backend_dev_open(tk_ctx *ctx, const tk_open_opts *opts, tk_dev *de
 			goto out_close;
 		}
 	}
+	os->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (os->wake_fd < 0) {
+		st = tun_ioctl_fail(ctx, ifr.ifr_name, "eventfd", errno, 0, err);
+		goto out_close;
+	}
 	os->fd = fd;
 	os->ifflags = flags;
 	os->hdr_len = 0;
@@ -408,6 +414,8 @@ void tk__backend_dev_close(tk_dev *dev)
 		return;
 	if (dev->os->fd >= 0)
 		close(dev->os->fd);
+	if (dev->os->wake_fd >= 0)
+		close(dev->os->wake_fd);
 	tk__log(dev->ctx, TK_LOG_DEBUG, SUB, NULL, 0, "closed %s", dev->name);
 	free(dev->os);
 	dev->os = NULL;
@@ -466,13 +474,22 @@ tk_status tk__backend_dev_write(tk_dev *dev, const void *frame, size_t len, tk_e
 
 tk_status tk__backend_dev_wait(tk_dev *dev, int timeout_ms, tk_error *err)
 {
-	struct pollfd pfd = { .fd = dev->os->fd, .events = POLLIN };
-	int r = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+	struct pollfd fds[2] = { { .fd = dev->os->fd, .events = POLLIN },
+				 { .fd = dev->os->wake_fd, .events = POLLIN } };
+	int r = poll(fds, 2, timeout_ms < 0 ? -1 : timeout_ms);
 	if (r < 0)
 		return io_fail(dev, TK__ERRMAP_POLL, errno, 0, err);
 	if (r == 0)
 		return tk__error_set_quiet(err, TK_E_TIMEOUT, "poll", dev->name, TK_OS_NONE, 0,
 					   "no frame within %d ms", timeout_ms);
+	if (fds[1].revents & POLLIN) {
+		uint64_t n;
+		if (read(dev->os->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+			return io_fail(dev, TK__ERRMAP_POLL, errno, 0, err);
+		return tk__error_set_quiet(err, TK_E_INTERRUPTED, "poll", dev->name, TK_OS_NONE, 0,
+					   "woken by tk_dev_wake");
+	}
+	struct pollfd pfd = fds[0];
 	/* a deleted device gives POLLERR (drivers/net/tun.c tun_chr_poll) */
 	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
 		/*
@@ -559,5 +576,15 @@ tk_status tk__backend_dev_set_persist(tk_dev *dev, bool on, tk_error *err)
 	tk__log(dev->ctx, TK_LOG_DEBUG, SUB, NULL, 0, "TUNSETPERSIST name=%s %d", dev->name, on);
 	if (ioctl(dev->os->fd, TUNSETPERSIST, on ? 1UL : 0UL) != 0)
 		return tun_ioctl_fail(dev->ctx, dev->name, "TUNSETPERSIST", errno, 0, err);
+	return TK_OK;
+}
+
+tk_status tk__backend_dev_wake(tk_dev *dev, tk_error *err)
+{
+	uint64_t one = 1;
+	/* EAGAIN: the counter is full, so a wake is pending already */
+	if (write(dev->os->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return tk__error_set_quiet(err, TK_E_IO, "wake", dev->name, TK_OS_ERRNO, errno,
+					   "cannot write the wake eventfd");
 	return TK_OK;
 }
