@@ -61,6 +61,7 @@ type Device struct {
 	cmu     sync.Mutex   // one control call at a time: s.cerr
 	ctx     *C.tk_ctx
 	dev     *C.tk_dev
+	devp    unsafe.Pointer   // dev for the frame calls (tapkit_go.h says why)
 	s       *C.tk_go_scratch // C memory, freed on Close
 	name    string
 	mode    Mode
@@ -133,7 +134,8 @@ func open(ctx context.Context, cctx *C.tk_ctx, name string, opts *OpenOptions) (
 		}
 		return nil, err
 	}
-	d := &Device{ctx: cctx, dev: dev, name: C.GoString(C.tk_dev_name(dev)), mode: Mode(mode)}
+	d := &Device{ctx: cctx, dev: dev, devp: unsafe.Pointer(dev), name: C.GoString(C.tk_dev_name(dev)),
+		mode: Mode(mode)}
 	d.s = (*C.tk_go_scratch)(C.calloc(1, C.sizeof_tk_go_scratch))
 	if d.s == nil {
 		C.tk_dev_close(dev)
@@ -316,8 +318,7 @@ func (d *Device) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	for ; n < len(bufs) && !d.closed && len(bufs[n]) > 0; n++ {
-		if C.tk_dev_read(d.dev, unsafe.Pointer(&bufs[n][0]), C.size_t(len(bufs[n])), &d.s.rlen,
-			&d.s.rerr) != C.TK_E_OK {
+		if C.tk_go_read(d.devp, unsafe.Pointer(&bufs[n][0]), C.size_t(len(bufs[n])), d.s) != C.TK_E_OK {
 			break
 		}
 		sizes[n] = int(d.s.rlen)

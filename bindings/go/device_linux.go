@@ -58,7 +58,7 @@ func (d *Device) osInit() error {
 			d.rst = C.TK_E_INVALID_HANDLE
 			return true
 		}
-		d.rst = C.tk_dev_read(d.dev, d.rbuf, C.size_t(d.rcap), &d.s.rlen, &d.s.rerr)
+		d.rst = C.tk_go_read(d.devp, d.rbuf, C.size_t(d.rcap), d.s)
 		return d.rst != C.TK_E_AGAIN && d.rst != C.TK_E_INTERRUPTED
 	}
 	d.writeFn = func(uintptr) bool {
@@ -68,7 +68,7 @@ func (d *Device) osInit() error {
 			d.wst = C.TK_E_INVALID_HANDLE
 			return true
 		}
-		d.wst = C.tk_dev_write(d.dev, d.wbuf, C.size_t(d.wlen), &d.s.werr)
+		d.wst = C.tk_go_write(d.devp, d.wbuf, C.size_t(d.wlen), d.s)
 		return d.wst != C.TK_E_AGAIN && d.wst != C.TK_E_INTERRUPTED
 	}
 	return nil

@@ -64,7 +64,7 @@ func (d *Device) readLocked(p []byte) (int, error) {
 		if d.closed || d.closing.Load() {
 			return 0, os.ErrClosed
 		}
-		st := C.tk_dev_read(d.dev, unsafe.Pointer(&p[0]), C.size_t(len(p)), &d.s.rlen, &d.s.rerr)
+		st := C.tk_go_read(d.devp, unsafe.Pointer(&p[0]), C.size_t(len(p)), d.s)
 		if st == C.TK_E_OK {
 			return int(d.s.rlen), nil
 		}
@@ -76,7 +76,7 @@ func (d *Device) readLocked(p []byte) (int, error) {
 			return 0, os.ErrDeadlineExceeded
 		}
 		// Close waits for the shared lock to go: it wakes this wait first.
-		st = C.tk_dev_wait(d.dev, ms, &d.s.rerr)
+		st = C.tk_go_wait(d.devp, ms, d.s)
 		if st != C.TK_E_OK && st != C.TK_E_TIMEOUT && st != C.TK_E_INTERRUPTED {
 			return 0, goError(&d.s.rerr)
 		}
@@ -96,7 +96,7 @@ func (d *Device) writeLocked(p []byte) (int, error) {
 			d.mu.RUnlock()
 			return 0, os.ErrClosed
 		}
-		st := C.tk_dev_write(d.dev, unsafe.Pointer(&p[0]), C.size_t(len(p)), &d.s.werr)
+		st := C.tk_go_write(d.devp, unsafe.Pointer(&p[0]), C.size_t(len(p)), d.s)
 		if st == C.TK_E_OK {
 			d.mu.RUnlock()
 			return len(p), nil

@@ -45,6 +45,9 @@ fi
 echo "ok: without cgo: $(grep 'undefined:' <<<"$nocgo")"
 
 timeout 600 go test -race -count=1 -v ./...
+# Without the race detector (which allocates): Read and Write allocate nothing, and the echo
+# benchmark still runs (200 frames: a smoke run, not a measurement; README.md has the figures).
+timeout 300 go test -count=1 -v -run 'TestNoAllocs' -bench 'Echo' -benchtime 200x -benchmem .
 
 # The example arpping (examples/arpping) in a network namespace of its own: it opens a TAP,
 # gives the kernel's side 10.250.9.2/24 and answers ARP and ping for 10.250.9.1; the

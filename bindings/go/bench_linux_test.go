@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+
+//go:build linux && cgo
+
+package tapkit
+
+// The echo loop benchmark (issue 17's figure): one frame written into a TAP, forwarded by a
+// Linux bridge to a second TAP and read there, per op. Once through tapkit's Device, once
+// through plain *os.File on TAPs opened the way water does it (TUNSETIFF, os.NewFile), in the
+// same run and namespace, each pair on a bridge of its own:
+//
+//	go test -run '^$' -bench Echo -benchmem      (as root: TestMain moves it into a namespace)
+//
+// TestNoAllocs checks that Read and Write allocate nothing in the steady state.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// echoFrame is a frame to an unknown unicast MAC, so the bridge floods it to the other port.
+func echoFrame(size int) []byte {
+	f := make([]byte, size)
+	copy(f, []byte{0x02, 0, 0, 0, 0xbe, 0x02, 0x02, 0, 0, 0, 0xbe, 0x01, 0x88, 0xb5})
+	for i := 14; i < size; i++ {
+		f[i] = byte(i)
+	}
+	return f
+}
+
+// bridged puts the adapters into a new bridge br, all up, IPv6 off (no stray frames).
+func bridged(tb testing.TB, br string, names ...string) {
+	tb.Helper()
+	cmds := [][]string{{"ip", "link", "add", br, "type", "bridge", "forward_delay", "0"},
+		{"sysctl", "-qw", "net.ipv6.conf." + br + ".disable_ipv6=1"}}
+	for _, n := range names {
+		cmds = append(cmds, []string{"sysctl", "-qw", "net.ipv6.conf." + n + ".disable_ipv6=1"},
+			[]string{"ip", "link", "set", n, "master", br, "up"})
+	}
+	cmds = append(cmds, []string{"ip", "link", "set", br, "up"})
+	for _, c := range cmds {
+		if out, err := sh(c...); err != nil {
+			tb.Fatalf("%v: %v: %s", c, err, out)
+		}
+	}
+	tb.Cleanup(func() { sh("ip", "link", "del", br) })
+}
+
+func sh(args ...string) ([]byte, error) {
+	return exec.Command(args[0], args[1:]...).CombinedOutput()
+}
+
+// rawTAP opens a TAP as water does: /dev/net/tun, TUNSETIFF, os.NewFile (non-blocking, so the
+// file waits in Go's poller).
+func rawTAP(tb testing.TB, name string) *os.File {
+	tb.Helper()
+	fd, err := syscall.Open("/dev/net/tun", syscall.O_RDWR|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		tb.Fatalf("open /dev/net/tun: %v", err)
+	}
+	var ifr [40]byte
+	copy(ifr[:16], name)
+	binary.LittleEndian.PutUint16(ifr[16:], 0x0002|0x1000) // IFF_TAP | IFF_NO_PI
+	const tunsetiff = 0x400454ca
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), tunsetiff, uintptr(unsafe.Pointer(&ifr[0]))); e != 0 {
+		syscall.Close(fd)
+		tb.Fatalf("TUNSETIFF %s: %v", name, e)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	tb.Cleanup(func() { f.Close() })
+	return f
+}
+
+type frameRW interface {
+	Read([]byte) (int, error)
+	Write([]byte) (int, error)
+}
+
+func echoLoop(b *testing.B, a, z frameRW, size int) {
+	frame := echoFrame(size)
+	buf := make([]byte, FrameBufMax)
+	// Warm up: the first frames teach the bridge; check one arrives intact.
+	for i := 0; i < 10; i++ {
+		if _, err := a.Write(frame); err != nil {
+			b.Fatalf("write: %v", err)
+		}
+		n, err := z.Read(buf)
+		if err != nil || !bytes.Equal(buf[:n], frame) {
+			b.Fatalf("read: %d bytes, %v; want the frame written", n, err)
+		}
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := a.Write(frame); err != nil {
+			b.Fatalf("write %d: %v", i, err)
+		}
+		if _, err := z.Read(buf); err != nil {
+			b.Fatalf("read %d: %v", i, err)
+		}
+	}
+}
+
+func benchNeedRoot(b *testing.B) {
+	if os.Getenv(netnsEnv) == "" {
+		b.Skip("needs root (then runs in a network namespace of its own)")
+	}
+}
+
+func BenchmarkEcho(b *testing.B) {
+	benchNeedRoot(b)
+	for _, size := range []int{60, 1514} {
+		b.Run(fmt.Sprintf("tapkit/%d", size), func(b *testing.B) {
+			a, err := Open("gobtka0", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer a.Close()
+			z, err := Open("gobtkb0", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer z.Close()
+			bridged(b, "gobtkbr0", "gobtka0", "gobtkb0")
+			echoLoop(b, a, z, size)
+		})
+		b.Run(fmt.Sprintf("osfile/%d", size), func(b *testing.B) {
+			a := rawTAP(b, "gobosa0")
+			z := rawTAP(b, "gobosb0")
+			bridged(b, "gobosbr0", "gobosa0", "gobosb0")
+			echoLoop(b, a, z, size)
+		})
+	}
+}
+
+// Read and Write allocate nothing once running (not under the race detector, which does).
+func TestNoAllocs(t *testing.T) {
+	needRoot(t)
+	if raceEnabled {
+		t.Skip("the race detector allocates; make test runs this without -race too")
+	}
+	a := openT(t, "goalla0", nil)
+	z := openT(t, "goallb0", nil)
+	bridged(t, "goallbr0", "goalla0", "goallb0")
+	frame := echoFrame(100)
+	buf := make([]byte, FrameBufMax)
+	for i := 0; i < 10; i++ {
+		a.Write(frame)
+		z.Read(buf)
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := a.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := z.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%.2f allocations per Write+Read, want 0", allocs)
+	}
+}
