@@ -19,11 +19,16 @@ import (
 )
 
 // devOS on Linux: the reads and writes wait in Go's poller on a dup of the adapter's fd (so
-// deadlines and Close work as for any *os.File); the frames themselves go through the
-// library's tk_dev_read/tk_dev_write on its non-blocking fd. The closures handed to the poller
-// are made once, at open, and take their buffer from fields: no allocation per frame.
+// deadlines and Close work as for any *os.File). A frame is one read(2) or write(2) on that fd,
+// made from Go as os.File makes it: a cgo call per frame cost a tenth of a TAP round trip. Any
+// failure but "would block" goes to the library's tk_dev_read/tk_dev_write, which repeat the
+// call on the same open file and say what happened (ErrDeviceVanished, ErrLinkDown, ...); a
+// buffer too small for a frame goes there directly (the library refuses it with the reason).
+// The closures handed to the poller are made once, at open, and take their buffer from
+// fields: no allocation per frame.
 type devOS struct {
-	poll    *os.File // a dup of the adapter's fd, for the poller only
+	fd      int      // the library's fd (valid while not closed)
+	poll    *os.File // a dup of it, for the poller
 	raw     syscall.RawConn
 	readFn  func(uintptr) bool
 	writeFn func(uintptr) bool
@@ -36,7 +41,8 @@ type devOS struct {
 }
 
 func (d *Device) osInit() error {
-	fd, err := syscall.Dup(int(C.tk_dev_handle(d.dev)))
+	d.fd = int(C.tk_dev_handle(d.dev))
+	fd, err := syscall.Dup(d.fd)
 	if err != nil {
 		return fmt.Errorf("tapkit: poll %s: dup: %w", d.name, err)
 	}
@@ -51,27 +57,49 @@ func (d *Device) osInit() error {
 		d.poll.Close()
 		return fmt.Errorf("tapkit: poll %s: %w", d.name, err)
 	}
-	d.readFn = func(uintptr) bool {
-		d.mu.RLock()
-		defer d.mu.RUnlock()
-		if d.closed {
-			d.rst = C.TK_E_INVALID_HANDLE
-			return true
+	d.readFn = d.pollFn(&d.rst, func(fd int) C.tk_status {
+		if d.rcap >= minDirectBuf {
+			n, err := syscall.Read(fd, unsafe.Slice((*byte)(d.rbuf), d.rcap))
+			if err == nil {
+				d.s.rlen = C.size_t(n)
+				return C.TK_E_OK
+			}
+			if err == syscall.EAGAIN || err == syscall.EINTR {
+				return C.TK_E_AGAIN
+			}
 		}
-		d.rst = C.tk_go_read(d.devp, d.rbuf, C.size_t(d.rcap), d.s)
-		return d.rst != C.TK_E_AGAIN && d.rst != C.TK_E_INTERRUPTED
-	}
-	d.writeFn = func(uintptr) bool {
-		d.mu.RLock()
-		defer d.mu.RUnlock()
-		if d.closed {
-			d.wst = C.TK_E_INVALID_HANDLE
-			return true
+		return C.tk_go_read(d.devp, d.rbuf, C.size_t(d.rcap), d.s)
+	})
+	d.writeFn = d.pollFn(&d.wst, func(fd int) C.tk_status {
+		n, err := syscall.Write(fd, unsafe.Slice((*byte)(d.wbuf), d.wlen))
+		if err == nil && n == d.wlen {
+			return C.TK_E_OK
 		}
-		d.wst = C.tk_go_write(d.devp, d.wbuf, C.size_t(d.wlen), d.s)
-		return d.wst != C.TK_E_AGAIN && d.wst != C.TK_E_INTERRUPTED
-	}
+		if err == syscall.EAGAIN || err == syscall.EINTR {
+			return C.TK_E_AGAIN
+		}
+		return C.tk_go_write(d.devp, d.wbuf, C.size_t(d.wlen), d.s)
+	})
 	return nil
+}
+
+// minDirectBuf is the smallest read buffer read from Go: a frame header with the PI and virtio-net
+// headers; smaller ones go to the library, which refuses them with the reason.
+const minDirectBuf = C.TK_VNET_HDR_LEN + 4 + 14
+
+// pollFn makes a poller callback around one frame call: the call runs under the shared lock
+// (st becomes TK_E_INVALID_HANDLE once closed), and the poller waits again while it says AGAIN.
+func (d *Device) pollFn(st *C.tk_status, call func(fd int) C.tk_status) func(uintptr) bool {
+	return func(fd uintptr) bool {
+		d.mu.RLock()
+		defer d.mu.RUnlock()
+		if d.closed {
+			*st = C.TK_E_INVALID_HANDLE
+			return true
+		}
+		*st = call(int(fd))
+		return *st != C.TK_E_AGAIN && *st != C.TK_E_INTERRUPTED
+	}
 }
 
 // wakeAll ends the waits in the poller (they then see closing).
@@ -94,7 +122,7 @@ func (d *Device) finish(werr error, st *C.tk_status, fn func(uintptr) bool, cerr
 		if d.closing.Load() {
 			return os.ErrClosed
 		}
-		if errors.Is(werr, os.ErrDeadlineExceeded) || !fn(0) {
+		if errors.Is(werr, os.ErrDeadlineExceeded) || !fn(uintptr(d.fd)) {
 			return werr
 		}
 	}

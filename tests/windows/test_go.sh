@@ -23,12 +23,7 @@ GO_TEST=$TK_BUILD_WIN/go/tapkit-go.test.exe
 ARPPING=$TK_BUILD_WIN/go/arpping.exe
 wine_begin
 
-if timeout 120 bash "$emu/install.sh" "$out_dir/tapemu.sys" "emu one" "emu two"; then
-	pass "the emulated tap0901 driver is registered and its service runs"
-else
-	fail "the emulated tap0901 driver is registered and its service runs"
-	finish
-fi
+emu_install "$out_dir"
 
 log=$(mktemp)
 grc=0
