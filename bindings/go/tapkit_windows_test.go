@@ -106,6 +106,7 @@ func TestWinFrames(t *testing.T) {
 	}{{a, b, 'A'}, {b, a, 'B'}} {
 		dir.to.SetReadDeadline(time.Now().Add(20 * time.Second))
 		errc := make(chan error, 1)
+		read := make(chan struct{}, count) // one per frame read: the writer keeps <= 32 ahead
 		go func() {
 			buf := make([]byte, FrameBufMax)
 			for i := 0; i < count; i++ {
@@ -118,15 +119,22 @@ func TestWinFrames(t *testing.T) {
 					errc <- fmt.Errorf("frame %d: got %d bytes %x..., want %d bytes", i, n, buf[:20], len(want))
 					return
 				}
+				read <- struct{}{}
 			}
 			errc <- nil
 		}()
 		for i := 0; i < count; i++ {
+			if i >= 32 { // the driver queues 64 frames at most and drops the rest
+				select {
+				case <-read:
+				case err := <-errc:
+					t.Fatalf("%c: %v", dir.src, err)
+				case <-time.After(20 * time.Second):
+					t.Fatalf("%c: frame %d not read in 20 s", dir.src, i-32)
+				}
+			}
 			if _, err := dir.from.Write(frame(dir.src, i, 60+i%1400)); err != nil {
 				t.Fatalf("%c write %d: %v", dir.src, i, err)
-			}
-			if i%32 == 31 {
-				time.Sleep(time.Millisecond) // the driver queues 64 frames at most
 			}
 		}
 		if err := <-errc; err != nil {

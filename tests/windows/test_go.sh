@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 emu=$root/tests/windows/emulated-driver
 out_dir=$TK_BUILD_WIN/emulated-driver
-rc=0
+rc=0 errout=""
 bash "$root/bindings/go/build-windows.sh" "$TK_BUILD_WIN" || rc=$?
 if ((rc == 77)); then
 	echo "$(basename "$0"): SKIP (no Go toolchain: apt-get install golang-go)"
