@@ -162,20 +162,20 @@ func (d *Device) writeLocked(p []byte) (int, error) {
 
 // SetReadDeadline sets the deadline for Read and ReadBatch (zero: none).
 func (d *Device) SetReadDeadline(t time.Time) error {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if d.closed {
-		return os.ErrClosed
-	}
-	return d.poll.SetReadDeadline(t)
+	return d.setDeadline(t, (*os.File).SetReadDeadline)
 }
 
 // SetWriteDeadline sets the deadline for Write and WriteBatch (zero: none).
 func (d *Device) SetWriteDeadline(t time.Time) error {
+	return d.setDeadline(t, (*os.File).SetWriteDeadline)
+}
+
+// setDeadline sets one of the poller's deadlines, which the waits in it apply at once.
+func (d *Device) setDeadline(t time.Time, set func(*os.File, time.Time) error) error {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.closed {
 		return os.ErrClosed
 	}
-	return d.poll.SetWriteDeadline(t)
+	return set(d.poll, t)
 }
