@@ -44,6 +44,21 @@ if [[ $(grep -c 'undefined:' <<<"$nocgo") != 1 ]] ||
 fi
 echo "ok: without cgo: $(grep 'undefined:' <<<"$nocgo")"
 
+# A module of someone else's that uses this one through a replace directive, exactly as
+# README.md ("Getting it: the module") says, builds and runs.
+cons=$(mktemp -d)
+trap 'rm -rf "$cons"' EXIT
+printf 'package main\n\nimport (\n\t"fmt"\n\n\ttapkit "github.com/tapkit/tapkit/bindings/go"\n)\n\nfunc main() { fmt.Println(tapkit.Version, tapkit.ErrAdapterBusy) }\n' >"$cons/main.go"
+(
+	cd "$cons"
+	go mod init example.com/consumer >/dev/null 2>&1
+	go mod edit -require=github.com/tapkit/tapkit/bindings/go@v0.1.0 \
+		-replace=github.com/tapkit/tapkit/bindings/go="$here"
+	out=$(go run .)
+	[[ $out == "0.1.0 TK_E_ADAPTER_BUSY" ]] || { echo "FAIL: consumer module printed '$out'"; exit 1; }
+	echo "ok: a consumer module with a replace directive builds and runs: $out"
+)
+
 timeout 600 go test -race -count=1 -v ./...
 # Without the race detector (which allocates): Read and Write allocate nothing, and the echo
 # benchmark still runs (200 frames: a smoke run, not a measurement; README.md has the figures).
@@ -59,7 +74,7 @@ fi
 go build -o "$BUILD/go/arpping" ./examples/arpping
 ns=tkgoping$$
 ip netns add "$ns"
-trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+trap 'rm -rf "$cons"; ip netns del "$ns" 2>/dev/null || true' EXIT
 ip netns exec "$ns" ip link set lo up
 alog=$BUILD/go/arpping.log
 ip netns exec "$ns" timeout 30 "$BUILD/go/arpping" -adapter tkping0 -ip 10.250.9.1 \
