@@ -108,6 +108,12 @@ func open(ctx context.Context, cctx *C.tk_ctx, name string, opts *OpenOptions) (
 		cname = C.CString(name)
 		defer C.free(unsafe.Pointer(cname))
 	}
+	if runtime.GOOS == "windows" && (opts.Owner > 0 || opts.Group > 0) {
+		return nil, &Error{Cause: ErrUnsupported, Op: "open", Object: name, OSKind: "none",
+			Message: "TAP-Windows adapters have no owner or group (who may open one is the " +
+				"adapter's AllowNonAdmin setting)",
+			Remedy: "leave OpenOptions.Owner and Group zero on Windows"}
+	}
 	created := false
 	if runtime.GOOS == "linux" && name != "" && !opts.NoCreate &&
 		(opts.Persist || opts.Owner > 0 || opts.Group > 0) {

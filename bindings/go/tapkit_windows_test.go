@@ -80,6 +80,7 @@ func TestWinOpen(t *testing.T) {
 	h.Close()
 	f2.Close()
 	wantCause(t, func() error { _, err := Open(emuOne, &OpenOptions{MultiQueue: true}); return err }(), ErrUnsupported)
+	wantCause(t, func() error { _, err := Open(emuOne, &OpenOptions{Owner: 1000}); return err }(), ErrUnsupported)
 }
 
 // frame is a TAP frame of n bytes (n >= 14) whose payload says which frame it is.
