@@ -460,6 +460,10 @@ func TestDeviceCalls(t *testing.T) {
 	if a, _ := d.Info(); a == nil || a.Up || hasP(a) {
 		t.Fatalf("Info after Down and DelAddress: %+v", a)
 	}
+	// The frame path's failures come from the library: a write to a down adapter, a read buffer
+	// too small for any frame.
+	wantCause(t, func() error { _, err := d.Write(make([]byte, 60)); return err }(), ErrLinkDown)
+	wantCause(t, func() error { _, err := d.Read(make([]byte, 10)); return err }(), ErrBadArgument)
 	wantCause(t, d.SetOffload(OffloadCsum), ErrBadArgument)
 	// Persist: the adapter outlives Close.
 	if err := d.SetPersist(true); err != nil {
