@@ -464,6 +464,13 @@ TK_API TK_NODISCARD tk_status tk_dev_set_carrier(tk_dev *dev, bool on, tk_error 
 TK_API TK_NODISCARD tk_status tk_dev_set_queue_enabled(tk_dev *dev, bool on, tk_error *err);
 /* Makes the adapter outlive its last close (or not). */
 TK_API TK_NODISCARD tk_status tk_dev_set_persist(tk_dev *dev, bool on, tk_error *err);
+/*
+ * Wakes a tk_dev_wait in progress on another thread (or the next one to start, if none waits),
+ * which then returns TK_E_INTERRUPTED; on Windows a blocking tk_dev_read waits the same way and
+ * is woken too. The one call that may run concurrently with every other call on the same handle
+ * (but not with tk_dev_close): for a binding's Close or deadline change to end a wait.
+ */
+TK_API TK_NODISCARD tk_status tk_dev_wake(tk_dev *dev, tk_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Windows driver and device management (the calls exist on every platform)                   */

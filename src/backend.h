@@ -74,6 +74,7 @@ tk_status tk__backend_dev_set_offload(tk_dev *dev, uint32_t offloads, tk_error *
 tk_status tk__backend_dev_set_carrier(tk_dev *dev, bool on, tk_error *err);
 tk_status tk__backend_dev_set_queue_enabled(tk_dev *dev, bool on, tk_error *err);
 tk_status tk__backend_dev_set_persist(tk_dev *dev, bool on, tk_error *err);
+tk_status tk__backend_dev_wake(tk_dev *dev, tk_error *err); /* any thread, no logging */
 
 /*
  * Doctor: adds the platform's checks, in order, to d (see tk__doctor_* in core_internal.h).

@@ -20,12 +20,7 @@ GUID1='{7A3E5C01-0D1B-4C2A-9E11-5A1F00000001}'
 GUID2='{7B4F6D02-0D1B-4C2A-9E11-5A1F00000002}'
 wine_begin
 
-if timeout 120 bash "$emu/install.sh" "$out_dir/tapemu.sys" "emu one" "emu two"; then
-	pass "the emulated tap0901 driver is registered and its service runs"
-else
-	fail "the emulated tap0901 driver is registered and its service runs"
-	finish
-fi
+emu_install "$out_dir"
 
 # frames ARGS...: runs frames.exe; its output in $fout, exit code in $frc.
 frames() {
