@@ -34,13 +34,13 @@ struct np_pair {
 	uint8_t ini[TK__MSG_INITIATION_LEN], rsp[TK__MSG_RESPONSE_LEN];
 };
 
-static struct tk__noise_peer *np_lookup(void *user, const uint8_t pk[32])
+static inline struct tk__noise_peer *np_lookup(void *user, const uint8_t pk[32])
 {
 	struct np_host *h = user;
 	return sodium_memcmp(pk, h->peer.remote_static, 32) == 0 ? &h->peer : NULL;
 }
 
-static void np_host_make(struct np_host *h, uint32_t vni, uint32_t first_index)
+static inline void np_host_make(struct np_host *h, uint32_t vni, uint32_t first_index)
 {
 	memset(h, 0, sizeof(*h));
 	assert_true(tk__noise_params_tapkit(&h->params, vni));
@@ -50,8 +50,8 @@ static void np_host_make(struct np_host *h, uint32_t vni, uint32_t first_index)
 }
 
 /* A and B know each other (optionally with preshared keys, NULL: none). */
-static void np_pair_make(struct np_pair *p, uint32_t vni, const uint8_t *psk_a,
-			 const uint8_t *psk_b)
+static inline void np_pair_make(struct np_pair *p, uint32_t vni, const uint8_t *psk_a,
+				const uint8_t *psk_b)
 {
 	assert_true(tk__seal_init());
 	np_host_make(&p->a, vni, 0x100);
@@ -62,14 +62,14 @@ static void np_pair_make(struct np_pair *p, uint32_t vni, const uint8_t *psk_a,
 			 TK__NOISE_OK);
 }
 
-static void np_pair_free(struct np_pair *p)
+static inline void np_pair_free(struct np_pair *p)
 {
 	tk__noise_peer_free(&p->a.peer);
 	tk__noise_peer_free(&p->b.peer);
 }
 
 /* A's initiation at monotonic now / wall clock wall into p->ini. */
-static void np_initiate(struct np_pair *p, uint64_t now, uint64_t wall)
+static inline void np_initiate(struct np_pair *p, uint64_t now, uint64_t wall)
 {
 	assert_int_equal(tk__noise_initiation_create(&p->a.peer, &p->a.local, p->a.next_index++,
 						     wall, now, p->ini),
@@ -77,8 +77,8 @@ static void np_initiate(struct np_pair *p, uint64_t now, uint64_t wall)
 }
 
 /* B consumes msg as an initiation (macs first, not under load). */
-static enum tk__noise_result np_b_consume(struct np_pair *p, const uint8_t *msg, size_t len,
-					  uint64_t now)
+static inline enum tk__noise_result np_b_consume(struct np_pair *p, const uint8_t *msg, size_t len,
+						 uint64_t now)
 {
 	static const uint8_t src[6] = { 10, 0, 0, 1, 0x12, 0xb5 };
 	struct tk__noise_peer *who = NULL;
@@ -91,7 +91,7 @@ static enum tk__noise_result np_b_consume(struct np_pair *p, const uint8_t *msg,
 }
 
 /* The whole handshake at now: A current, B next (confirmed by A's first message). */
-static void np_handshake(struct np_pair *p, uint64_t now)
+static inline void np_handshake(struct np_pair *p, uint64_t now)
 {
 	static const uint8_t src[6] = { 10, 0, 0, 2, 0x12, 0xb5 };
 	np_initiate(p, now, NP_WALL0 + now);
