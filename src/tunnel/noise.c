@@ -287,11 +287,13 @@ bool tk__noise_params_tapkit(struct tk__noise_params *p, uint32_t vni)
 	uint8_t id[TK__NOISE_ID_LEN];
 	tk__noise_identifier(id, vni);
 	/* labels of our own: a WireGuard peer's mac1 never passes ours, nor ours its */
+	p->max_future = TK__NOISE_MAX_FUTURE;
 	return params_make(p, id, sizeof(id), "tk-mac1-", "tk-cook-");
 }
 
 bool tk__noise_params_wireguard(struct tk__noise_params *p)
 {
+	p->max_future = 0; /* WireGuard bounds nothing */
 	return params_make(p, (const uint8_t *)TK__WG_IDENTIFIER, sizeof(TK__WG_IDENTIFIER) - 1,
 			   "mac1----", "cookie--");
 }
@@ -419,11 +421,12 @@ out:
 
 enum tk__noise_result tk__noise_initiation_consume(const struct tk__noise_local *l,
 						   const uint8_t *msg, size_t len, uint64_t now,
+						   uint64_t realtime_ns,
 						   tk__noise_lookup_fn *lookup, void *user,
 						   struct tk__noise_peer **peer)
 {
 	struct sym s;
-	uint8_t spk[TK__NOISE_KEY], ts[TK__NOISE_TAI64N];
+	uint8_t spk[TK__NOISE_KEY], ts[TK__NOISE_TAI64N], limit[TK__NOISE_TAI64N];
 	struct tk__noise_peer *p = NULL;
 	enum tk__noise_result r = TK__NOISE_MALFORMED;
 
@@ -447,6 +450,10 @@ enum tk__noise_result tk__noise_initiation_consume(const struct tk__noise_local 
 	    TK__NOISE_OK) /* {t} */
 		goto out;
 	/* authentic: now the checks against this peer's history, still without changing it */
+	r = TK__NOISE_FUTURE;
+	tk__tai64n(limit, realtime_ns + l->params->max_future);
+	if (l->params->max_future && memcmp(ts, limit, sizeof(ts)) > 0)
+		goto out;
 	r = TK__NOISE_REPLAY;
 	if (memcmp(ts, p->latest_timestamp, sizeof(ts)) <= 0)
 		goto out;

@@ -104,6 +104,7 @@ uint32_t tk__msg_type(const uint8_t *buf, size_t len);
 	X(UNKNOWN_INDEX, "unknown_index", "no handshake or keypair with that receiver index") \
 	X(REPLAY, "replay", "timestamp not newer than the last one, or counter seen before")  \
 	X(FLOOD, "flood", "initiations from one peer faster than 50 per second")              \
+	X(FUTURE, "future", "timestamp further ahead of our clock than the parameters allow") \
 	X(WRONG_STATE, "wrong_state", "response or cookie that answers nothing we sent")      \
 	X(EXPIRED, "expired", "keypair past REJECT_AFTER_TIME or REJECT_AFTER_MESSAGES")      \
 	X(NO_KEYPAIR, "no_keypair", "nothing to send with: a handshake is needed")            \
@@ -138,7 +139,15 @@ struct tk__noise_params {
 	uint8_t h0[TK__NOISE_KEY];  /* HASH(ck0 || identifier) */
 	uint8_t label_mac1[TK__NOISE_LABEL_LEN];
 	uint8_t label_cookie[TK__NOISE_LABEL_LEN];
+	/*
+	 * How far an initiation's timestamp may be ahead of our wall clock (ns; 0: no limit, as
+	 * WireGuard). A bound stops a recorded initiation from a time the peer's clock ran fast
+	 * from locking the peer out (its later, correct timestamps would be "replays").
+	 */
+	uint64_t max_future;
 };
+
+#define TK__NOISE_MAX_FUTURE (60 * TK__NS)
 
 #define TK__NOISE_CONSTRUCTION "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s"
 #define TK__NOISE_VERSION      2
@@ -303,11 +312,13 @@ typedef struct tk__noise_peer *tk__noise_lookup_fn(void *user, const uint8_t pk[
  * Consumes an initiation whose macs were checked (tk__cookie_check). On TK__NOISE_OK *peer is
  * the peer, whose handshake holds the state to answer with tk__noise_response_create. Refusals:
  * MALFORMED, BAD_KEY, BAD_AUTH (ephemeral-static, static or timestamp), UNKNOWN_PEER, REPLAY
- * (timestamp not after the greatest seen from this peer), FLOOD (within 1/50 s of the last
+ * (timestamp not after the greatest seen from this peer), FUTURE (timestamp more than
+ * params->max_future ahead of realtime_ns, our wall clock), FLOOD (within 1/50 s of the last
  * accepted). No peer changes on a refusal.
  */
 enum tk__noise_result tk__noise_initiation_consume(const struct tk__noise_local *l,
 						   const uint8_t *msg, size_t len, uint64_t now,
+						   uint64_t realtime_ns,
 						   tk__noise_lookup_fn *lookup, void *user,
 						   struct tk__noise_peer **peer);
 

@@ -118,7 +118,8 @@ int main(int argc, char **argv)
 	enum tk__noise_result r;
 	if ((r = tk__noise_initiation_create(&pi, &li, 0x11223344, wall, now, ini)) ||
 	    (r = tk__cookie_check(&lr, ini, sizeof(ini), NULL, 0, false, now)) ||
-	    (r = tk__noise_initiation_consume(&lr, ini, sizeof(ini), now, lookup, NULL, &found)) ||
+	    (r = tk__noise_initiation_consume(&lr, ini, sizeof(ini), now, wall, lookup, NULL,
+					      &found)) ||
 	    (r = tk__noise_response_create(&pr, 0x55667788, now, rsp)) ||
 	    (r = tk__cookie_check(&li, rsp, sizeof(rsp), NULL, 0, false, now)) ||
 	    (r = tk__noise_response_consume(&pi, &li, rsp, sizeof(rsp), now))) {

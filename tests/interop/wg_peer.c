@@ -176,7 +176,8 @@ static void receive(const uint8_t *buf, size_t len, bool initiator, uint64_t now
 		if (initiator)
 			break;
 		if ((r = tk__cookie_check(&local, buf, len, src, sizeof(src), false, now)) ||
-		    (r = tk__noise_initiation_consume(&local, buf, len, now, lookup, NULL, &who)) ||
+		    (r = tk__noise_initiation_consume(&local, buf, len, now, wall_ns(), lookup,
+						      NULL, &who)) ||
 		    (r = tk__noise_response_create(&peer, randombytes_random(), now, out)))
 			break;
 		send_to_peer(out, sizeof(out));

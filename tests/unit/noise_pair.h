@@ -85,7 +85,8 @@ static inline enum tk__noise_result np_b_consume(struct np_pair *p, const uint8_
 	enum tk__noise_result r = tk__cookie_check(&p->b.local, msg, len, src, 6, false, now);
 	if (r != TK__NOISE_OK)
 		return r;
-	r = tk__noise_initiation_consume(&p->b.local, msg, len, now, np_lookup, &p->b, &who);
+	r = tk__noise_initiation_consume(&p->b.local, msg, len, now, NP_WALL0 + now, np_lookup,
+					 &p->b, &who);
 	assert_true(r == TK__NOISE_OK ? who == &p->b.peer : who == NULL);
 	return r;
 }

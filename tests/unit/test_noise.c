@@ -83,7 +83,7 @@ static void initiation_of_wrong_length_type_or_reserved_bytes_is_malformed(void 
 	for (size_t len = 0; len < sizeof(p.ini); len++) {
 		assert_int_equal(np_b_consume(&p, p.ini, len, NP_T0), TK__NOISE_MALFORMED);
 		assert_int_equal(tk__noise_initiation_consume(&p.b.local, p.ini, len, NP_T0,
-							      np_lookup, &p.b, &who),
+							      NP_WALL0, np_lookup, &p.b, &who),
 				 TK__NOISE_MALFORMED);
 		assert_null(who);
 	}
@@ -191,6 +191,49 @@ static void replayed_or_older_initiation_is_refused(void **state)
 	np_pair_free(&p);
 }
 
+/*
+ * The issue's forward-dated replay: an initiation recorded while A's clock ran an hour fast is
+ * refused (it would otherwise make every later, correctly dated initiation of A a "replay").
+ * WireGuard's identifiers keep WireGuard's behaviour (no bound).
+ */
+static void initiation_dated_too_far_ahead_is_refused(void **state)
+{
+	struct np_pair p;
+	struct tk__noise_peer before;
+	struct tk__noise_peer *who = NULL;
+	(void)state;
+	np_pair_make(&p, 42, NULL, NULL);
+	uint64_t b_wall = NP_WALL0 + NP_T0; /* B's clock in np_b_consume */
+	np_initiate(&p, NP_T0, b_wall + 3600 * TK__NS);
+	snapshot(&p.b.peer, &before);
+	assert_int_equal(np_b_consume(&p, p.ini, sizeof(p.ini), NP_T0), TK__NOISE_FUTURE);
+	assert_unchanged(&p.b.peer, &before);
+	/* within the bound (a slightly fast clock) it passes, and A's correct clock later too */
+	np_initiate(&p, NP_T0, b_wall + TK__NOISE_MAX_FUTURE - TK__NS);
+	assert_int_equal(np_b_consume(&p, p.ini, sizeof(p.ini), NP_T0), TK__NOISE_OK);
+	np_initiate(&p, NP_T0, b_wall + TK__NOISE_MAX_FUTURE);
+	assert_int_equal(np_b_consume(&p, p.ini, sizeof(p.ini), NP_T0 + TK__NS), TK__NOISE_OK);
+	np_pair_free(&p);
+	/* with WireGuard's parameters the hour-fast initiation is taken */
+	struct np_host a, b;
+	np_host_make(&a, 1, 1);
+	np_host_make(&b, 1, 2);
+	assert_true(tk__noise_params_wireguard(&a.params));
+	assert_true(tk__noise_params_wireguard(&b.params));
+	assert_true(tk__noise_local_init(&a.local, &a.params, a.sk));
+	assert_true(tk__noise_local_init(&b.local, &b.params, b.sk));
+	assert_int_equal(tk__noise_peer_init(&a.peer, &a.local, b.local.pk, NULL), TK__NOISE_OK);
+	assert_int_equal(tk__noise_peer_init(&b.peer, &b.local, a.local.pk, NULL), TK__NOISE_OK);
+	assert_int_equal(tk__noise_initiation_create(&a.peer, &a.local, 1, b_wall + 3600 * TK__NS,
+						     NP_T0, p.ini),
+			 TK__NOISE_OK);
+	assert_int_equal(tk__noise_initiation_consume(&b.local, p.ini, sizeof(p.ini), NP_T0, b_wall,
+						      np_lookup, &b, &who),
+			 TK__NOISE_OK);
+	tk__noise_peer_free(&a.peer);
+	tk__noise_peer_free(&b.peer);
+}
+
 static void initiations_faster_than_50_per_second_are_a_flood(void **state)
 {
 	struct np_pair p;
@@ -228,7 +271,7 @@ static void initiation_of_another_vni_is_refused(void **state)
 	assert_int_equal(tk__cookie_check(&b2.local, p.ini, sizeof(p.ini), NULL, 0, false, NP_T0),
 			 TK__NOISE_OK);
 	assert_int_equal(tk__noise_initiation_consume(&b2.local, p.ini, sizeof(p.ini), NP_T0,
-						      np_lookup, &b2, &who),
+						      NP_WALL0, np_lookup, &b2, &who),
 			 TK__NOISE_BAD_AUTH);
 	assert_int_equal(b2.peer.hs.state, TK__HS_ZEROED);
 	/* and tunnel 1 still takes it */
@@ -403,6 +446,7 @@ int main(void)
 		cmocka_unit_test(initiation_with_a_low_order_ephemeral_is_refused),
 		cmocka_unit_test(initiation_from_an_unknown_key_is_refused),
 		cmocka_unit_test(replayed_or_older_initiation_is_refused),
+		cmocka_unit_test(initiation_dated_too_far_ahead_is_refused),
 		cmocka_unit_test(initiations_faster_than_50_per_second_are_a_flood),
 		cmocka_unit_test(initiation_of_another_vni_is_refused),
 		cmocka_unit_test(wireguard_and_tapkit_identifiers_do_not_mix),
