@@ -20,6 +20,12 @@
 #define COOKIE_NONCE	8
 #define COOKIE_SEALED	32
 
+/* Where mac1 starts in a handshake message of len bytes (mac2 follows it, up to the end). */
+static size_t mac1_off(size_t len)
+{
+	return len - TK__NOISE_MAC - TK__NOISE_MAC;
+}
+
 static size_t handshake_len(uint32_t type)
 {
 	return type == TK__MSG_INITIATION ? TK__MSG_INITIATION_LEN
@@ -45,9 +51,9 @@ bool tk__cookie_maker_init(struct tk__cookie_maker *m, const struct tk__noise_pa
 
 bool tk__cookie_add_macs(struct tk__cookie_maker *m, uint8_t *msg, size_t len, uint64_t now)
 {
-	uint8_t *mac1 = msg + len - 2 * TK__NOISE_MAC, *mac2 = msg + len - TK__NOISE_MAC;
+	uint8_t *mac1 = msg + mac1_off(len), *mac2 = msg + len - TK__NOISE_MAC;
 
-	if (!tk__noise_mac(mac1, m->mac1_key, TK__NOISE_KEY, msg, len - 2 * TK__NOISE_MAC))
+	if (!tk__noise_mac(mac1, m->mac1_key, TK__NOISE_KEY, msg, mac1_off(len)))
 		return false;
 	memcpy(m->last_mac1, mac1, TK__NOISE_MAC);
 	m->has_sent_mac1 = true;
@@ -84,10 +90,10 @@ enum tk__noise_result tk__cookie_check(struct tk__noise_local *l, const uint8_t 
 	if (!is_handshake(msg, len))
 		return r;
 	r = TK__NOISE_CRYPTO;
-	if (!tk__noise_mac(mac, l->mac1_key, TK__NOISE_KEY, msg, len - 2 * TK__NOISE_MAC))
+	if (!tk__noise_mac(mac, l->mac1_key, TK__NOISE_KEY, msg, mac1_off(len)))
 		goto out;
 	r = TK__NOISE_BAD_MAC1;
-	if (sodium_memcmp(mac, msg + len - 2 * TK__NOISE_MAC, TK__NOISE_MAC) != 0)
+	if (sodium_memcmp(mac, msg + mac1_off(len), TK__NOISE_MAC) != 0)
 		goto out;
 	r = TK__NOISE_OK;
 	if (!under_load)
@@ -119,7 +125,7 @@ enum tk__noise_result tk__cookie_reply_create(struct tk__noise_local *l, const u
 	memcpy(out + COOKIE_RECEIVER, msg + 4, 4); /* the sender index of msg */
 	randombytes_buf(out + COOKIE_NONCE, TK__NOISE_XNONCE);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(
-		out + COOKIE_SEALED, NULL, cookie, sizeof(cookie), msg + len - 2 * TK__NOISE_MAC,
+		out + COOKIE_SEALED, NULL, cookie, sizeof(cookie), msg + mac1_off(len),
 		TK__NOISE_MAC, NULL, out + COOKIE_NONCE, l->cookie_key);
 	sodium_memzero(cookie, sizeof(cookie));
 	return TK__NOISE_OK;

@@ -248,7 +248,7 @@ static enum tk__noise_result decrypt_and_hash(struct sym *s, uint8_t *out, const
 					      size_t n)
 {
 	static const uint8_t nonce0[crypto_aead_chacha20poly1305_IETF_NPUBBYTES];
-	uint8_t none[1];
+	uint8_t none[1] = { 0 };
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(out ? out : none, NULL, NULL, in, n, s->h,
 						      TK__NOISE_KEY, nonce0, s->k) != 0)
 		return TK__NOISE_BAD_AUTH;

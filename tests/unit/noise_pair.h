@@ -91,14 +91,20 @@ static inline enum tk__noise_result np_b_consume(struct np_pair *p, const uint8_
 	return r;
 }
 
-/* The whole handshake at now: A current, B next (confirmed by A's first message). */
-static inline void np_handshake(struct np_pair *p, uint64_t now)
+/* A initiates at now, B consumes and answers into p->rsp (not consumed yet). */
+static inline void np_respond(struct np_pair *p, uint64_t now)
 {
-	static const uint8_t src[6] = { 10, 0, 0, 2, 0x12, 0xb5 };
 	np_initiate(p, now, NP_WALL0 + now);
 	assert_int_equal(np_b_consume(p, p->ini, sizeof(p->ini), now), TK__NOISE_OK);
 	assert_int_equal(tk__noise_response_create(&p->b.peer, p->b.next_index++, now, p->rsp),
 			 TK__NOISE_OK);
+}
+
+/* The whole handshake at now: A current, B next (confirmed by A's first message). */
+static inline void np_handshake(struct np_pair *p, uint64_t now)
+{
+	static const uint8_t src[6] = { 10, 0, 0, 2, 0x12, 0xb5 };
+	np_respond(p, now);
 	assert_int_equal(tk__cookie_check(&p->a.local, p->rsp, sizeof(p->rsp), src, 6, false, now),
 			 TK__NOISE_OK);
 	assert_int_equal(

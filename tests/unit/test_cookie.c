@@ -15,6 +15,24 @@ static enum tk__noise_result check(struct np_pair *p, const uint8_t *src, bool l
 	return tk__cookie_check(&p->b.local, p->ini, sizeof(p->ini), src, 6, load, now);
 }
 
+/* B's cookie reply to A's initiation p->ini (at src_a), into reply. */
+static void reply_to_a(struct np_pair *p, uint8_t reply[TK__MSG_COOKIE_LEN])
+{
+	assert_int_equal(tk__cookie_reply_create(&p->b.local, p->ini, sizeof(p->ini), src_a, 6,
+						 NP_T0, reply),
+			 TK__NOISE_OK);
+}
+
+/* A pair where A initiated and took B's cookie reply (reply) at NP_T0. */
+static void with_cookie(struct np_pair *p, uint8_t reply[TK__MSG_COOKIE_LEN])
+{
+	np_pair_make(p, 42, NULL, NULL);
+	np_initiate(p, NP_T0, NP_WALL0);
+	reply_to_a(p, reply);
+	assert_int_equal(tk__cookie_reply_consume(&p->a.peer, reply, TK__MSG_COOKIE_LEN, NP_T0),
+			 TK__NOISE_OK);
+}
+
 static void mac1_is_checked_on_every_message(void **state)
 {
 	struct np_pair p;
@@ -63,9 +81,7 @@ static void under_load_a_cookie_round_trip_lets_the_next_message_in(void **state
 	/* no cookie yet: mac2 is zero, refused under load with the advice to answer */
 	assert_memory_equal(p.ini + sizeof(p.ini) - 16, (uint8_t[16]){ 0 }, 16);
 	assert_int_equal(check(&p, src_a, true, NP_T0), TK__NOISE_NEED_COOKIE);
-	assert_int_equal(
-		tk__cookie_reply_create(&p.b.local, p.ini, sizeof(p.ini), src_a, 6, NP_T0, reply),
-		TK__NOISE_OK);
+	reply_to_a(&p, reply);
 	assert_int_equal(tk__msg_type(reply, sizeof(reply)), TK__MSG_COOKIE);
 	assert_int_equal(tk__msg_receiver(reply, sizeof(reply)), p.a.peer.hs.local_index);
 	assert_int_equal(tk__cookie_reply_consume(&p.a.peer, reply, sizeof(reply), NP_T0 + 1),
@@ -90,9 +106,7 @@ static void cookie_reply_refusals_change_nothing(void **state)
 	(void)state;
 	np_pair_make(&p, 42, NULL, NULL);
 	np_initiate(&p, NP_T0, NP_WALL0);
-	assert_int_equal(
-		tk__cookie_reply_create(&p.b.local, p.ini, sizeof(p.ini), src_a, 6, NP_T0, reply),
-		TK__NOISE_OK);
+	reply_to_a(&p, reply);
 	before = p.a.peer.cookie;
 	for (size_t len = 0; len < sizeof(reply); len++)
 		assert_int_equal(tk__cookie_reply_consume(&p.a.peer, reply, len, NP_T0),
@@ -129,9 +143,7 @@ static void cookie_reply_for_an_older_message_is_refused(void **state)
 	(void)state;
 	np_pair_make(&p, 42, NULL, NULL);
 	np_initiate(&p, NP_T0, NP_WALL0);
-	assert_int_equal(
-		tk__cookie_reply_create(&p.b.local, p.ini, sizeof(p.ini), src_a, 6, NP_T0, reply),
-		TK__NOISE_OK);
+	reply_to_a(&p, reply);
 	np_initiate(&p, NP_T0 + 5 * TK__NS, NP_WALL0 + 5 * TK__NS);
 	assert_int_equal(tk__cookie_reply_consume(&p.a.peer, reply, sizeof(reply), NP_T0),
 			 TK__NOISE_BAD_AUTH);
@@ -159,13 +171,7 @@ static void cookie_secret_rotates_after_two_minutes(void **state)
 	struct np_pair p;
 	uint8_t reply[TK__MSG_COOKIE_LEN];
 	(void)state;
-	np_pair_make(&p, 42, NULL, NULL);
-	np_initiate(&p, NP_T0, NP_WALL0);
-	assert_int_equal(
-		tk__cookie_reply_create(&p.b.local, p.ini, sizeof(p.ini), src_a, 6, NP_T0, reply),
-		TK__NOISE_OK);
-	assert_int_equal(tk__cookie_reply_consume(&p.a.peer, reply, sizeof(reply), NP_T0),
-			 TK__NOISE_OK);
+	with_cookie(&p, reply);
 	/* A still uses its cookie up to 115 s; B's secret was renewed at 120 s */
 	np_initiate(&p, NP_T0 + 110 * TK__NS, NP_WALL0 + 110 * TK__NS);
 	assert_int_equal(check(&p, src_a, true, NP_T0 + 110 * TK__NS), TK__NOISE_OK);
@@ -179,13 +185,7 @@ static void a_cookie_is_used_less_long_than_the_secret_lives(void **state)
 	struct np_pair p;
 	uint8_t reply[TK__MSG_COOKIE_LEN];
 	(void)state;
-	np_pair_make(&p, 42, NULL, NULL);
-	np_initiate(&p, NP_T0, NP_WALL0);
-	assert_int_equal(
-		tk__cookie_reply_create(&p.b.local, p.ini, sizeof(p.ini), src_a, 6, NP_T0, reply),
-		TK__NOISE_OK);
-	assert_int_equal(tk__cookie_reply_consume(&p.a.peer, reply, sizeof(reply), NP_T0),
-			 TK__NOISE_OK);
+	with_cookie(&p, reply);
 	np_initiate(&p, NP_T0 + 115 * TK__NS - 1, NP_WALL0 + TK__NS);
 	assert_memory_not_equal(p.ini + sizeof(p.ini) - 16, (uint8_t[16]){ 0 }, 16);
 	np_initiate(&p, NP_T0 + 115 * TK__NS, NP_WALL0 + 2 * TK__NS);
@@ -199,9 +199,7 @@ static void response_macs_are_checked_too(void **state)
 	struct np_pair p;
 	(void)state;
 	np_pair_make(&p, 42, NULL, NULL);
-	np_initiate(&p, NP_T0, NP_WALL0);
-	assert_int_equal(np_b_consume(&p, p.ini, sizeof(p.ini), NP_T0), TK__NOISE_OK);
-	assert_int_equal(tk__noise_response_create(&p.b.peer, 9, NP_T0, p.rsp), TK__NOISE_OK);
+	np_respond(&p, NP_T0);
 	assert_int_equal(tk__cookie_check(&p.a.local, p.rsp, sizeof(p.rsp), src_a, 6, false, NP_T0),
 			 TK__NOISE_OK);
 	/* B's own key does not check it: mac1 names the receiver */

@@ -34,6 +34,14 @@ static void remac(struct np_pair *p, uint8_t *msg, size_t len, const uint8_t rec
 	assert_true(tk__cookie_add_macs(&m, msg, len, NP_T0));
 }
 
+/* A pair whose A has initiated (p->ini), B's peer snapshot in before. */
+static void initiated(struct np_pair *p, struct tk__noise_peer *before)
+{
+	np_pair_make(p, 42, NULL, NULL);
+	np_initiate(p, NP_T0, NP_WALL0);
+	snapshot(&p->b.peer, before);
+}
+
 static void a_handshake_gives_both_sides_one_keypair(void **state)
 {
 	struct np_pair p;
@@ -77,9 +85,7 @@ static void initiation_of_wrong_length_type_or_reserved_bytes_is_malformed(void 
 	struct tk__noise_peer before;
 	struct tk__noise_peer *who = (struct tk__noise_peer *)&before;
 	(void)state;
-	np_pair_make(&p, 42, NULL, NULL);
-	np_initiate(&p, NP_T0, NP_WALL0);
-	snapshot(&p.b.peer, &before);
+	initiated(&p, &before);
 	for (size_t len = 0; len < sizeof(p.ini); len++) {
 		assert_int_equal(np_b_consume(&p, p.ini, len, NP_T0), TK__NOISE_MALFORMED);
 		assert_int_equal(tk__noise_initiation_consume(&p.b.local, p.ini, len, NP_T0,
@@ -104,9 +110,7 @@ static void initiation_with_any_byte_changed_is_refused(void **state)
 	struct np_pair p;
 	struct tk__noise_peer before;
 	(void)state;
-	np_pair_make(&p, 42, NULL, NULL);
-	np_initiate(&p, NP_T0, NP_WALL0);
-	snapshot(&p.b.peer, &before);
+	initiated(&p, &before);
 	/* without fixing mac1: every byte before mac2 is covered by it */
 	for (size_t i = 4; i < sizeof(p.ini) - 16; i++) {
 		p.ini[i] ^= 0x01;
@@ -132,9 +136,7 @@ static void initiation_with_a_low_order_ephemeral_is_refused(void **state)
 	struct np_pair p;
 	struct tk__noise_peer before;
 	(void)state;
-	np_pair_make(&p, 42, NULL, NULL);
-	np_initiate(&p, NP_T0, NP_WALL0);
-	snapshot(&p.b.peer, &before);
+	initiated(&p, &before);
 	memset(p.ini + 8, 0, 32); /* the point 0: every X25519 with it is zero */
 	remac(&p, p.ini, sizeof(p.ini), p.b.local.pk);
 	assert_int_equal(np_b_consume(&p, p.ini, sizeof(p.ini), NP_T0), TK__NOISE_BAD_KEY);
@@ -354,9 +356,7 @@ static void response_refusals_change_nothing(void **state)
 	/* a response when none is pending */
 	assert_int_equal(tk__noise_response_create(&p.b.peer, 9, NP_T0, p.rsp),
 			 TK__NOISE_WRONG_STATE);
-	np_initiate(&p, NP_T0, NP_WALL0);
-	assert_int_equal(np_b_consume(&p, p.ini, sizeof(p.ini), NP_T0), TK__NOISE_OK);
-	assert_int_equal(tk__noise_response_create(&p.b.peer, 9, NP_T0, p.rsp), TK__NOISE_OK);
+	np_respond(&p, NP_T0);
 	snapshot(&p.a.peer, &before);
 	/* lengths, type, reserved bytes */
 	for (size_t len = 0; len < sizeof(p.rsp); len++)
@@ -406,9 +406,7 @@ static void response_to_a_superseded_initiation_is_refused(void **state)
 	struct np_pair p;
 	(void)state;
 	np_pair_make(&p, 42, NULL, NULL);
-	np_initiate(&p, NP_T0, NP_WALL0);
-	assert_int_equal(np_b_consume(&p, p.ini, sizeof(p.ini), NP_T0), TK__NOISE_OK);
-	assert_int_equal(tk__noise_response_create(&p.b.peer, 9, NP_T0, p.rsp), TK__NOISE_OK);
+	np_respond(&p, NP_T0);
 	np_initiate(&p, NP_T0 + 5 * TK__NS, NP_WALL0 + 5 * TK__NS); /* A retried meanwhile */
 	assert_int_equal(
 		tk__noise_response_consume(&p.a.peer, &p.a.local, p.rsp, sizeof(p.rsp), NP_T0),
