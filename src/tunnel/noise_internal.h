@@ -376,6 +376,44 @@ enum tk__noise_result tk__cookie_reply_create(struct tk__noise_local *l, const u
 enum tk__noise_result tk__cookie_reply_consume(struct tk__noise_peer *p, const uint8_t *msg,
 					       size_t len, uint64_t now);
 
+/*
+ * Handshakes per source address under load (ratelimit.c, the kernel's ratelimiter.c): a token
+ * bucket of 20 per second, burst 5, per address. Applied to handshake messages whose mac2
+ * proved their address, so a flood from many (spoofed) addresses costs at most a cookie reply
+ * each and one from a real address at most 20 X25519 handshakes per second. Memory is fixed
+ * at init: sets of TK__RL_WAYS entries found by SipHash under a random key (an attacker cannot
+ * aim at one set); an entry whose bucket has refilled is free again.
+ */
+#define TK__RL_PER_SECOND 20
+#define TK__RL_BURST	  5
+#define TK__RL_COST	  (TK__NS / TK__RL_PER_SECOND)
+#define TK__RL_TOKEN_MAX  (TK__RL_COST * TK__RL_BURST)
+#define TK__RL_WAYS	  4
+#define TK__RL_ADDR_MAX	  20 /* an IPv6 address and a port fit */
+
+struct tk__rl_entry {
+	uint64_t last;	 /* monotonic ns of the last message */
+	uint64_t tokens; /* ns worth of messages left */
+	uint8_t addr[TK__RL_ADDR_MAX];
+	uint8_t len; /* 0: free */
+};
+
+struct tk__ratelimit {
+	struct tk__rl_entry *e; /* nsets x TK__RL_WAYS */
+	uint32_t nsets;		/* a power of two */
+	uint8_t key[16];	/* SipHash key */
+};
+
+/* Room for about `capacity` addresses at once (rounded up); false when out of memory. */
+bool tk__ratelimit_init(struct tk__ratelimit *r, uint32_t capacity);
+void tk__ratelimit_free(struct tk__ratelimit *r);
+/*
+ * May a handshake message from src (len <= TK__RL_ADDR_MAX bytes) be processed at now? Takes
+ * a token when it may. False also when src's set is full of addresses active within the last
+ * TK__RL_TOKEN_MAX ns (refusing a newcomer, as the kernel refuses when its table is full).
+ */
+bool tk__ratelimit_allow(struct tk__ratelimit *r, const uint8_t *src, size_t len, uint64_t now);
+
 /* ---- transport (transport.c) ---- */
 
 /* Allocates the three slots' AEAD contexts; false when out of memory. */
