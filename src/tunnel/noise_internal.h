@@ -414,6 +414,43 @@ void tk__ratelimit_free(struct tk__ratelimit *r);
  */
 bool tk__ratelimit_allow(struct tk__ratelimit *r, const uint8_t *src, size_t len, uint64_t now);
 
+/*
+ * Receiver index -> peer (peerlookup.c, the kernel's index hashtable): responses, cookie
+ * replies and transport messages name their receiver by the 32-bit index the receiver chose.
+ * A fixed-size open-addressing table. A peer holds at most 4 live indices (a pending
+ * initiation and three keypairs); rather than follow each change, the engine rebuilds the
+ * table from its peers after every handshake event (tk__index_sync: cheap, and handshakes are
+ * rate limited), and draws new indices with tk__index_fresh.
+ */
+#define TK__INDEX_NONE UINT32_MAX
+
+struct tk__index_entry {
+	uint32_t index;
+	uint32_t peer; /* TK__INDEX_NONE: empty */
+};
+
+struct tk__index {
+	struct tk__index_entry *e;
+	uint32_t size; /* a power of two, at least twice the most live indices */
+	uint32_t count;
+};
+
+/* Room for the indices of npeers peers; false when out of memory. */
+bool tk__index_init(struct tk__index *t, uint32_t npeers);
+void tk__index_free(struct tk__index *t);
+/* A random index that is in no entry (the caller adds it, or syncs, once it is used). */
+uint32_t tk__index_fresh(const struct tk__index *t);
+/* Adds idx -> peer; false when idx is present or the table is full. */
+bool tk__index_add(struct tk__index *t, uint32_t idx, uint32_t peer);
+/* The peer of idx, or TK__INDEX_NONE. */
+uint32_t tk__index_find(const struct tk__index *t, uint32_t idx);
+/*
+ * Rebuilds the table from the peers' live indices (peers[i] is peer number i): a pending
+ * initiation's and every valid keypair's. False when the table is too small (never with
+ * n <= the npeers of init).
+ */
+bool tk__index_sync(struct tk__index *t, struct tk__noise_peer *const *peers, size_t n);
+
 /* ---- transport (transport.c) ---- */
 
 /* Allocates the three slots' AEAD contexts; false when out of memory. */
