@@ -9,6 +9,9 @@
  *   wg_peer initiator|responder BIND_IP:PORT PEER_IP:PORT OUR_SK_B64 PEER_PK_B64 \
  *           INNER_SRC INNER_DST SECONDS WANT
  *
+ * Role "loaded" is a responder under load: it answers the first initiation with a cookie reply
+ * (cookie.c) and takes only initiations whose mac2 proves wireguard-go read it.
+ *
  * Exits 0 once WANT keepalives and WANT echo replies authenticated, 1 when SECONDS pass first.
  * Prints "handshake complete" when the session is up and a summary line at the end.
  */
@@ -66,7 +69,8 @@ static int sock;
 static struct sockaddr_in peer_addr;
 static uint32_t inner_src, inner_dst; /* network order */
 static uint16_t echo_seq;
-static unsigned long sent, keepalives_in, echo_replies, data_in, refused;
+static unsigned long sent, keepalives_in, echo_replies, data_in, refused, cookies_sent;
+static bool under_load;
 
 static struct tk__noise_peer *lookup(void *user, const uint8_t pk[32])
 {
@@ -163,10 +167,11 @@ static void session_up(const char *role, uint64_t now)
 	(void)now;
 }
 
-static void receive(const uint8_t *buf, size_t len, bool initiator, uint64_t now)
+/* src: the sender's address and port (6 bytes), what its cookie is made of. */
+static void receive(const uint8_t *buf, size_t len, const uint8_t src[6], bool initiator,
+		    uint64_t now)
 {
-	static const uint8_t src[6] = { 0 };
-	uint8_t out[TK__MSG_RESPONSE_LEN], plain[2048];
+	uint8_t out[TK__MSG_RESPONSE_LEN], plain[2048], reply[TK__MSG_COOKIE_LEN];
 	struct tk__noise_peer *who = NULL;
 	size_t n = 0;
 	enum tk__noise_result r = TK__NOISE_MALFORMED;
@@ -175,7 +180,17 @@ static void receive(const uint8_t *buf, size_t len, bool initiator, uint64_t now
 	case TK__MSG_INITIATION:
 		if (initiator)
 			break;
-		if ((r = tk__cookie_check(&local, buf, len, src, sizeof(src), false, now)) ||
+		r = tk__cookie_check(&local, buf, len, src, 6, under_load, now);
+		if (r == TK__NOISE_NEED_COOKIE &&
+		    tk__cookie_reply_create(&local, buf, len, src, 6, now, reply) == TK__NOISE_OK) {
+			send_to_peer(reply, sizeof(reply));
+			cookies_sent++;
+			printf("under load: cookie reply sent\n");
+			return;
+		}
+		if (r == TK__NOISE_OK && under_load)
+			printf("initiation with a valid mac2\n");
+		if (r ||
 		    (r = tk__noise_initiation_consume(&local, buf, len, now, wall_ns(), lookup,
 						      NULL, &who)) ||
 		    (r = tk__noise_response_create(&peer, randombytes_random(), now, out)))
@@ -186,7 +201,7 @@ static void receive(const uint8_t *buf, size_t len, bool initiator, uint64_t now
 		printf("initiation consumed, response sent\n");
 		return;
 	case TK__MSG_RESPONSE:
-		if ((r = tk__cookie_check(&local, buf, len, src, sizeof(src), false, now)) ||
+		if ((r = tk__cookie_check(&local, buf, len, src, 6, false, now)) ||
 		    (r = tk__noise_response_consume(&peer, &local, buf, len, now)))
 			break;
 		tk__timers_session_derived(&peer.timers, now);
@@ -228,6 +243,7 @@ int main(int argc, char **argv)
 		die("usage: wg_peer initiator|responder BIND PEER SK PEER_PK INNER_SRC INNER_DST "
 		    "SECONDS WANT");
 	bool initiator = strcmp(argv[1], "initiator") == 0;
+	under_load = strcmp(argv[1], "loaded") == 0;
 	struct sockaddr_in bind_addr = addr_of(argv[2]);
 	peer_addr = addr_of(argv[3]);
 	if (!tk__seal_init() || !tk__key_from_base64(argv[4], strlen(argv[4]), sk) ||
@@ -258,9 +274,15 @@ int main(int argc, char **argv)
 			wait_ms = (int)((next - now) / 1000000) + 1;
 		if (poll(&pfd, 1, wait_ms) > 0) {
 			uint8_t buf[2048];
-			ssize_t len = recv(sock, buf, sizeof(buf), 0);
+			struct sockaddr_in from;
+			socklen_t flen = sizeof(from);
+			ssize_t len = recvfrom(sock, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+					       &flen);
+			uint8_t src[6];
+			memcpy(src, &from.sin_addr, 4);
+			memcpy(src + 4, &from.sin_port, 2);
 			if (len > 0)
-				receive(buf, (size_t)len, initiator, mono_ns());
+				receive(buf, (size_t)len, src, initiator, mono_ns());
 		}
 		now = mono_ns();
 		unsigned act = tk__timers_tick(&peer.timers, now);
@@ -273,8 +295,9 @@ int main(int argc, char **argv)
 			next_echo = now + TK__NS;
 		}
 	}
-	printf("summary sent=%lu keepalives_in=%lu data_in=%lu echo_replies=%lu refused=%lu\n",
-	       sent, keepalives_in, data_in, echo_replies, refused);
+	printf("summary sent=%lu keepalives_in=%lu data_in=%lu echo_replies=%lu refused=%lu "
+	       "cookies_sent=%lu\n",
+	       sent, keepalives_in, data_in, echo_replies, refused, cookies_sent);
 	tk__noise_peer_free(&peer);
 	tk__noise_local_wipe(&local);
 	close(sock);

@@ -5,7 +5,8 @@
 # `wg`, and tests/interop/wg_peer (tapkit's noise.c, cookie.c, transport.c and timers.c with
 # WireGuard's identifiers) complete a handshake over UDP in each role, exchange keepalives and
 # ICMP echoes through the tunnel, and `wg show` reports the handshake and growing transfer
-# counters both ways.
+# counters both ways. Under load, tapkit's cookie reply makes wireguard-go retry with a mac2
+# that tapkit accepts.
 #
 #   +--------- $NW ---------+   veth 192.168.241.0/24   +--------- $NP ---------+
 #   | wireguard-go 10.9.0.1  |<===== UDP 51820/51821 ===>| wg_peer 10.9.0.2      |
@@ -68,14 +69,15 @@ handshake_age()
 	[[ $t -gt 0 ]] && echo $(($(date +%s) - t)) || echo never
 }
 
-# One run of wg_peer in ROLE; wireguard-go's side configured by the caller.
+# One run of wg_peer in ROLE (initiator, responder, loaded: a responder under load), which
+# completes the handshake as AS; wireguard-go's side configured by the caller.
 peer_run()
 {
-	local role=$1
+	local role=$1 as=$2
 	tk_spawn "$NP" "$WG_PEER" "$role" 192.168.241.2:51821 192.168.241.1:51820 "$PEER_SK" "$WG_PK" \
-		10.9.0.2 10.9.0.1 30 3
+		10.9.0.2 10.9.0.1 40 3
 	local pid=$TK_PID
-	tk_wait_line "$pid" "handshake complete role=$role" 20
+	tk_wait_line "$pid" "handshake complete role=$as" 25
 	# the handshake is on record at wireguard-go
 	tk_wait_until 5 "wg show latest-handshakes" test "$(handshake_age)" != never
 	tk_wait_line "$pid" "echo reply seq=1" 10
@@ -83,7 +85,7 @@ peer_run()
 	rx0=$(transfer RX)
 	tx0=$(transfer TX)
 	tk_log "wireguard-go transfer after the first echo: rx $rx0 tx $tx0"
-	tk_wait_exit "$pid" 40
+	tk_wait_exit "$pid" 50
 	tk_log "$TK_OUT"
 	expect_rc 0
 	expect_stdout "summary sent="
@@ -104,12 +106,24 @@ tk_case "tapkit initiates; wireguard-go answers, then keepalives and echoes both
 wg_start
 run "$NW" wg set "$WGIF" private-key "$TK_TMP/wg.key" listen-port 51820 \
 	peer "$PEER_PK" allowed-ips 10.9.0.2/32 persistent-keepalive 1
-peer_run initiator
+peer_run initiator initiator
 wg_stop
 
 tk_case "wireguard-go initiates; tapkit answers, then keepalives and echoes both ways"
 wg_start
 run "$NW" wg set "$WGIF" private-key "$TK_TMP/wg.key" listen-port 51820 \
 	peer "$PEER_PK" allowed-ips 10.9.0.2/32 endpoint 192.168.241.2:51821 persistent-keepalive 1
-peer_run responder
+peer_run responder responder
+wg_stop
+
+tk_case "under load: tapkit answers with a cookie reply, wireguard-go retries with mac2"
+wg_start
+run "$NW" wg set "$WGIF" private-key "$TK_TMP/wg.key" listen-port 51820 \
+	peer "$PEER_PK" allowed-ips 10.9.0.2/32 endpoint 192.168.241.2:51821 persistent-keepalive 1
+peer_run loaded responder
+expect_stdout "under load: cookie reply sent"
+expect_stdout "initiation with a valid mac2"
+if ! [[ $TK_OUT =~ cookies_sent=([0-9]+) ]] || [[ ${BASH_REMATCH[1]} -lt 1 ]]; then
+	tk_fail "no cookie reply was sent"
+fi
 wg_stop
