@@ -414,6 +414,76 @@ static void response_to_a_superseded_initiation_is_refused(void **state)
 	np_pair_free(&p);
 }
 
+/*
+ * The issue's replay after a receiver restart: B restarts (fresh state, same keys) and an
+ * attacker replays A's recorded initiation and transport messages. The initiation is answered
+ * (B cannot tell without stored state), but the old messages open with nothing: their index is
+ * gone, and the keypair the replay made differs from the old one.
+ */
+static void a_restarted_receiver_accepts_no_old_frame(void **state)
+{
+	struct np_pair p;
+	static uint8_t old_ini[TK__MSG_INITIATION_LEN], old_data[100];
+	uint8_t out[100];
+	size_t n = 0, ol = 0;
+	(void)state;
+	np_pair_make(&p, 42, NULL, NULL);
+	np_handshake(&p, NP_T0);
+	memcpy(old_ini, p.ini, sizeof(old_ini));
+	assert_int_equal(tk__transport_seal(tk__keypairs_current(&p.a.peer.kp),
+					    (const uint8_t *)"old frame", 9, old_data,
+					    sizeof(old_data), &n, NP_T0),
+			 TK__NOISE_OK);
+	uint32_t old_index = tk__msg_receiver(old_data, n);
+	/* B restarts */
+	tk__noise_peer_free(&p.b.peer);
+	assert_int_equal(tk__noise_peer_init(&p.b.peer, &p.b.local, p.a.local.pk, NULL),
+			 TK__NOISE_OK);
+	assert_int_equal(np_b_consume(&p, old_ini, sizeof(old_ini), NP_T0 + 60 * TK__NS),
+			 TK__NOISE_OK);
+	assert_int_equal(tk__noise_response_create(&p.b.peer, 0x777, NP_T0, p.rsp), TK__NOISE_OK);
+	/* the old frame's index names nothing now; forced onto the new keypair it fails */
+	assert_null(tk__keypairs_find(&p.b.peer.kp, old_index));
+	struct tk__keypair *fresh = tk__keypairs_find(&p.b.peer.kp, 0x777);
+	assert_non_null(fresh);
+	tk__put_le32(old_data + 4, 0x777);
+	assert_int_equal(tk__transport_open(fresh, old_data, n, out, sizeof(out), &ol, NP_T0),
+			 TK__NOISE_BAD_AUTH);
+	assert_null(
+		tk__keypairs_current(&p.b.peer.kp)); /* nothing confirmed the replay's keypair */
+	np_pair_free(&p);
+}
+
+/*
+ * Key-compromise impersonation: M holds B's private key and poses as A to B. It can make an
+ * initiation B accepts (ss is computable from B's key), but not finish: the response's se DH
+ * needs A's private key, so M's keys are wrong and B's keypair is never confirmed.
+ */
+static void bs_key_alone_does_not_make_a_session_as_a(void **state)
+{
+	struct np_pair p;
+	struct np_host m;
+	(void)state;
+	np_pair_make(&p, 42, NULL, NULL);
+	np_host_make(&m, 42, 0x900); /* some key of M's own */
+	assert_int_equal(tk__noise_peer_init(&m.peer, &m.local, p.b.local.pk, NULL), TK__NOISE_OK);
+	/* M claims A's public key and computes ss from B's private key */
+	memcpy(m.local.pk, p.a.local.pk, 32);
+	assert_int_equal(crypto_scalarmult(m.peer.ss, p.b.sk, p.a.local.pk), 0);
+	assert_int_equal(tk__noise_initiation_create(&m.peer, &m.local, 0x901, NP_WALL0 + NP_T0,
+						     NP_T0, p.ini),
+			 TK__NOISE_OK);
+	assert_int_equal(np_b_consume(&p, p.ini, sizeof(p.ini), NP_T0), TK__NOISE_OK);
+	assert_int_equal(tk__noise_response_create(&p.b.peer, 0x902, NP_T0, p.rsp), TK__NOISE_OK);
+	/* M cannot read the response: no transport keys */
+	assert_int_equal(tk__noise_response_consume(&m.peer, &m.local, p.rsp, sizeof(p.rsp), NP_T0),
+			 TK__NOISE_BAD_AUTH);
+	assert_null(tk__keypairs_current(&m.peer.kp));
+	assert_null(tk__keypairs_current(&p.b.peer.kp));
+	tk__noise_peer_free(&m.peer);
+	np_pair_free(&p);
+}
+
 static void bad_peer_keys_are_refused(void **state)
 {
 	struct np_host h;
@@ -452,6 +522,8 @@ int main(void)
 		cmocka_unit_test(response_with_a_wrong_preshared_key_is_refused),
 		cmocka_unit_test(response_refusals_change_nothing),
 		cmocka_unit_test(response_to_a_superseded_initiation_is_refused),
+		cmocka_unit_test(a_restarted_receiver_accepts_no_old_frame),
+		cmocka_unit_test(bs_key_alone_does_not_make_a_session_as_a),
 		cmocka_unit_test(bad_peer_keys_are_refused),
 		cmocka_unit_test(tai64n_is_big_endian_with_whitened_nanoseconds),
 	};
