@@ -55,6 +55,7 @@ static _Thread_local EVP_MAC_CTX *hmac_ctx, *kmac_ctx;
 
 void tk__noise_cleanup(void)
 {
+	tk__transport_cleanup();
 	EVP_MD_CTX_free(md_ctx);
 	EVP_MAC_CTX_free(hmac_ctx);
 	EVP_MAC_CTX_free(kmac_ctx);

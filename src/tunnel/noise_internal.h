@@ -129,8 +129,10 @@ bool tk__noise_hash(uint8_t out[TK__NOISE_KEY], const uint8_t *a, size_t alen, c
 /* out = keyed BLAKE2s with a 16-byte output (WireGuard's MAC), key 1..32 bytes. */
 bool tk__noise_mac(uint8_t out[TK__NOISE_MAC], const uint8_t *key, size_t klen, const uint8_t *msg,
 		   size_t len);
-/* Frees this thread's BLAKE2s and HMAC contexts (made again on next use). */
+/* Frees this thread's BLAKE2s, HMAC and ChaCha20-Poly1305 objects (made again on next use). */
 void tk__noise_cleanup(void);
+/* The transport's part of tk__noise_cleanup (keyed contexts keep their own reference). */
+void tk__transport_cleanup(void);
 
 /* ---- identifiers: one parameter set per tunnel (noise.c) ---- */
 

@@ -20,6 +20,12 @@
 
 static _Thread_local EVP_CIPHER *chacha;
 
+void tk__transport_cleanup(void)
+{
+	EVP_CIPHER_free(chacha);
+	chacha = NULL;
+}
+
 static bool cipher_ready(void)
 {
 	if (!chacha)

@@ -85,5 +85,7 @@ int main(int argc, char **argv)
 	}
 	tk__keypairs_free(&a);
 	tk__keypairs_free(&b);
+	tk__noise_cleanup();
+	tk__seal_cleanup();
 	return 0;
 }

@@ -300,6 +300,8 @@ int main(int argc, char **argv)
 	       sent, keepalives_in, data_in, echo_replies, refused, cookies_sent);
 	tk__noise_peer_free(&peer);
 	tk__noise_local_wipe(&local);
+	tk__noise_cleanup();
+	tk__seal_cleanup();
 	close(sock);
 	return keepalives_in >= want && echo_replies >= want ? 0 : 1;
 }

@@ -321,6 +321,24 @@ static void cleared_keypairs_refuse_everything(void **state)
 	kpair_free(&k);
 }
 
+/* A thread's cleanup frees its objects; keypairs keyed before keep working, new ones too. */
+static void cleanup_keeps_keyed_keypairs_working(void **state)
+{
+	struct kpair k;
+	(void)state;
+	kpair_make(&k, NP_T0);
+	tk__noise_cleanup();
+	size_t n = seal_a(&k, 100, NP_T0);
+	assert_int_equal(open_b(&k, msg, n, NP_T0), TK__NOISE_OK);
+	tk__noise_cleanup();
+	assert_true(tk__keypairs_add(&k.a, k.k1, k.k2, 0xa2, 0xb2, true, NP_T0));
+	assert_true(tk__keypairs_add(&k.b, k.k2, k.k1, 0xb2, 0xa2, true, NP_T0));
+	n = seal_a(&k, 100, NP_T0);
+	assert_int_equal(open_b(&k, msg, n, NP_T0), TK__NOISE_OK);
+	kpair_free(&k);
+	tk__noise_cleanup();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +353,7 @@ int main(void)
 		cmocka_unit_test(seal_refuses_a_short_buffer),
 		cmocka_unit_test(a_rekey_drops_no_message_in_flight),
 		cmocka_unit_test(cleared_keypairs_refuse_everything),
+		cmocka_unit_test(cleanup_keeps_keyed_keypairs_working),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
