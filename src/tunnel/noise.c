@@ -37,6 +37,11 @@ uint32_t tk__msg_type(const uint8_t *buf, size_t len)
 	return len < 4 ? 0 : tk__get_le32(buf);
 }
 
+bool tk__msg_is_v1(const uint8_t *buf, size_t len)
+{
+	return len >= 4 && buf[0] == 't' && buf[1] == 'k' && buf[2] == 1 && buf[3] == 1;
+}
+
 uint32_t tk__msg_receiver(const uint8_t *msg, size_t len)
 {
 	uint32_t type = tk__msg_type(msg, len);

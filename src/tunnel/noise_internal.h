@@ -74,6 +74,11 @@ static inline uint64_t tk__get_le64(const uint8_t *p)
 
 /* The message type of a datagram (its first 4 bytes, little endian), 0 when shorter. */
 uint32_t tk__msg_type(const uint8_t *buf, size_t len);
+/*
+ * A sealed-mode v1 datagram ("tk" 1 1, docs/tunnel-crypto.md)? No v2 type looks like one: the
+ * engine refuses it as malformed and can say in its log that the peer runs version 1.
+ */
+bool tk__msg_is_v1(const uint8_t *buf, size_t len);
 
 /* ---- WireGuard's constants (whitepaper section 6.1), in nanoseconds where they are times ---- */
 

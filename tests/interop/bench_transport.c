@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Per-frame cost of sealed mode v2's transport (tk__transport_seal + tk__transport_open) next
- * to v1's (tk__seal_encrypt + tk__seal_open), in one process, alternating, on the same frames.
+ * to v1's (tk__seal_encrypt + tk__seal_open), in one process, alternating, on the same frames;
+ * and what a responder spends per handshake message (the DoS budget): a forged initiation
+ * refused by mac1, a cookie reply, a genuine initiation consumed and answered.
  * Not a test: run by hand, or under callgrind for instruction counts that do not depend on the
  * machine's load:
  *
- *   build/tests/bench_transport [FRAMES] [LEN]
+ *   build/tests/bench_transport [FRAMES] [LEN] [v1|v2|hs]
  *   valgrind --tool=callgrind --toggle-collect=tk__seal_encrypt --toggle-collect=tk__seal_open \
  *            build/tests/bench_transport 2000 1458 v1        (and v2 with tk__transport_*)
  */
@@ -25,6 +27,68 @@ static uint64_t ns(void)
 }
 
 static uint8_t plain[TK__FRAME_MAX], dgram[TK__FRAME_MAX + 64], out[TK__FRAME_MAX + 64];
+
+static struct tk__noise_peer *hs_peer;
+
+static struct tk__noise_peer *lookup(void *user, const uint8_t pk[32])
+{
+	(void)user;
+	return memcmp(pk, hs_peer->remote_static, 32) == 0 ? hs_peer : NULL;
+}
+
+/* Per handshake message, at the responder. */
+static int handshakes(size_t count)
+{
+	static struct tk__noise_params params;
+	static struct tk__noise_local li, lr;
+	static struct tk__noise_peer pi, pr;
+	uint8_t ski[32], skr[32], ini[TK__MSG_INITIATION_LEN], rsp[TK__MSG_RESPONSE_LEN];
+	uint8_t reply[TK__MSG_COOKIE_LEN], src[6] = { 10, 0, 0, 1, 0, 1 };
+	struct tk__noise_peer *who;
+
+	tk__key_generate(ski);
+	tk__key_generate(skr);
+	if (!tk__noise_params_tapkit(&params, 1) || !tk__noise_local_init(&li, &params, ski) ||
+	    !tk__noise_local_init(&lr, &params, skr) ||
+	    tk__noise_peer_init(&pi, &li, lr.pk, NULL) != TK__NOISE_OK ||
+	    tk__noise_peer_init(&pr, &lr, li.pk, NULL) != TK__NOISE_OK)
+		return 1;
+	hs_peer = &pr;
+	if (tk__noise_initiation_create(&pi, &li, 1, 1, 1, ini) != TK__NOISE_OK)
+		return 1;
+	ini[50] ^= 1; /* forged: mac1 no longer matches */
+	uint64_t t0 = ns();
+	for (size_t i = 0; i < count; i++)
+		if (tk__cookie_check(&lr, ini, sizeof(ini), src, 6, false, 1) != TK__NOISE_BAD_MAC1)
+			return 1;
+	printf("%-36s %8.0f ns\n", "forged initiation, refused by mac1",
+	       (double)(ns() - t0) / (double)count);
+	t0 = ns();
+	for (size_t i = 0; i < count; i++)
+		if (tk__cookie_reply_create(&lr, ini, sizeof(ini), src, 6, 1, reply) !=
+		    TK__NOISE_OK)
+			return 1;
+	printf("%-36s %8.0f ns\n", "cookie reply made (under load)",
+	       (double)(ns() - t0) / (double)count);
+	uint64_t spent = 0;
+	for (size_t i = 0; i < count / 10; i++) {
+		uint64_t now = (1 + i) * TK__NS;
+		if (tk__noise_initiation_create(&pi, &li, 1, now, now, ini) != TK__NOISE_OK)
+			return 1;
+		t0 = ns();
+		if (tk__cookie_check(&lr, ini, sizeof(ini), src, 6, false, now) != TK__NOISE_OK ||
+		    tk__noise_initiation_consume(&lr, ini, sizeof(ini), now, now, lookup, NULL,
+						 &who) != TK__NOISE_OK ||
+		    tk__noise_response_create(&pr, 2, now, rsp) != TK__NOISE_OK)
+			return 1;
+		spent += ns() - t0;
+	}
+	printf("%-36s %8.0f ns\n", "initiation consumed and answered",
+	       (double)spent / (double)(count / 10));
+	tk__noise_peer_free(&pi);
+	tk__noise_peer_free(&pr);
+	return 0;
+}
 
 static void report(const char *what, uint64_t t0, size_t frames, size_t len)
 {
@@ -59,6 +123,8 @@ int main(int argc, char **argv)
 	    !tk__keypairs_add(&b, k2, k1, 2, 1, true, 1))
 		return 1;
 	tk__seal_session_new(&tx, 1);
+	if (strcmp(only, "hs") == 0)
+		return handshakes(frames);
 	for (int round = 0; round < 3; round++) {
 		if (strcmp(only, "v2") != 0) {
 			uint64_t t0 = ns();

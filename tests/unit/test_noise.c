@@ -496,6 +496,36 @@ static void bad_peer_keys_are_refused(void **state)
 	assert_int_equal(tk__noise_peer_init(&peer, &h.local, one, NULL), TK__NOISE_BAD_KEY);
 }
 
+/* A v1 datagram is no v2 message: refused as malformed everywhere, and recognised for the log. */
+static void a_v1_datagram_is_recognised_and_refused(void **state)
+{
+	struct np_pair p;
+	struct tk__seal_tx tx;
+	uint8_t plain[64] = { 0 }, v1[200], out[200];
+	size_t ol = 0;
+	(void)state;
+	np_pair_make(&p, 42, NULL, NULL);
+	memset(&tx, 0, sizeof(tx));
+	tk__seal_session_new(&tx, 1);
+	size_t n = tk__seal_encrypt(&tx, plain, sizeof(plain), v1, sizeof(v1));
+	assert_true(n > 0);
+	assert_true(tk__msg_is_v1(v1, n));
+	uint32_t type = tk__msg_type(v1, n);
+	assert_true(type != TK__MSG_INITIATION && type != TK__MSG_RESPONSE &&
+		    type != TK__MSG_COOKIE && type != TK__MSG_DATA);
+	assert_int_equal(np_b_consume(&p, v1, n, NP_T0), TK__NOISE_MALFORMED);
+	assert_int_equal(tk__noise_response_consume(&p.a.peer, &p.a.local, v1, n, NP_T0),
+			 TK__NOISE_MALFORMED);
+	assert_int_equal(tk__cookie_reply_consume(&p.a.peer, v1, n, NP_T0), TK__NOISE_MALFORMED);
+	assert_int_equal(tk__transport_open(NULL, v1, n, out, sizeof(out), &ol, NP_T0),
+			 TK__NOISE_MALFORMED);
+	/* and no v2 message is taken for v1 */
+	np_initiate(&p, NP_T0, NP_WALL0);
+	assert_false(tk__msg_is_v1(p.ini, sizeof(p.ini)));
+	assert_false(tk__msg_is_v1(v1, 3));
+	np_pair_free(&p);
+}
+
 static void tai64n_is_big_endian_with_whitened_nanoseconds(void **state)
 {
 	uint8_t t[12];
@@ -525,6 +555,7 @@ int main(void)
 		cmocka_unit_test(a_restarted_receiver_accepts_no_old_frame),
 		cmocka_unit_test(bs_key_alone_does_not_make_a_session_as_a),
 		cmocka_unit_test(bad_peer_keys_are_refused),
+		cmocka_unit_test(a_v1_datagram_is_recognised_and_refused),
 		cmocka_unit_test(tai64n_is_big_endian_with_whitened_nanoseconds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
