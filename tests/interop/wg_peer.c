@@ -59,7 +59,7 @@ static struct sockaddr_in addr_of(const char *text)
 	host[colon - text] = 0;
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
 		die("not an IPv4 address");
-	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	sa.sin_port = htons((uint16_t)strtoul(colon + 1, NULL, 10));
 	return sa;
 }
 
