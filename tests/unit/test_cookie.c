@@ -68,6 +68,13 @@ static void only_handshake_messages_of_their_length_are_checked(void **state)
 	assert_int_equal(check(&p, src_a, false, NP_T0), TK__NOISE_MALFORMED);
 	p.ini[0] = TK__MSG_DATA;
 	assert_int_equal(check(&p, src_a, false, NP_T0), TK__NOISE_MALFORMED);
+	/* and no cookie reply answers what is not a handshake message */
+	uint8_t reply[TK__MSG_COOKIE_LEN];
+	assert_int_equal(
+		tk__cookie_reply_create(&p.b.local, p.ini, sizeof(p.ini), src_a, 6, NP_T0, reply),
+		TK__NOISE_MALFORMED);
+	assert_int_equal(tk__cookie_reply_create(&p.b.local, p.ini, 10, src_a, 6, NP_T0, reply),
+			 TK__NOISE_MALFORMED);
 	np_pair_free(&p);
 }
 
