@@ -40,7 +40,8 @@ wg genkey >"$TK_TMP/peer.key"
 PEER_SK=$(cat "$TK_TMP/peer.key")
 PEER_PK=$(wg pubkey <"$TK_TMP/peer.key")
 
-# Starts wireguard-go in $NW (foreground, in the background of this shell, killed by the trap).
+# Starts wireguard-go in $NW (foreground, in the background of this shell, killed by the trap)
+# with our peer, a keepalive every second, and extra `wg set` peer arguments (an endpoint).
 wg_start()
 {
 	tk_spawn "$NW" env WG_PROCESS_FOREGROUND=1 LOG_LEVEL=debug wireguard-go "$WGIF"
@@ -49,6 +50,8 @@ wg_start()
 	tk_wait_until 10 "wireguard-go's UAPI socket" test -S "/var/run/wireguard/$WGIF.sock"
 	run "$NW" ip addr add 10.9.0.1/24 dev "$WGIF"
 	run "$NW" ip link set "$WGIF" up
+	run "$NW" wg set "$WGIF" private-key "$TK_TMP/wg.key" listen-port 51820 \
+		peer "$PEER_PK" allowed-ips 10.9.0.2/32 persistent-keepalive 1 "$@"
 }
 
 wg_stop()
@@ -103,23 +106,17 @@ peer_run()
 }
 
 tk_case "tapkit initiates; wireguard-go answers, then keepalives and echoes both ways"
-wg_start
-run "$NW" wg set "$WGIF" private-key "$TK_TMP/wg.key" listen-port 51820 \
-	peer "$PEER_PK" allowed-ips 10.9.0.2/32 persistent-keepalive 1
+wg_start # no endpoint: it learns ours from our initiation
 peer_run initiator initiator
 wg_stop
 
 tk_case "wireguard-go initiates; tapkit answers, then keepalives and echoes both ways"
-wg_start
-run "$NW" wg set "$WGIF" private-key "$TK_TMP/wg.key" listen-port 51820 \
-	peer "$PEER_PK" allowed-ips 10.9.0.2/32 endpoint 192.168.241.2:51821 persistent-keepalive 1
+wg_start endpoint 192.168.241.2:51821
 peer_run responder responder
 wg_stop
 
 tk_case "under load: tapkit answers with a cookie reply, wireguard-go retries with mac2"
-wg_start
-run "$NW" wg set "$WGIF" private-key "$TK_TMP/wg.key" listen-port 51820 \
-	peer "$PEER_PK" allowed-ips 10.9.0.2/32 endpoint 192.168.241.2:51821 persistent-keepalive 1
+wg_start endpoint 192.168.241.2:51821
 peer_run loaded responder
 expect_stdout "under load: cookie reply sent"
 expect_stdout "initiation with a valid mac2"
