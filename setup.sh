@@ -39,6 +39,8 @@ PACKAGES=(
 	dpkg-dev debhelper fakeroot lintian       # scripts/check-deb.sh: dpkg-buildpackage, lintian
 	golang-go                                 # bindings/go: the Go binding (cgo) and its tests
 	clang libclang-rt-14-dev                  # make fuzz: libFuzzer, ASan, UBSan runtimes (tests/fuzz)
+	wireguard-go wireguard-tools              # sealed mode v2 handshake against WireGuard (tests/netns/test_wg_handshake.sh)
+	python3-dissononce                        # sealed mode v2 byte-exact against a Noise library (tests/interop/noise_vectors.py)
 )
 
 # Only for `./setup.sh bench` (bench/run.sh): what tapkit is compared with, and how it is measured.

@@ -141,3 +141,16 @@ printf '\x01\x00\x10\x00\x00\x00\x01\x00\x00\x00\x01q' | seed offload empty-payl
 } | seed offload raw-gso-v4
 printf '\x00\x01\x00\x00\x00\x00\x00\x00\x00\x06\x00\x02\x00\x00\x00\x00\x0b\x02\x00\x00\x00\x00\x0a\x08\x06' |
 	seed offload raw-csum-arp
+
+# ---- noise (fuzz_noise.c): op % 6 = initiate, respond, data, cookie, raw, time; then flags ----
+# a session: initiation, response, a frame each way, a keepalive
+printf '\x00\x00\x00\x01\x00\x02\x00\x05hello\x02\x01\x05world\x02\x00\x00' | seed noise session
+# a flipped initiation (mac1 made right again), then a good one, a flipped response, data cut
+printf '\x00\x03\x00\x00\x30\x01\x00\x00\x00\x01\x03\x00\x20\x01\x01\x00\x00\x02\x04\x08abcdefgh\x03' |
+	seed noise flips-and-cuts
+# a cookie round trip, time passing (more than REJECT_AFTER_TIME), data refused as expired
+printf '\x00\x00\x00\x03\x00\x01\x00\x02\x00\x03abc\x05\x4e\x20\x05\x4e\x20\x02\x00\x03abc' |
+	seed noise cookie-then-expiry
+# raw messages of each type
+printf '\x04\x20\x01\x00\x00\x00\x01\x02\x03\x04' | seed noise raw-initiation-prefix
+printf '\x04\x20\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' | seed noise raw-transport
