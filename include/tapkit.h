@@ -559,6 +559,10 @@ typedef struct tk_report {
 typedef struct tk_doctor_opts {
 	const char *adapter; /* check this adapter (and try to open it); NULL: every adapter */
 	uint32_t flags;	     /* reserved, 0 */
+	/* A Windows program (.exe/.dll) to check instead of the system: its PE headers, bitness,
+	 * manifest and, on Windows, every DLL it needs as the loader finds them (docs/doctor.md).
+	 * NULL: the usual checks. */
+	const char *program;
 } tk_doctor_opts;
 
 /* Runs the platform's checks in order. The report is allocated; free with tk_report_free. */

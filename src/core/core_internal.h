@@ -137,5 +137,12 @@ void tk__check_remedy(tk_check *c, const char *fmt, ...) TK_PRINTF(2, 3);
 void tk__check_evidence(tk_check *c, const char *key, const char *fmt, ...) TK_PRINTF(3, 4);
 /* Fails c with a failed call's record: cause, OS code (also as evidence), message and remedy. */
 void tk__check_from_error(tk_check *c, const tk_error *err);
+/*
+ * Marks c skipped because this host cannot answer it (not because another check failed):
+ * skipped_because is `host` ("wine", "not-windows") and the summary says why.
+ */
+void tk__check_skip_host(tk_check *c, const char *host, const char *fmt, ...) TK_PRINTF(3, 4);
+/* doctor --program PATH (src/core/program.c): the checks of one Windows program. */
+void tk__doctor_program(tk_ctx *ctx, const char *path, struct tk__doctor *d);
 
 #endif /* TK_CORE_INTERNAL_H */

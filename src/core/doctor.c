@@ -220,6 +220,16 @@ void tk__check_from_error(tk_check *c, const tk_error *err)
 		tk__check_evidence(c, "trace", "%s", err->trace_id);
 }
 
+void tk__check_skip_host(tk_check *c, const char *host, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	check_set(c, TK_CHECK_SKIPPED, TK_OK, TK_OS_NONE, 0, fmt, ap);
+	va_end(ap);
+	c->remedy[0] = '\0';
+	tk__strlcpy(c->skipped_because, host, sizeof(c->skipped_because));
+}
+
 tk_status tk__doctor_finish(struct tk__doctor *d, tk_report **out, tk_error *err)
 {
 	tk_status st = TK_OK;
@@ -290,7 +300,11 @@ static tk_status run_checks(tk_ctx *ctx, const tk_doctor_opts *opts, tk_report *
 	if (!d)
 		return tk__error_set(ctx, err, TK_E_NO_MEMORY, "doctor", "", TK_OS_NONE, 0,
 				     "cannot allocate the report");
-	tk_status st = tk__backend_doctor(ctx, opts, d, err);
+	tk_status st = TK_OK;
+	if (opts->program && *opts->program)
+		tk__doctor_program(ctx, opts->program, d);
+	else
+		st = tk__backend_doctor(ctx, opts, d, err);
 	if (st != TK_OK) {
 		doctor_free(d);
 		return st;

@@ -64,44 +64,61 @@ static void check_arch(struct tk__doctor *d)
 	tk__check_ok(c, "native 64-bit process");
 }
 
-/* Our own executable's imports, read from the PE headers in memory. */
-static void check_imports(struct tk__doctor *d)
+/*
+ * The runtimes programs built with Visual C++ need, as the loader would find them for a 64-bit
+ * and a 32-bit program (tapkit itself links statically and needs none: it started). A program
+ * that does not start is checked with `doctor --program PATH`.
+ */
+static void check_runtime(struct tk__doctor *d)
 {
-	tk_check *c = tk__doctor_add(d, "windows.runtime", "tapkit's own DLL imports", "");
-	const unsigned char *base = (const unsigned char *)GetModuleHandleW(NULL);
-	const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)(const void *)base;
-	const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)(const void *)(base + dos->e_lfanew);
-	const IMAGE_DATA_DIRECTORY *dir =
-		&nt->OptionalHeader.DataDirectory[IMAGE_DIRECTORY_ENTRY_IMPORT];
-	char list[TK_ERROR_TEXT_MAX] = "", bad[TK_ERROR_TEXT_MAX] = "";
-	size_t nlist = 0, nbad = 0;
-	if (dir->VirtualAddress) {
-		const IMAGE_IMPORT_DESCRIPTOR *imp =
-			(const IMAGE_IMPORT_DESCRIPTOR *)(const void *)(base + dir->VirtualAddress);
-		for (int i = 0; i < 256 && imp[i].Name; i++) {
-			const char *name = (const char *)(base + imp[i].Name);
-			bool sys = tk__winlogic_dll_is_system(name);
-			char *dst = sys ? list : bad;
-			size_t used = strlen(dst);
-			tk__snprintf(dst + used, TK_ERROR_TEXT_MAX - used, "%s%s",
-				     (sys ? nlist : nbad) ? " " : "", name);
-			/* counted by name, not through a pointer, so cppcheck can follow nbad */
-			if (sys)
-				nlist++;
-			else
-				nbad++;
+	static const char *const dlls[] = { "ucrtbase.dll", "vcruntime140.dll", "msvcp140.dll" };
+	tk_check *c = tk__doctor_add(d, "windows.runtime",
+				     "the C runtimes programs built with Visual C++ need", "");
+	struct tk__loader ld;
+	tk__backend_loader(&ld);
+	bool ucrt_missing = false;
+	char absent[TK_ERROR_TEXT_MAX] = "";
+	for (unsigned bits = 64; bits >= 32; bits -= 32) {
+		if (bits == 32 && (ld.os_bits != 64 || ld.no_32bit))
+			break;
+		char key[32], list[TK_ERROR_TEXT_MAX] = "";
+		for (size_t i = 0; i < TK_ARRAY_SIZE(dlls); i++) {
+			char path[MAX_PATH];
+			const char *where = "";
+			bool sys = false;
+			bool found = ld.find(ld.user, dlls[i], bits, "", path, sizeof(path), &where,
+					     &sys);
+			size_t used = strlen(list);
+			tk__snprintf(list + used, sizeof(list) - used, "%s%s %s", used ? ", " : "",
+				     dlls[i], found ? "present" : "absent");
+			if (!found) {
+				used = strlen(absent);
+				tk__snprintf(absent + used, sizeof(absent) - used, "%s%s (%u-bit)",
+					     used ? ", " : "", dlls[i], bits);
+				ucrt_missing = ucrt_missing || i == 0;
+			}
 		}
+		tk__snprintf(key, sizeof(key), "x%s", bits == 64 ? "64" : "86");
+		tk__check_evidence(c, key, "%s", list);
 	}
-	tk__check_evidence(c, "system_dlls", "%s", list);
-	if (nbad) {
-		tk__check_evidence(c, "other_dlls", "%s", bad);
-		tk__check_fail(c, TK_E_MISSING_DEPENDENCY, TK_OS_NONE, 0,
-			       "tapkit imports DLLs that are not part of Windows: %s", bad);
+	if (ucrt_missing) {
+		tk__check_warn(
+			c, TK_E_MISSING_DEPENDENCY, TK_OS_WIN32, ERROR_MOD_NOT_FOUND,
+			"the Universal C Runtime is missing: programs built with Visual C++ 2015 or later do not start (%s)",
+			absent);
 		tk__check_remedy(
-			c, "use the official static build, or put those DLLs beside tapkit.exe");
+			c,
+			"install the Universal C Runtime (Windows Update KB2999226); check a program with `tapkit doctor --program PATH`");
 		return;
 	}
-	tk__check_ok(c, "only Windows system DLLs (%zu)", nlist);
+	if (absent[0]) {
+		tk__check_ok(
+			c,
+			"the Visual C++ Redistributable is not installed (%s): programs that need it report it with `tapkit doctor --program PATH`",
+			absent);
+		return;
+	}
+	tk__check_ok(c, "the Universal C Runtime and the Visual C++ Redistributable are present");
 }
 
 static void check_service(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
@@ -452,7 +469,7 @@ tk_status tk__backend_doctor(tk_ctx *ctx, const tk_doctor_opts *opts, struct tk_
 
 	check_elevation(d, &fx);
 	check_arch(d);
-	check_imports(d);
+	check_runtime(d);
 	check_service(ctx, d, &fx, &svc);
 	check_driver_file(d, &svc);
 	check_driver_package(d);

@@ -977,28 +977,6 @@ bool tk__winlogic_av_up_to_date(uint32_t product_state)
 	return ((product_state >> 4) & 0xFu) == 0;
 }
 
-bool tk__winlogic_dll_is_system(const char *name)
-{
-	static const char *const sys[] = {
-		"kernel32.dll", "advapi32.dll", "setupapi.dll", "cfgmgr32.dll", "iphlpapi.dll",
-		"ole32.dll",	"oleaut32.dll", "ntdll.dll",	"msvcrt.dll",	"ws2_32.dll",
-		"user32.dll",	"shell32.dll",	"bcrypt.dll",	"rpcrt4.dll",	"newdev.dll",
-		"crypt32.dll",	"wintrust.dll", "shlwapi.dll",	"version.dll",	"userenv.dll",
-		"ucrtbase.dll", "secur32.dll",	"combase.dll",
-	};
-	if (!name || !*name)
-		return false;
-	for (size_t i = 0; i < TK_ARRAY_SIZE(sys); i++)
-		if (id_equal(name, sys[i], strlen(sys[i])))
-			return true;
-	/* The API sets are resolved by the loader to system DLLs (api-ms-win-crt-* with UCRT). */
-	static const char apiset[] = "api-ms-win-";
-	for (size_t i = 0; i < sizeof(apiset) - 1; i++)
-		if (ascii_lower(name[i]) != ascii_lower(apiset[i]))
-			return false;
-	return true;
-}
-
 const char *tk__winlogic_win32_name(uint32_t code)
 {
 	switch (code) {

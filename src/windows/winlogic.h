@@ -278,12 +278,4 @@ const char *tk__winlogic_av_state_name(uint32_t product_state);
 /* Signatures up to date (bits 4-7 zero). */
 bool tk__winlogic_av_up_to_date(uint32_t product_state);
 
-/* ---- our own imports ---- */
-/*
- * True if a DLL an executable imports ships with every Windows 10/11 (kernel32, advapi32,
- * setupapi, cfgmgr32, iphlpapi, ole32, oleaut32, ntdll, msvcrt, ws2_32, the api-ms-win-* sets,
- * ...). Case-insensitive. The CI import check and the doctor's runtime check share this list.
- */
-bool tk__winlogic_dll_is_system(const char *name);
-
 #endif /* TK_WINLOGIC_H */

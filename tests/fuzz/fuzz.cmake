@@ -6,7 +6,7 @@ if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
 	message(FATAL_ERROR "TK_FUZZ needs clang: -DCMAKE_C_COMPILER=clang")
 endif()
 
-set(TK_FUZZ_TARGETS vxlan seal tunnel_config watch_config addr cli_json mactable offload)
+set(TK_FUZZ_TARGETS vxlan seal tunnel_config watch_config addr cli_json mactable offload pe)
 foreach(t ${TK_FUZZ_TARGETS})
 	add_executable(fuzz_${t} ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${t}.c)
 	set_target_properties(fuzz_${t} PROPERTIES RUNTIME_OUTPUT_DIRECTORY

@@ -141,3 +141,13 @@ printf '\x01\x00\x10\x00\x00\x00\x01\x00\x00\x00\x01q' | seed offload empty-payl
 } | seed offload raw-gso-v4
 printf '\x00\x01\x00\x00\x00\x00\x00\x00\x00\x06\x00\x02\x00\x00\x00\x00\x0b\x02\x00\x00\x00\x00\x0a\x08\x06' |
 	seed offload raw-csum-arp
+
+# ---- pe: Windows images (doctor --program), built byte by byte by tests/unit/test_pe.c:
+# PE32+ with imports, delay imports and a manifest, PE32 with old-style delay imports, a
+# resource tree pointing outside itself ----
+if [[ -x ${TK_BUILD_DIR:-build}/tests/test_pe ]]; then
+	mkdir -p "$out/pe"
+	TK_PE_SEED_DIR="$out/pe" "${TK_BUILD_DIR:-build}/tests/test_pe" >/dev/null
+else
+	echo "make-seeds.sh: build tests/test_pe first (make) for the pe seeds" >&2
+fi

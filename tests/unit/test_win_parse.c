@@ -302,18 +302,6 @@ static void test_service_and_product_names(void **state)
 	assert_false(tk__winlogic_av_up_to_date(0x061110));
 }
 
-static void test_system_dlls(void **state)
-{
-	(void)state;
-	assert_true(tk__winlogic_dll_is_system("KERNEL32.dll"));
-	assert_true(tk__winlogic_dll_is_system("IPHLPAPI.DLL"));
-	assert_true(tk__winlogic_dll_is_system("api-ms-win-crt-runtime-l1-1-0.dll"));
-	assert_false(tk__winlogic_dll_is_system("libwinpthread-1.dll"));
-	assert_false(tk__winlogic_dll_is_system("libgcc_s_seh-1.dll"));
-	assert_false(tk__winlogic_dll_is_system("kernel32.dll.evil"));
-	assert_false(tk__winlogic_dll_is_system("api-ms"));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,7 +322,6 @@ int main(void)
 		cmocka_unit_test(test_sized_call_passes_other_errors),
 		cmocka_unit_test(test_sized_call_empty_value),
 		cmocka_unit_test(test_service_and_product_names),
-		cmocka_unit_test(test_system_dlls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
