@@ -20,13 +20,50 @@ struct facts {
 	uint32_t worst_problem; /* a signing/blocking problem code seen on an adapter */
 	bool blocked_elevated;	/* an elevated open was refused, or a driver blocked */
 	char blocked_what[TK_ERROR_OBJECT_MAX];
+	bool wine; /* the host is Wine: some sources are stubs */
+	char wine_version[32];
+	char driver_file[300];			  /* the service's resolved ImagePath */
+	char security_finding[TK_ERROR_TEXT_MAX]; /* what a security product recorded, "" none */
 };
+
+#define WINE_SKIP "wine"
 
 static void evidence_win32(tk_check *c, const char *key, DWORD code)
 {
 	char text[TK_ERROR_OS_TEXT_MAX];
 	tk__errmap_os_text(code, text, sizeof(text));
 	tk__check_evidence(c, key, "%lu (%s)", (unsigned long)code, text);
+}
+
+typedef LONG(NTAPI *tk_rtlgetversion_fn)(OSVERSIONINFOW *);
+
+/* Which Windows (or Wine) this is: the checks that follow read sources Wine only stubs. */
+static void check_host(struct tk__doctor *d, struct facts *fx)
+{
+	tk_check *c = tk__doctor_add(d, "windows.host", "the Windows version (or Wine)", "");
+	OSVERSIONINFOW v;
+	memset(&v, 0, sizeof(v));
+	v.dwOSVersionInfoSize = sizeof(v);
+	FARPROC p = GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "RtlGetVersion");
+	if (p) {
+		tk_rtlgetversion_fn fn;
+		memcpy(&fn, &p, sizeof(fn));
+		fn(&v);
+	}
+	tk__check_evidence(c, "version", "%lu.%lu.%lu", (unsigned long)v.dwMajorVersion,
+			   (unsigned long)v.dwMinorVersion, (unsigned long)v.dwBuildNumber);
+	fx->wine = tk__eventlog_wine(fx->wine_version, sizeof(fx->wine_version));
+	if (fx->wine) {
+		tk__check_evidence(c, "wine", "%s", fx->wine_version);
+		tk__check_ok(
+			c,
+			"Wine %s (reporting Windows %lu.%lu): checks whose source Wine only stubs (event logs, code integrity, signatures, Security Center) are marked skipped",
+			fx->wine_version, (unsigned long)v.dwMajorVersion,
+			(unsigned long)v.dwMinorVersion);
+		return;
+	}
+	tk__check_ok(c, "Windows %lu.%lu build %lu", (unsigned long)v.dwMajorVersion,
+		     (unsigned long)v.dwMinorVersion, (unsigned long)v.dwBuildNumber);
 }
 
 static void check_elevation(struct tk__doctor *d, struct facts *fx)
@@ -156,6 +193,18 @@ static void check_service(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
 			"`sc config tap0901 start= demand` (elevated), then `tapkit disable NAME` and `tapkit enable NAME`");
 		return;
 	}
+	struct tk_win_cause why;
+	if (svc->state != TK_SVC_RUNNING && tk__recorded_exit_cause(svc->exit_code, &why)) {
+		tk__check_fail(c, why.status, TK_OS_WIN32, svc->exit_code,
+			       "the tap0901 driver's last start failed with %lu: %s",
+			       (unsigned long)svc->exit_code, why.why);
+		tk__check_remedy(c, "%s", why.remedy);
+		if (why.status == TK_E_SECURITY_SOFTWARE)
+			tk__snprintf(fx->security_finding, sizeof(fx->security_finding),
+				     "the driver's last start failed with %lu (%s)",
+				     (unsigned long)svc->exit_code, why.why);
+		return;
+	}
 	fx->service_ok = true;
 	/* A demand-start driver service is stopped until an adapter starts it: not a fault. */
 	tk__check_ok(c, "the tap0901 service is registered (%s, start %s)",
@@ -242,6 +291,189 @@ static void check_code_integrity(struct tk__doctor *d, const struct facts *fx)
 		return;
 	}
 	tk__check_ok(c, "%s", v.summary);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '\\' || *p == '/')
+			b = p + 1;
+	return b;
+}
+
+/* One event log's verdict about the driver file, as a check. */
+static void check_log(struct tk__doctor *d, struct facts *fx, const char *id, const char *title,
+		      const wchar_t *channel, const wchar_t *xpath, bool defender)
+{
+	tk_check *c = tk__doctor_add(d, id, title, "tap0901");
+	static struct tk_win_event ev[64];
+	size_t n = 0;
+	const char *driver = fx->driver_file[0] ? base_name(fx->driver_file) : "tap0901.sys";
+	char chan[128];
+	tk__errmap_narrow(channel, chan, sizeof(chan));
+	tk__check_evidence(c, "channel", "%s", chan);
+	DWORD rc = tk__eventlog_read(channel, xpath, ev, TK_ARRAY_SIZE(ev), &n);
+	if (rc != ERROR_SUCCESS && fx->wine) {
+		evidence_win32(c, "evtquery", rc);
+		tk__check_skip_host(c, WINE_SKIP,
+				    "Wine %s has no event log to read (EvtQuery: %lu)",
+				    fx->wine_version, (unsigned long)rc);
+		return;
+	}
+	if (rc == 15007 /* ERROR_EVT_CHANNEL_NOT_FOUND */) {
+		tk__check_ok(c, "this Windows has no %s log", chan);
+		return;
+	}
+	if (rc != ERROR_SUCCESS) {
+		evidence_win32(c, "evtquery", rc);
+		tk__check_warn(c, rc == ERROR_ACCESS_DENIED ? TK_E_NO_PRIVILEGE : TK_E_IO,
+			       TK_OS_WIN32, rc, "the %s log cannot be read", chan);
+		tk__check_remedy(c, "run tapkit elevated, or read the log in Event Viewer (%s)",
+				 chan);
+		return;
+	}
+	struct tk_log_verdict v;
+	if (defender)
+		tk__recorded_defender_verdict(ev, n, driver, &v);
+	else
+		tk__recorded_ci_verdict(ev, n, driver, &v);
+	tk__check_evidence(c, "events_read", "%zu", n);
+	tk__check_evidence(c, "naming_driver", "%zu", v.matches);
+	if (v.status == TK_OK) {
+		tk__check_ok(c, "%s", v.summary);
+		return;
+	}
+	tk__check_evidence(c, "event", "%lu at %s", (unsigned long)v.id, v.time);
+	if (v.signer[0])
+		tk__check_evidence(c, "signer", "%s", v.signer);
+	tk__check_fail(c, v.status, TK_OS_NONE, 0, "%s", v.summary);
+	tk__check_remedy(c, "%s", v.remedy);
+	if (v.status == TK_E_SECURITY_SOFTWARE)
+		tk__strlcpy(fx->security_finding, v.summary, sizeof(fx->security_finding));
+}
+
+/* The end of setupapi.dev.log (at most its last 8 MiB), NUL-terminated; NULL if unreadable. */
+static char *read_log_tail(const wchar_t *path, size_t *len, DWORD *code)
+{
+	HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+			       OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		*code = GetLastError();
+		return NULL;
+	}
+	LARGE_INTEGER size = { 0 };
+	GetFileSizeEx(h, &size);
+	LONGLONG want = size.QuadPart > (8LL << 20) ? (8LL << 20) : size.QuadPart;
+	LARGE_INTEGER at = { .QuadPart = size.QuadPart - want };
+	char *buf = malloc((size_t)want + 1);
+	DWORD got = 0;
+	if (!buf || !SetFilePointerEx(h, at, NULL, FILE_BEGIN) ||
+	    !ReadFile(h, buf, (DWORD)want, &got, NULL)) {
+		*code = buf ? GetLastError() : ERROR_NOT_ENOUGH_MEMORY;
+		free(buf);
+		CloseHandle(h);
+		return NULL;
+	}
+	CloseHandle(h);
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+static bool file_exists_utf8(const char *path)
+{
+	wchar_t *w = tk__errmap_wide(path);
+	DWORD a = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+	free(w);
+	return a != INVALID_FILE_ATTRIBUTES && !(a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+/* The last TAP install in setupapi.dev.log: its result, its error, and files it installed
+ * that are gone now (a security product's quarantine, usually). */
+static void check_setupapi_log(struct tk__doctor *d, struct facts *fx)
+{
+	static const char *const needles[] = { "tap0901", "oemvista.inf" };
+	tk_check *c = tk__doctor_add(d, "windows.driver.setupapi",
+				     "the last TAP driver install (setupapi.dev.log)", "tap0901");
+	wchar_t windir[MAX_PATH], path[MAX_PATH + 32];
+	UINT wn = GetSystemWindowsDirectoryW(windir, MAX_PATH);
+	if (!wn || wn >= MAX_PATH)
+		wcscpy(windir, L"C:\\Windows");
+	swprintf(path, TK_ARRAY_SIZE(path), L"%ls\\INF\\setupapi.dev.log", windir);
+	char npath[MAX_PATH + 32];
+	tk__errmap_narrow(path, npath, sizeof(npath));
+	tk__check_evidence(c, "log", "%s", npath);
+	size_t len = 0;
+	DWORD code = 0;
+	char *text = read_log_tail(path, &len, &code);
+	if (!text) {
+		evidence_win32(c, "open", code);
+		if (fx->wine && code == ERROR_FILE_NOT_FOUND)
+			tk__check_skip_host(c, WINE_SKIP, "Wine %s writes no setupapi.dev.log",
+					    fx->wine_version);
+		else if (code == ERROR_FILE_NOT_FOUND)
+			tk__check_ok(c, "no setupapi.dev.log: no device install was logged");
+		else
+			tk__check_skip_host(c, "unreadable",
+					    "setupapi.dev.log cannot be read (%lu)",
+					    (unsigned long)code);
+		return;
+	}
+	struct tk_setupapi_section *sec = malloc(sizeof(*sec));
+	if (!sec || !tk__recorded_setupapi_last(text, len, needles, TK_ARRAY_SIZE(needles), sec)) {
+		tk__check_ok(c, "no TAP-Windows install is logged");
+		free(sec);
+		free(text);
+		return;
+	}
+	free(text);
+	tk__check_evidence(c, "section", "%s", sec->header);
+	tk__check_evidence(c, "start", "%s", sec->start);
+	tk__check_evidence(c, "exit", "%s",
+			   sec->exit[0] ? sec->exit : "(none: the log ends inside)");
+	if (sec->first_error[0])
+		tk__check_evidence(c, "first_error", "%s", sec->first_error);
+	char gone[TK_ERROR_TEXT_MAX] = "";
+	for (size_t i = 0; i < sec->ncopied; i++) {
+		bool here = file_exists_utf8(sec->copied[i]);
+		char key[16];
+		tk__snprintf(key, sizeof(key), "installed_%zu", i + 1);
+		tk__check_evidence(c, key, "%s (%s)", sec->copied[i], here ? "present" : "gone");
+		if (!here) {
+			size_t used = strlen(gone);
+			tk__snprintf(gone + used, sizeof(gone) - used, "%s%s", used ? ", " : "",
+				     sec->copied[i]);
+		}
+	}
+	if (!sec->exit[0]) {
+		tk__check_warn(c, TK_E_DRIVER_NOT_INSTALLED, TK_OS_NONE, 0,
+			       "the last TAP install (%s) did not finish: the log ends inside it",
+			       sec->start);
+		tk__check_remedy(
+			c, "install TAP-Windows6 again (the OpenVPN installer's TAP component)");
+	} else if (!sec->success) {
+		struct tk_win_cause why;
+		tk__winlogic_map_win32(TK_WIN_OP_MANAGE, sec->error, &why);
+		tk__check_fail(c, why.status, TK_OS_HRESULT, sec->error,
+			       "the last TAP install (%s) failed with 0x%08lx: %s", sec->start,
+			       (unsigned long)sec->error, why.why);
+		tk__check_remedy(c, "%s", why.remedy);
+	} else if (gone[0]) {
+		tk__check_fail(
+			c, TK_E_SECURITY_SOFTWARE, TK_OS_NONE, 0,
+			"the TAP install of %s succeeded but what it installed is gone now (%s): likely quarantined by security software",
+			sec->start, gone);
+		tk__check_remedy(
+			c,
+			"restore it from the security product's quarantine (Windows Security > Protection history) and add an exclusion, or reinstall TAP-Windows6");
+		tk__snprintf(fx->security_finding, sizeof(fx->security_finding),
+			     "files of the TAP install are gone: %s", gone);
+	} else {
+		tk__check_ok(c, "the last TAP install (%s) succeeded and its files are present",
+			     sec->start);
+	}
+	free(sec);
 }
 
 static void check_adapter(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
@@ -430,12 +662,28 @@ static void check_security(struct tk__doctor *d, const struct facts *fx)
 			       "security products registered with Windows Security Center", "");
 	struct tk_win_security s;
 	tk__security_products(&s);
+	if (fx->security_finding[0])
+		tk__check_evidence(c, "finding", "%s", fx->security_finding);
 	if (!s.available) {
 		tk__check_evidence(c, "securitycenter", "not available (HRESULT 0x%08lx)",
 				   (unsigned long)s.hr);
-		tk__check_ok(
-			c,
-			"Windows Security Center is not available here (server editions have none)");
+		if (fx->security_finding[0]) {
+			tk__check_warn(c, TK_E_SECURITY_SOFTWARE, TK_OS_NONE, 0,
+				       "security software acted on the TAP driver: %s",
+				       fx->security_finding);
+			tk__check_remedy(
+				c,
+				"restore the driver from the security product's quarantine and add an exclusion for it, or reinstall TAP-Windows6");
+		} else if (fx->wine) {
+			tk__check_skip_host(
+				c, WINE_SKIP,
+				"Wine %s has no Security Center (WMI root\\SecurityCenter2)",
+				fx->wine_version);
+		} else {
+			tk__check_ok(
+				c,
+				"Windows Security Center is not available here (server editions have none)");
+		}
 		return;
 	}
 	char names[TK_ERROR_TEXT_MAX] = "";
@@ -446,6 +694,15 @@ static void check_security(struct tk__doctor *d, const struct facts *fx)
 			     tk__winlogic_av_state_name(s.products[i].state));
 	}
 	tk__check_evidence(c, "products", "%s", s.count ? names : "none");
+	if (fx->security_finding[0]) {
+		tk__check_warn(c, TK_E_SECURITY_SOFTWARE, TK_OS_NONE, 0,
+			       "security software acted on the TAP driver (%s); registered: %s",
+			       fx->security_finding, s.count ? names : "none");
+		tk__check_remedy(
+			c,
+			"restore the driver from the product's quarantine and add an exclusion for it, or reinstall TAP-Windows6");
+		return;
+	}
 	if (fx->blocked_elevated && s.count) {
 		tk__check_warn(
 			c, TK_E_SECURITY_SOFTWARE, TK_OS_NONE, 0,
@@ -467,12 +724,25 @@ tk_status tk__backend_doctor(tk_ctx *ctx, const tk_doctor_opts *opts, struct tk_
 	struct facts fx = { 0 };
 	struct tk_win_service svc;
 
+	check_host(d, &fx);
 	check_elevation(d, &fx);
 	check_arch(d);
 	check_runtime(d);
 	check_service(ctx, d, &fx, &svc);
+	tk__strlcpy(fx.driver_file, svc.file, sizeof(fx.driver_file));
 	check_driver_file(d, &svc);
 	check_driver_package(d);
+	check_setupapi_log(d, &fx);
+	check_log(
+		d, &fx, "windows.driver.cilog", "blocked driver loads (CodeIntegrity log)",
+		L"Microsoft-Windows-CodeIntegrity/Operational",
+		L"*[System[(EventID=3004 or EventID=3023 or EventID=3033 or EventID=3077 or EventID=3089)]]",
+		false);
+	check_log(
+		d, &fx, "windows.security.defender", "Microsoft Defender detections of the driver",
+		L"Microsoft-Windows-Windows Defender/Operational",
+		L"*[System[(EventID=1006 or EventID=1007 or EventID=1008 or EventID=1015 or EventID=1116 or EventID=1117 or EventID=1118 or EventID=1119)]]",
+		true);
 	/* Adapters before code integrity: their problem codes decide what the signing rules
 	 * mean (52 with Secure Boot on, 48 with memory integrity). */
 	check_adapters(ctx, d, &fx, opts);

@@ -12,6 +12,7 @@
 #include <windows.h>
 
 #include "backend.h"
+#include "recorded.h"
 #include "winlogic.h"
 
 #include <stdbool.h>
@@ -187,5 +188,15 @@ tk_status tk__device_explain(const struct tk_win_adapter *a, DWORD code, tk_erro
 /* One CreateFile of the adapter's device, as doctor does it: returns the Win32 code (0 = opened
  * and closed again). */
 DWORD tk__device_probe(const char *guid);
+
+/* ---- eventlog.c ---- */
+/*
+ * The newest events (at most cap) of a channel that match xpath, parsed; returns a Win32 code
+ * (the query's failure: 15007 no such channel, 5 not allowed; Wine's stub fails too).
+ */
+DWORD tk__eventlog_read(const wchar_t *channel, const wchar_t *xpath, struct tk_win_event *out,
+			size_t cap, size_t *count);
+/* True under Wine (ntdll exports wine_get_version), its version into version. */
+bool tk__eventlog_wine(char *version, size_t size);
 
 #endif /* TK_WIN_INTERNAL_H */

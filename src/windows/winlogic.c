@@ -191,7 +191,7 @@ static bool map_service(uint32_t code, struct tk_win_cause *out)
 	case TK_WIN_ERROR_INVALID_IMAGE_HASH:
 		cause(out, TK_E_DRIVER_UNSIGNED, false,
 		      "Windows does not accept the driver's signature",
-		      "install an official, Microsoft-signed TAP-Windows6 build for this Windows version (run `tapkit doctor` for Secure Boot and test-signing state)");
+		      "install an official, Microsoft-signed TAP-Windows6 build for this Windows version (9.24.2 or later): with Secure Boot on, test-signed and cross-signed builds do not load");
 		return true;
 	case TK_WIN_ERROR_DRIVER_BLOCKED:
 		cause(out, TK_E_DRIVER_BLOCKED, false, "Windows blocked the driver from loading",
@@ -200,6 +200,26 @@ static bool map_service(uint32_t code, struct tk_win_cause *out)
 	case TK_WIN_ERROR_SERVICE_MARKED_FOR_DELETE:
 		cause(out, TK_E_REBOOT_REQUIRED, false, "the driver service is marked for deletion",
 		      "restart Windows, then reinstall the TAP driver");
+		return true;
+	case TK_WIN_ERROR_ACCESS_DENIED:
+		cause(out, TK_E_SECURITY_SOFTWARE, false,
+		      "the driver file could not be loaded (access denied): security software or the file's permissions refused it",
+		      "look for tap0901.sys in the security product's log and allow it; reinstalling TAP-Windows6 resets the file's permissions");
+		return true;
+	case TK_WIN_ERROR_GEN_FAILURE:
+		cause(out, TK_E_DRIVER_START_FAILED, false,
+		      "the driver's initialisation (DriverEntry) failed",
+		      "reinstall the TAP driver; the System event log holds the driver's own error");
+		return true;
+	case TK_WIN_ERROR_VIRUS_INFECTED:
+		cause(out, TK_E_SECURITY_SOFTWARE, false,
+		      "antivirus software reported a threat in the driver file and refused to load it",
+		      "check the antivirus log for tap0901.sys: restore the official driver from quarantine and add an exclusion, or reinstall TAP-Windows6 from openvpn.net");
+		return true;
+	case TK_WIN_ERROR_VIRUS_DELETED:
+		cause(out, TK_E_SECURITY_SOFTWARE, false,
+		      "antivirus software deleted (quarantined) the driver file",
+		      "restore tap0901.sys from the antivirus quarantine and add an exclusion, or reinstall TAP-Windows6 from openvpn.net");
 		return true;
 	default:
 		return false;
@@ -1024,6 +1044,12 @@ const char *tk__winlogic_win32_name(uint32_t code)
 		return "ERROR_ALREADY_EXISTS";
 	case TK_WIN_ERROR_BAD_EXE_FORMAT:
 		return "ERROR_BAD_EXE_FORMAT";
+	case TK_WIN_ERROR_VIRUS_INFECTED:
+		return "ERROR_VIRUS_INFECTED";
+	case TK_WIN_ERROR_VIRUS_DELETED:
+		return "ERROR_VIRUS_DELETED";
+	case TK_WIN_ERROR_SERVICE_NEVER_STARTED:
+		return "ERROR_SERVICE_NEVER_STARTED";
 	case TK_WIN_ERROR_MORE_DATA:
 		return "ERROR_MORE_DATA";
 	case TK_WIN_ERROR_NO_MORE_ITEMS:
