@@ -230,6 +230,108 @@ static void check_driver_file(struct tk__doctor *d, const struct tk_win_service 
 	tk__check_ok(c, "%s exists", svc->file);
 }
 
+static int sig_rank(enum tk_sig_kind k)
+{
+	static const int rank[TK_SIG__COUNT] = {
+		[TK_SIG_UNKNOWN] = 0,	     [TK_SIG_NONE] = 1,	   [TK_SIG_INVALID] = 2,
+		[TK_SIG_UNTRUSTED_ROOT] = 3, [TK_SIG_TEST] = 4,	   [TK_SIG_CROSS_SIGNED] = 5,
+		[TK_SIG_MICROSOFT] = 6,	     [TK_SIG_REVOKED] = 7,
+	};
+	return (unsigned)k < TK_SIG__COUNT ? rank[k] : 0;
+}
+
+static enum tk_sig_kind sig_evidence(tk_check *c, const char *what,
+				     const struct tk_win_sig_one *one)
+{
+	char key[32];
+	if (!one->done)
+		return TK_SIG_UNKNOWN;
+	enum tk_sig_kind k = tk__siglogic_classify(true, one->result, one->signer, one->root);
+	tk__snprintf(key, sizeof(key), "%s_trust", what);
+	tk__check_evidence(c, key, "0x%08lx (%s)", (unsigned long)one->result,
+			   tk__siglogic_kind_name(k));
+	if (one->chain[0]) {
+		tk__snprintf(key, sizeof(key), "%s_chain", what);
+		tk__check_evidence(c, key, "%s", one->chain);
+	}
+	return k;
+}
+
+/* The .sys file's signature and its catalog's, with the signing rules in force: one cause. */
+static void check_driver_signature(struct tk__doctor *d, const struct facts *fx,
+				   const struct tk_win_service *svc)
+{
+	tk_check *c = tk__doctor_add(d, "windows.driver.signature",
+				     "the driver's signature and the signing rules", "tap0901");
+	if (tk__doctor_skip_unless_ok(d, c, "windows.driver.file"))
+		return;
+	char package[MAX_PATH], version[32], cat[MAX_PATH * 2] = "";
+	tk__driver_staged_package(package, sizeof(package), version, sizeof(version));
+	if (package[0]) {
+		wchar_t win[MAX_PATH];
+		UINT n = GetSystemWindowsDirectoryW(win, MAX_PATH);
+		char nwin[MAX_PATH];
+		if (!n || n >= MAX_PATH || !tk__errmap_narrow(win, nwin, sizeof(nwin)))
+			tk__strlcpy(nwin, "C:\\Windows", sizeof(nwin));
+		tk__snprintf(cat, sizeof(cat),
+			     "%s\\System32\\DriverStore\\FileRepository\\%s\\tap0901.cat", nwin,
+			     package);
+	}
+	struct tk_win_sig sig;
+	tk__wintrust_check(svc->file, cat, &sig);
+	tk__check_evidence(c, "file", "%s", svc->file);
+	enum tk_sig_kind kf = sig_evidence(c, "file", &sig.file);
+	if (sig.catalog_path[0])
+		tk__check_evidence(c, "catalog", "%s", sig.catalog_path);
+	enum tk_sig_kind kc = sig_evidence(c, "catalog", &sig.catalog);
+	struct tk_sig_facts f = { .kind = sig_rank(kc) > sig_rank(kf) ? kc : kf };
+	struct tk_ci_facts ci;
+	tk__codeintegrity_read(&ci);
+	struct tk_ci_verdict civ;
+	tk__winlogic_ci_interpret(&ci, &civ);
+	/* Wine's code integrity answer is a stub: the rules are unknown there. */
+	bool rules_known = ci.options_known && !fx->wine;
+	f.testsign = rules_known ? civ.testsign : -1;
+	f.hvci = rules_known ? civ.hvci_running : (ci.hvci_configured == 1 ? 1 : -1);
+	f.secure_boot = fx->wine ? -1 : ci.secure_boot;
+	tk__check_evidence(c, "signature", "%s", tk__siglogic_kind_name(f.kind));
+	tk__check_evidence(c, "rules", "test_signing=%s secure_boot=%s memory_integrity=%s",
+			   f.testsign == 1   ? "on"
+			   : f.testsign == 0 ? "off"
+					     : "unknown",
+			   f.secure_boot == 1	? "on"
+			   : f.secure_boot == 0 ? "off"
+						: "unknown",
+			   f.hvci == 1	 ? "on"
+			   : f.hvci == 0 ? "off"
+					 : "unknown");
+	struct tk_sig_verdict v;
+	tk__siglogic_decide(&f, &v);
+	if (v.status != TK_OK) {
+		tk__check_fail(c, v.status, TK_OS_HRESULT,
+			       kc == f.kind && sig.catalog.done ? sig.catalog.result
+								: sig.file.result,
+			       "%s", v.summary);
+		tk__check_remedy(c, "%s", v.remedy);
+		return;
+	}
+	if (v.cannot_tell) {
+		if (fx->wine)
+			tk__check_skip_host(c, WINE_SKIP,
+					    "%s (Wine %s does not enforce or report signing rules)",
+					    v.summary, fx->wine_version);
+		else
+			tk__check_skip_host(c, "unknown", "%s", v.summary);
+		return;
+	}
+	if (v.caution) {
+		tk__check_warn(c, TK_E_DRIVER_UNSIGNED, TK_OS_NONE, 0, "%s", v.summary);
+		tk__check_remedy(c, "%s", v.remedy);
+		return;
+	}
+	tk__check_ok(c, "%s", v.summary);
+}
+
 /* Looks for a staged package in the driver store and the installers' usual folders. */
 static void check_driver_package(struct tk__doctor *d)
 {
@@ -288,6 +390,13 @@ static void check_code_integrity(struct tk__doctor *d, const struct facts *fx)
 	if (v.status != TK_OK) {
 		tk__check_fail(c, v.status, TK_OS_CM_PROBLEM, f.problem, "%s", v.summary);
 		tk__check_remedy(c, "%s", v.remedy);
+		return;
+	}
+	if (fx->wine) {
+		tk__check_skip_host(
+			c, WINE_SKIP,
+			"Wine %s answers code integrity with a stub (options always 0x1) and has no Secure Boot or memory integrity",
+			fx->wine_version);
 		return;
 	}
 	tk__check_ok(c, "%s", v.summary);
@@ -731,6 +840,7 @@ tk_status tk__backend_doctor(tk_ctx *ctx, const tk_doctor_opts *opts, struct tk_
 	check_service(ctx, d, &fx, &svc);
 	tk__strlcpy(fx.driver_file, svc.file, sizeof(fx.driver_file));
 	check_driver_file(d, &svc);
+	check_driver_signature(d, &fx, &svc);
 	check_driver_package(d);
 	check_setupapi_log(d, &fx);
 	check_log(

@@ -13,6 +13,7 @@
 
 #include "backend.h"
 #include "recorded.h"
+#include "siglogic.h"
 #include "winlogic.h"
 
 #include <stdbool.h>
@@ -198,5 +199,22 @@ DWORD tk__eventlog_read(const wchar_t *channel, const wchar_t *xpath, struct tk_
 			size_t cap, size_t *count);
 /* True under Wine (ntdll exports wine_get_version), its version into version. */
 bool tk__eventlog_wine(char *version, size_t size);
+
+/* ---- wintrust.c ---- */
+struct tk_win_sig_one {
+	bool done;	 /* WinVerifyTrust was called */
+	uint32_t result; /* its HRESULT, 0 = trusted */
+	char signer[128], root[128];
+	char chain[TK_ERROR_TEXT_MAX]; /* "signer > CA > root" */
+};
+struct tk_win_sig {
+	struct tk_win_sig_one file; /* the embedded signature */
+	struct tk_win_sig_one
+		catalog; /* the catalog listing the file's hash, or the package's .cat */
+	char catalog_path[300];
+};
+/* Verifies file (and its catalog; package_cat, may be NULL, when no installed catalog lists
+ * it). Never fails: what could not be checked has done = false. */
+void tk__wintrust_check(const char *file, const char *package_cat, struct tk_win_sig *out);
 
 #endif /* TK_WIN_INTERNAL_H */
