@@ -663,9 +663,30 @@ static void check_adapter(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
 	tk__tapioctl_path(a->guid, path, TK_ARRAY_SIZE(path));
 	tk__errmap_narrow(path, npath, sizeof(npath));
 	tk__check_evidence(c, "path", "%s", npath);
-	DWORD code = tk__device_probe(a->guid);
+	uint32_t ver[3] = { 0 };
+	DWORD ioctl = 0;
+	DWORD code = tk__device_probe(a->guid, ver, &ioctl);
+	if (code == ERROR_SUCCESS && ioctl != ERROR_SUCCESS) {
+		/* Opened, but the driver refused to talk: under Wine, where a create cannot fail,
+		 * this is how a second owner's refusal shows; the same code means the same. */
+		evidence_win32(c, "get_version", ioctl);
+		code = ioctl;
+	}
 	if (code == ERROR_SUCCESS) {
-		tk__check_ok(c, "opened and closed %s", npath);
+		tk__check_evidence(c, "driver_version", "%lu.%lu.%lu", (unsigned long)ver[0],
+				   (unsigned long)ver[1], (unsigned long)ver[2]);
+		if (!tk__winlogic_tap_version_ok(ver[0], ver[1])) {
+			tk__check_warn(
+				c, TK_E_UNSUPPORTED, TK_OS_NONE, 0,
+				"opened %s, but its driver is TAP-Windows6 %lu.%lu, older than 9.9: OpenVPN refuses it and TUN mode is broken before 9.9",
+				npath, (unsigned long)ver[0], (unsigned long)ver[1]);
+			tk__check_remedy(
+				c,
+				"update the TAP driver: install TAP-Windows6 9.24.2 or later from OpenVPN (the OpenVPN installer's TAP component), then restart programs using the adapter");
+		} else {
+			tk__check_ok(c, "opened %s; driver %lu.%lu answers", npath,
+				     (unsigned long)ver[0], (unsigned long)ver[1]);
+		}
 	} else {
 		evidence_win32(c, "createfile", code);
 		tk_error e = { 0 };

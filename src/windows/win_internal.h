@@ -187,8 +187,9 @@ tk_status tk__nci_set_name(tk_ctx *ctx, const char *guid, const char *name, tk_e
  * without logging. */
 tk_status tk__device_explain(const struct tk_win_adapter *a, DWORD code, tk_error *err);
 /* One CreateFile of the adapter's device, as doctor does it: returns the Win32 code (0 = opened
- * and closed again). */
-DWORD tk__device_probe(const char *guid);
+ * and closed again); after an open, *ioctl is TAP_IOCTL_GET_VERSION's code and version its
+ * answer (major, minor, debug). */
+DWORD tk__device_probe(const char *guid, uint32_t version[3], DWORD *ioctl);
 
 /* ---- eventlog.c ---- */
 /*

@@ -1098,3 +1098,8 @@ const char *tk__winlogic_win32_name(uint32_t code)
 		return "";
 	}
 }
+
+bool tk__winlogic_tap_version_ok(uint32_t major, uint32_t minor)
+{
+	return major > 9 || (major == 9 && minor >= 9);
+}

@@ -264,6 +264,9 @@ typedef uint32_t tk_win_sized_fn(void *user, void *buf, uint32_t *size);
 uint32_t tk__winlogic_sized_call(tk_win_sized_fn *fn, void *user, uint32_t max, unsigned tries,
 				 void **out, uint32_t *size);
 
+/* TAP_IOCTL_GET_VERSION's answer is one tapkit and OpenVPN accept: 9.9 or later. */
+bool tk__winlogic_tap_version_ok(uint32_t major, uint32_t minor);
+
 /* ---- service state (winsvc.h) ---- */
 #define TK_SVC_STOPPED	      1u
 #define TK_SVC_START_PENDING  2u

@@ -302,9 +302,20 @@ static void test_service_and_product_names(void **state)
 	assert_false(tk__winlogic_av_up_to_date(0x061110));
 }
 
+static void test_tap_driver_versions(void **state)
+{
+	(void)state;
+	assert_false(tk__winlogic_tap_version_ok(9, 8));
+	assert_false(tk__winlogic_tap_version_ok(8, 20));
+	assert_true(tk__winlogic_tap_version_ok(9, 9));
+	assert_true(tk__winlogic_tap_version_ok(9, 27));
+	assert_true(tk__winlogic_tap_version_ok(10, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tap_driver_versions),
 		cmocka_unit_test(test_guid_parse_and_format_round_trip),
 		cmocka_unit_test(test_guid_parse_rejects_malformed),
 		cmocka_unit_test(test_component_ids_match_case_insensitively),

@@ -51,11 +51,25 @@ doctor_check windows.adapters "" ok
 tk doctor "emu one" --json
 doctor_check windows.adapter.registry "emu one" ok
 doctor_check windows.adapter.open "emu one" ok
+expect "doctor: the open check asked the driver its version (GET_VERSION 9.27)" \
+	"[c for c in d['checks'] if c['id'] == 'windows.adapter.open' and c['object'] == 'emu one'][0]['evidence']['driver_version'] == '9.27.0'"
 doctor_check windows.adapter.settings "emu one" ok
 # Wine's CM_Get_DevNode_Status reports no DN_STARTED for a device it did not start through
 # PnP, so the device check can only say "present but not started" here.
 expect "doctor: the device node is found (Wine cannot report it started)" \
 	"any(c['id'] == 'windows.adapter.device' and c['object'] == 'emu one' and c['status'] in ('ok', 'warn') and c['evidence'].get('instance_id') == 'ROOT\\\\NET\\\\0010' for c in d['checks'])"
+
+# A second owner: the doctor's open talks to the driver, so it sees the refusal (Wine lets the
+# CreateFile through; the driver refuses the held adapter's requests with 31).
+hlog=$(mktemp)
+timeout 15 wine "$TAPKIT_EXE" open "emu one" >"$hlog" 2>&1 &
+hpid=$!
+for _ in $(seq 1 50); do grep -q "^opened" "$hlog" && break; sleep 0.2; done
+tk doctor "emu one" --json
+doctor_check windows.adapter.open "emu one" warn TK_E_ADAPTER_BUSY
+kill "$hpid" 2>/dev/null || true
+wait "$hpid" 2>/dev/null || true
+rm -f "$hlog"
 
 # `tapkit open` holds the adapter until it is stopped: timeout ends it (and its handle).
 held=$(timeout 5 wine "$TAPKIT_EXE" open "emu one" 2>&1) || true
