@@ -32,7 +32,8 @@ struct tk_ctx {
 	tk_log_level log_level;
 	tk_retry_policy retry;
 	tk_clock clock;
-	uint64_t trace_seed; /* random per context, mixed into fresh trace ids */
+	uint64_t trace_seed;  /* random per context, mixed into fresh trace ids */
+	bool reboot_required; /* a management call needs a restart of Windows to complete */
 };
 
 /* True if ctx is a live context (non-NULL, right magic). */
@@ -42,6 +43,10 @@ bool tk__ctx_valid(const tk_ctx *ctx);
  * with TK_E_INVALID_HANDLE for op and returns false. err must not be NULL.
  */
 bool tk__ctx_check(const tk_ctx *ctx, tk_error *err, const char *op);
+
+/* A management call (create, delete, enable, install) needs a restart to complete: remembered
+ * for tk_ctx_reboot_required. */
+void tk__ctx_note_reboot(tk_ctx *ctx);
 
 /* The system clock (monotonic now, nanosleep, getrandom/arc4random); used when none is set. */
 void tk__clock_system(tk_clock *out);

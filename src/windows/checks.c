@@ -647,6 +647,11 @@ static void check_adapter(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
 				fx->blocked_elevated = true;
 				tk__strlcpy(fx->blocked_what, obj, sizeof(fx->blocked_what));
 			}
+		} else if (!(a->dn_status & TK_DN_STARTED) && fx->wine) {
+			tk__check_skip_host(
+				c, WINE_SKIP,
+				"the device is present; Wine %s does not report devices it did not start through PnP as started",
+				fx->wine_version);
 		} else if (!(a->dn_status & TK_DN_STARTED)) {
 			tk__check_warn(c, TK_E_DRIVER_START_FAILED, TK_OS_NONE, 0,
 				       "the device is present but not started");
@@ -726,6 +731,22 @@ static void check_adapter(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
 			: "the link is up only while a program holds the adapter open (\"network cable unplugged\" otherwise); every user may open it");
 }
 
+/* The adapter named is not a TAP one: why, as the API would say (another driver's adapter
+ * named by mistake, or none by that name). */
+static void check_named_missing(tk_ctx *ctx, struct tk__doctor *d, const char *name)
+{
+	tk_check *c =
+		tk__doctor_add(d, "windows.adapter.registry", "the adapter's registry entry", name);
+	struct tk_win_adapter a;
+	tk_error e = { 0 };
+	if (tk__registry_find(ctx, name, &a, &e) == TK_OK) {
+		tk__check_fail(c, TK_E_INTERNAL, TK_OS_NONE, 0,
+			       "the adapter was found on a second look (it appeared meanwhile)");
+		return;
+	}
+	tk__check_from_error(c, &e);
+}
+
 static void check_adapters(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
 			   const tk_doctor_opts *opts)
 {
@@ -757,6 +778,8 @@ static void check_adapters(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
 			c,
 			"create one with `tapkit create` (elevated; needs the driver package, see windows.driver.package)");
 		free(list);
+		if (want_one)
+			check_named_missing(ctx, d, opts->adapter);
 		return;
 	}
 	tk__check_ok(c, "%zu TAP adapter%s", n, n == 1 ? "" : "s");
@@ -775,13 +798,8 @@ static void check_adapters(tk_ctx *ctx, struct tk__doctor *d, struct facts *fx,
 		check_adapter(ctx, d, fx, &list[i]);
 		checked++;
 	}
-	if (want_one && !checked) {
-		c = tk__doctor_add(d, "windows.adapter.registry", "the adapter's registry entry",
-				   opts->adapter);
-		tk__check_fail(c, TK_E_ADAPTER_NOT_FOUND, TK_OS_NONE, 0,
-			       "no TAP adapter named \"%s\"; there are: %s", opts->adapter, names);
-		tk__check_remedy(c, "use a name or {GUID} shown by `tapkit list`");
-	}
+	if (want_one && !checked)
+		check_named_missing(ctx, d, opts->adapter);
 	free(list);
 }
 

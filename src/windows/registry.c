@@ -227,8 +227,9 @@ static void extra_ids(char *buf, size_t size)
 		tk__errmap_narrow(w, buf, size);
 }
 
-tk_status tk__registry_adapters(tk_ctx *ctx, struct tk_win_adapter **out, size_t *count,
-				tk_error *err)
+/* Every network adapter under the class key (tap_only: the TAP ones), as described above. */
+static tk_status scan(tk_ctx *ctx, bool tap_only, struct tk_win_adapter **out, size_t *count,
+		      tk_error *err)
 {
 	HKEY cls;
 	struct tk_win_adapter *list = NULL;
@@ -281,7 +282,7 @@ tk_status tk__registry_adapters(tk_ctx *ctx, struct tk_win_adapter **out, size_t
 			RegCloseKey(sub);
 			continue;
 		}
-		if (!tk__winlogic_component_is_tap(comp, extra)) {
+		if (tap_only != tk__winlogic_component_is_tap(comp, extra)) {
 			RegCloseKey(sub);
 			continue;
 		}
@@ -311,6 +312,12 @@ out:
 	free(list);
 	RegCloseKey(cls);
 	return st;
+}
+
+tk_status tk__registry_adapters(tk_ctx *ctx, struct tk_win_adapter **out, size_t *count,
+				tk_error *err)
+{
+	return scan(ctx, true, out, count, err);
 }
 
 static bool name_equal(const char *a, const char *b)
@@ -345,6 +352,34 @@ tk_status tk__registry_find(tk_ctx *ctx, const char *name, struct tk_win_adapter
 			return TK_OK;
 		}
 	}
+	free(list);
+	/* Not a TAP adapter: maybe another driver's (Wintun, ovpn-dco), named by mistake. */
+	st = scan(NULL, false, &list, &n, err);
+	if (st != TK_OK)
+		return st;
+	for (size_t i = 0; i < n; i++) {
+		struct tk_guid g;
+		bool match = by_guid ? (tk__winlogic_guid_parse(list[i].guid, &g) &&
+					memcmp(&g, &want, sizeof(g)) == 0)
+				     : (list[i].guid[0] && name_equal(list[i].name, name));
+		if (!match)
+			continue;
+		const char *kind = tk__winlogic_driver_kind(list[i].component);
+		st = tk__error_set_quiet(
+			err, TK_E_NOT_TAP, "find adapter", name, TK_OS_NONE, 0,
+			"\"%s\" is %s adapter (ComponentId %s, \"%s\"), not a TAP-Windows6 one",
+			name, kind, list[i].component, list[i].description);
+		tk__error_remedy(
+			err,
+			"tapkit works with TAP-Windows6 (tap0901) adapters: use that adapter with its own tools, or create a TAP adapter with `tapkit create` and use its name");
+		free(list);
+		return st;
+	}
+	free(list);
+	list = NULL;
+	st = tk__registry_adapters(ctx, &list, &n, err);
+	if (st != TK_OK)
+		return st;
 	if (n == 0) {
 		st = tk__error_set_quiet(err, TK_E_ADAPTER_NOT_FOUND, "find adapter", name,
 					 TK_OS_NONE, 0,

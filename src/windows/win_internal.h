@@ -105,7 +105,8 @@ tk_status tk__registry_find(tk_ctx *ctx, const char *name, struct tk_win_adapter
 void tk__setupapi_annotate(tk_ctx *ctx, struct tk_win_adapter *list, size_t count);
 /* DN_* status and problem of a device instance; returns the CONFIGRET. */
 uint32_t tk__cfgmgr_status(DWORD devinst, uint32_t *status, uint32_t *problem);
-const char *tk__cfgmgr_cr_name(uint32_t cr);
+/* CM_Enable_DevNode / CM_Disable_DevNode; returns the CONFIGRET. */
+uint32_t tk__cfgmgr_set_enabled(DWORD devinst, bool enable);
 /* Create (hardware id root\tap0901), delete, enable/disable by GUID. Need elevation. */
 tk_status tk__setupapi_create(tk_ctx *ctx, const char *hwid, char *guid_out, size_t size,
 			      tk_error *err);

@@ -1103,3 +1103,103 @@ bool tk__winlogic_tap_version_ok(uint32_t major, uint32_t minor)
 {
 	return major > 9 || (major == 9 && minor >= 9);
 }
+
+const char *tk__winlogic_configret_name(uint32_t cr)
+{
+	switch (cr) {
+	case TK_CR_SUCCESS:
+		return "CR_SUCCESS";
+	case TK_CR_OUT_OF_MEMORY:
+		return "CR_OUT_OF_MEMORY";
+	case TK_CR_INVALID_DEVNODE:
+		return "CR_INVALID_DEVNODE";
+	case TK_CR_NO_SUCH_DEVNODE:
+		return "CR_NO_SUCH_DEVNODE";
+	case TK_CR_FAILURE:
+		return "CR_FAILURE";
+	case TK_CR_REMOVE_VETOED:
+		return "CR_REMOVE_VETOED";
+	case TK_CR_NEED_RESTART:
+		return "CR_NEED_RESTART";
+	case TK_CR_DEVICE_NOT_THERE:
+		return "CR_DEVICE_NOT_THERE";
+	case TK_CR_NOT_DISABLEABLE:
+		return "CR_NOT_DISABLEABLE";
+	case TK_CR_ACCESS_DENIED:
+		return "CR_ACCESS_DENIED";
+	case TK_CR_CALL_NOT_IMPLEMENTED:
+		return "CR_CALL_NOT_IMPLEMENTED";
+	default:
+		return "CR_UNKNOWN";
+	}
+}
+
+void tk__winlogic_map_configret(uint32_t cr, struct tk_win_cause *out)
+{
+	switch (cr) {
+	case TK_CR_SUCCESS:
+		cause(out, TK_OK, false, "done", "");
+		return;
+	case TK_CR_ACCESS_DENIED:
+		cause(out, TK_E_NO_PRIVILEGE, false, "changing a device needs elevation",
+		      "run tapkit from an elevated prompt (Run as administrator)");
+		return;
+	case TK_CR_NO_SUCH_DEVNODE:
+	case TK_CR_INVALID_DEVNODE:
+	case TK_CR_DEVICE_NOT_THERE:
+		cause(out, TK_E_ADAPTER_NOT_FOUND, false, "the device is not present",
+		      "list the adapters again with `tapkit list`; create one with `tapkit create`");
+		return;
+	case TK_CR_REMOVE_VETOED:
+		cause(out, TK_E_ADAPTER_BUSY, true,
+		      "a program holding the adapter open refused to let it go",
+		      "close the programs using the adapter (OpenVPN, a VPN client), then retry");
+		return;
+	case TK_CR_NOT_DISABLEABLE:
+		cause(out, TK_E_ADAPTER_PROBLEM, false,
+		      "Windows says this device cannot be disabled",
+		      "delete the adapter instead (`tapkit delete NAME`), or disable it in Device Manager");
+		return;
+	case TK_CR_NEED_RESTART:
+		cause(out, TK_E_REBOOT_REQUIRED, false, "the change completes after a restart",
+		      "restart Windows");
+		return;
+	case TK_CR_CALL_NOT_IMPLEMENTED:
+		cause(out, TK_E_UNSUPPORTED, false,
+		      "this system does not implement enabling or disabling devices (Wine)",
+		      "on Wine, remove and re-create the adapter instead; on Windows use Device Manager");
+		return;
+	default:
+		cause(out, TK_E_ADAPTER_PROBLEM, false, "Windows refused to change the device",
+		      "look at the device in Device Manager; delete and re-create the adapter if it stays broken");
+		return;
+	}
+}
+
+const char *tk__winlogic_driver_kind(const char *component)
+{
+	static const struct {
+		const char *id;
+		const char *kind;
+	} known[] = {
+		{ "wintun", "a Wintun (WireGuard's driver)" },
+		{ "ovpn-dco", "an OpenVPN Data Channel Offload (ovpn-dco)" },
+		{ "tap0901", "a TAP-Windows6" },
+		{ "tapoas", "a TAP-Windows (OpenVPN Access Server)" },
+		{ "tap_ovpnconnect", "a TAP-Windows (OpenVPN Connect)" },
+		{ "tap0801", "a TAP-Win32 (8.x)" },
+		{ "zttap300", "a ZeroTier" },
+		{ "tapwindows", "a TAP-Windows" },
+	};
+	if (!component)
+		return "another driver's";
+	/* "root\wintun" and "wintun" alike */
+	const char *id = component;
+	for (const char *p = component; *p; p++)
+		if (*p == '\\')
+			id = p + 1;
+	for (size_t i = 0; i < TK_ARRAY_SIZE(known); i++)
+		if (id_equal(id, known[i].id, strlen(known[i].id)))
+			return known[i].kind;
+	return "another driver's";
+}

@@ -204,6 +204,12 @@ void tk__winlogic_guid_format(const struct tk_guid *g, char *buf, size_t size);
  */
 bool tk__winlogic_component_is_tap(const char *id, const char *extra);
 
+/*
+ * The driver behind a network adapter's ComponentId, for people: "a Wintun (WireGuard)",
+ * "an OpenVPN DCO (ovpn-dco)", "a TAP-Windows6", or "another driver's" for ids we do not know.
+ */
+const char *tk__winlogic_driver_kind(const char *component);
+
 /* ---- names ---- */
 /*
  * Checks a connection name or a {GUID} given by the user. Names: valid UTF-8, 1..255 bytes,
@@ -263,6 +269,23 @@ typedef uint32_t tk_win_sized_fn(void *user, void *buf, uint32_t *size);
  */
 uint32_t tk__winlogic_sized_call(tk_win_sized_fn *fn, void *user, uint32_t max, unsigned tries,
 				 void **out, uint32_t *size);
+
+/* ---- CfgMgr32 CONFIGRET (cfgmgr32.h) ---- */
+#define TK_CR_SUCCESS		   0x00u
+#define TK_CR_OUT_OF_MEMORY	   0x02u
+#define TK_CR_INVALID_DEVNODE	   0x05u
+#define TK_CR_NO_SUCH_DEVNODE	   0x0Du
+#define TK_CR_FAILURE		   0x13u
+#define TK_CR_REMOVE_VETOED	   0x17u
+#define TK_CR_NEED_RESTART	   0x22u
+#define TK_CR_DEVICE_NOT_THERE	   0x24u
+#define TK_CR_NOT_DISABLEABLE	   0x28u
+#define TK_CR_ACCESS_DENIED	   0x33u
+#define TK_CR_CALL_NOT_IMPLEMENTED 0x34u
+/* "CR_NOT_DISABLEABLE"; "CR_UNKNOWN" for others. */
+const char *tk__winlogic_configret_name(uint32_t cr);
+/* What a CONFIGRET from enabling or disabling a device means. */
+void tk__winlogic_map_configret(uint32_t cr, struct tk_win_cause *out);
 
 /* TAP_IOCTL_GET_VERSION's answer is one tapkit and OpenVPN accept: 9.9 or later. */
 bool tk__winlogic_tap_version_ok(uint32_t major, uint32_t minor);
