@@ -147,6 +147,8 @@ void tk__check_from_error(tk_check *c, const tk_error *err);
  * skipped_because is `host` ("wine", "not-windows") and the summary says why.
  */
 void tk__check_skip_host(tk_check *c, const char *host, const char *fmt, ...) TK_PRINTF(3, 4);
+/* The last component of a path, after its last '/' or '\\' (src/core/program.c). */
+const char *tk__path_base(const char *path);
 /* doctor --program PATH (src/core/program.c): the checks of one Windows program. */
 void tk__doctor_program(tk_ctx *ctx, const char *path, struct tk__doctor *d);
 

@@ -37,20 +37,26 @@ struct image {
 	size_t why_size;
 };
 
-static char ascii_lower(char c)
+static unsigned char ascii_lower(char c)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	unsigned char u = (unsigned char)c;
+	return u >= 'A' && u <= 'Z' ? (unsigned char)(u | 0x20u) : u;
 }
 
 static int ascii_casecmp(const char *a, const char *b)
 {
 	for (;; a++, b++) {
-		char x = ascii_lower(*a), y = ascii_lower(*b);
+		unsigned char x = ascii_lower(*a), y = ascii_lower(*b);
 		if (x != y)
-			return (unsigned char)x < (unsigned char)y ? -1 : 1;
+			return x < y ? -1 : 1;
 		if (!x)
 			return 0;
 	}
+}
+
+bool tk__pe_name_equal(const char *a, const char *b)
+{
+	return ascii_casecmp(a, b) == 0;
 }
 
 static bool refuse(struct image *im, const char *reason)

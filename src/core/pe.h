@@ -54,6 +54,9 @@ struct tk_pe_info {
 bool tk__pe_parse(const uint8_t *data, size_t size, struct tk_pe_info *out, char *why,
 		  size_t why_size);
 
+/* DLL names compare as Windows does: ASCII letters without case. */
+bool tk__pe_name_equal(const char *a, const char *b);
+
 /* "x64", "x86", "ARM64", "ARM", "unknown". */
 const char *tk__pe_machine_name(uint16_t machine);
 /* "asInvoker" (also for NONE), "highestAvailable", "requireAdministrator". */

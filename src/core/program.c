@@ -10,6 +10,7 @@
  * file is still read and its imports classified; the search is reported as skipped.
  */
 #include "backend.h"
+#include "core/config.h"
 #include "core/pe.h"
 
 #include <errno.h>
@@ -20,7 +21,7 @@
 #include <windows.h>
 #endif
 
-#define PROGRAM_MAX_BYTES (128u * 1024u * 1024u)
+#define PROGRAM_MAX_BYTES ((size_t)128 * 1024 * 1024)
 #define WALK_MAX	  128u /* DLLs looked at in all */
 #define WALK_DEPTH	  8u
 
@@ -61,7 +62,11 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
 	size_t cap = 1u << 16, n = 0;
 	uint8_t *buf = malloc(cap);
 	int rc = 0;
-	while (buf) {
+	if (!buf) {
+		fclose(f);
+		return ENOMEM;
+	}
+	for (;;) {
 		if (n == cap) {
 			if (cap >= PROGRAM_MAX_BYTES) {
 				rc = EFBIG;
@@ -83,8 +88,6 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
 			break;
 		}
 	}
-	if (!buf)
-		rc = ENOMEM;
 	fclose(f);
 	if (rc) {
 		free(buf);
@@ -101,7 +104,7 @@ static bool load_pe(const char *path, struct tk_pe_info *pe, int *os_err, char *
 	size_t n = 0;
 	*os_err = read_file(path, &data, &n);
 	if (*os_err) {
-		tk__snprintf(why, size, "%s", strerror(*os_err));
+		tk__snprintf(why, size, "%s", tk__file_errno_text(*os_err));
 		return false;
 	}
 	bool ok = tk__pe_parse(data, n, pe, why, size);
@@ -109,22 +112,11 @@ static bool load_pe(const char *path, struct tk_pe_info *pe, int *os_err, char *
 	return ok;
 }
 
-static bool ascii_equal_ci(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++) {
-		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
-		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
-		if (x != y)
-			return false;
-	}
-	return *a == *b;
-}
-
 static void walk_add(struct walk *w, const char *name, const char *needed_by, bool delay,
 		     unsigned depth)
 {
 	for (size_t i = 0; i < w->n; i++)
-		if (ascii_equal_ci(w->deps[i].name, name)) {
+		if (tk__pe_name_equal(w->deps[i].name, name)) {
 			w->deps[i].delay = w->deps[i].delay && delay;
 			return;
 		}
@@ -172,7 +164,7 @@ static void walk_run(struct walk *w, const struct tk_pe_info *pe, const char *pr
 	}
 }
 
-static const char *base_name(const char *path)
+const char *tk__path_base(const char *path)
 {
 	const char *b = path;
 	for (const char *p = path; *p; p++)
@@ -183,7 +175,7 @@ static const char *base_name(const char *path)
 
 static void dir_name(const char *path, char *out, size_t size)
 {
-	const char *b = base_name(path);
+	const char *b = tk__path_base(path);
 	if (b == path) {
 		tk__strlcpy(out, ".", size);
 		return;
@@ -201,7 +193,7 @@ static bool imports_any(const struct tk_pe_info *pe, const char *const *names, s
 {
 	for (size_t i = 0; i < pe->nimports; i++)
 		for (size_t k = 0; k < count; k++)
-			if (ascii_equal_ci(pe->imports[i].name, names[k]))
+			if (tk__pe_name_equal(pe->imports[i].name, names[k]))
 				return true;
 	return false;
 }
@@ -334,7 +326,7 @@ static void check_dlls(struct tk__doctor *d, const char *path, const struct tk_p
 		return;
 	}
 	tk__check_evidence(c, "search_order", "%s", w->ld->order);
-	walk_run(w, pe, base_name(path));
+	walk_run(w, pe, tk__path_base(path));
 	char beside[TK_ERROR_TEXT_MAX] = "", missing[TK_ERROR_TEXT_MAX] = "";
 	size_t nmissing = 0, ndelay = 0, nbad = 0;
 	for (size_t i = 0; i < w->n; i++) {

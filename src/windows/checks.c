@@ -402,15 +402,6 @@ static void check_code_integrity(struct tk__doctor *d, const struct facts *fx)
 	tk__check_ok(c, "%s", v.summary);
 }
 
-static const char *base_name(const char *path)
-{
-	const char *b = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '\\' || *p == '/')
-			b = p + 1;
-	return b;
-}
-
 /* One event log's verdict about the driver file, as a check. */
 static void check_log(struct tk__doctor *d, struct facts *fx, const char *id, const char *title,
 		      const wchar_t *channel, const wchar_t *xpath, bool defender)
@@ -418,7 +409,7 @@ static void check_log(struct tk__doctor *d, struct facts *fx, const char *id, co
 	tk_check *c = tk__doctor_add(d, id, title, "tap0901");
 	static struct tk_win_event ev[64];
 	size_t n = 0;
-	const char *driver = fx->driver_file[0] ? base_name(fx->driver_file) : "tap0901.sys";
+	const char *driver = fx->driver_file[0] ? tk__path_base(fx->driver_file) : "tap0901.sys";
 	char chan[128];
 	tk__errmap_narrow(channel, chan, sizeof(chan));
 	tk__check_evidence(c, "channel", "%s", chan);

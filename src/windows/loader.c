@@ -13,6 +13,8 @@
 
 #include "core/pe.h"
 
+#include <winternl.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -87,10 +89,7 @@ static int apiset_present(const wchar_t *dll)
 	size_t n = wcslen(ns);
 	if (n > 4 && _wcsicmp(ns + n - 4, L".dll") == 0)
 		ns[n -= 4] = L'\0';
-	struct {
-		USHORT length, max;
-		PWSTR buffer;
-	} us = { (USHORT)(n * sizeof(wchar_t)), (USHORT)(n * sizeof(wchar_t)), ns };
+	UNICODE_STRING us = { (USHORT)(n * sizeof(wchar_t)), (USHORT)(n * sizeof(wchar_t)), ns };
 	BOOLEAN present = FALSE;
 	if (!fn(&us, &present))
 		return -1;

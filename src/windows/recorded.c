@@ -123,7 +123,7 @@ static bool data_value(const char *x, size_t n, const char *name, char *out, siz
 	size_t p = i + strlen(key);
 	while (p < n && x[p] == ' ')
 		p++;
-	if (p >= n || x[p] == '/' || x[p] != '>') {
+	if (p >= n || x[p] != '>') {
 		if (size)
 			out[0] = '\0';
 		return p < n && x[p] == '/';

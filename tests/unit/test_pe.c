@@ -88,7 +88,7 @@ static void build(const struct spec *s, uint8_t *img)
 	size_t n = 0;
 	for (; n < 4 && s->imports[n]; n++) {
 		put32(at_rva(img, 0x1000 + (uint32_t)n * 20) + 12, names);
-		strcpy((char *)at_rva(img, names), s->imports[n]);
+		memcpy(at_rva(img, names), s->imports[n], strlen(s->imports[n]) + 1);
 		names += (uint32_t)strlen(s->imports[n]) + 1;
 	}
 	if (n) {
@@ -100,7 +100,7 @@ static void build(const struct spec *s, uint8_t *img)
 		uint8_t *dd = at_rva(img, 0x1100 + (uint32_t)k * 32);
 		put32(dd, s->old_delay ? 0 : 1);
 		put32(dd + 4, s->old_delay ? (uint32_t)base + names : names);
-		strcpy((char *)at_rva(img, names), s->delay[k]);
+		memcpy(at_rva(img, names), s->delay[k], strlen(s->delay[k]) + 1);
 		names += (uint32_t)strlen(s->delay[k]) + 1;
 	}
 	if (k) {
@@ -121,7 +121,7 @@ static void build(const struct spec *s, uint8_t *img)
 		put32(r + 0x30 + 20, 0x48);
 		put32(r + 0x48, 0x1500);
 		put32(r + 0x48 + 4, (uint32_t)strlen(s->manifest));
-		strcpy((char *)at_rva(img, 0x1500), s->manifest);
+		memcpy(at_rva(img, 0x1500), s->manifest, strlen(s->manifest) + 1);
 		put32(o + dirs + 2 * 8, 0x1400);
 		put32(o + dirs + 2 * 8 + 4, 0x60);
 	}
