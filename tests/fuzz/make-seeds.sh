@@ -151,3 +151,20 @@ if [[ -x ${TK_BUILD_DIR:-build}/tests/test_pe ]]; then
 else
 	echo "make-seeds.sh: build tests/test_pe first (make) for the pe seeds" >&2
 fi
+
+# ---- recorded: byte 0 even = one event's XML, odd = a setupapi.dev.log text; from the
+# committed fixtures (tests/unit/fixtures/windows/) ----
+fixtures=$(dirname "$0")/../unit/fixtures/windows
+mkdir -p "$out/recorded"
+for f in "$fixtures"/*.xml; do
+	{
+		printf '\x00'
+		head -c 3000 "$f"
+	} | seed recorded "event-$(basename "$f" .xml)"
+done
+for f in "$fixtures"/setupapi-*.log; do
+	{
+		printf '\x01'
+		cat "$f"
+	} | seed recorded "$(basename "$f" .log)"
+done
