@@ -59,6 +59,15 @@ doctor_check windows.adapter.settings "emu one" ok
 expect "doctor: the device node is found (Wine cannot report it started: skipped)" \
 	"any(c['id'] == 'windows.adapter.device' and c['object'] == 'emu one' and c['status'] == 'skipped' and c['skipped_because'] == 'wine' and c['evidence'].get('instance_id') == 'ROOT\\\\NET\\\\0010' for c in d['checks'])"
 
+# An outdated driver: the emulation answers GET_VERSION 9.8 (its test-only request), and the
+# doctor names it with the upgrade; then back to 9.27.
+timeout 30 wine "$out_dir/ioctl.exe" "$GUID1" set-version 9.8 >/dev/null 2>&1
+tk doctor "emu one" --json
+doctor_check windows.adapter.open "emu one" warn TK_E_UNSUPPORTED
+expect "doctor: a driver older than 9.9 is named with the upgrade" \
+	"any(c['id'] == 'windows.adapter.open' and c['evidence'].get('driver_version') == '9.8.0' and 'older than 9.9' in c['summary'] and '9.24.2 or later' in c['remedy'] for c in d['checks'])"
+timeout 30 wine "$out_dir/ioctl.exe" "$GUID1" set-version 0.0 >/dev/null 2>&1
+
 # A second owner: the doctor's open talks to the driver, so it sees the refusal (Wine lets the
 # CreateFile through; the driver refuses the held adapter's requests with 31).
 hlog=$(mktemp)
