@@ -37,9 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct tk_win_event ev[2];
 	if (!tk__recorded_event_parse(text, len, &ev[0]))
 		return 0;
-	FUZZ_CHECK(TERMINATED(ev[0].file) && TERMINATED(ev[0].provider) &&
-		   TERMINATED(ev[0].time) && TERMINATED(ev[0].activity) &&
-		   TERMINATED(ev[0].publisher) && TERMINATED(ev[0].threat));
+	FUZZ_CHECK(TERMINATED(ev[0].file) && TERMINATED(ev[0].provider) && TERMINATED(ev[0].time) &&
+		   TERMINATED(ev[0].activity) && TERMINATED(ev[0].publisher) &&
+		   TERMINATED(ev[0].threat));
 	ev[1] = ev[0];
 	struct tk_log_verdict v;
 	tk__recorded_ci_verdict(ev, 2, "tap0901.sys", &v);
