@@ -34,6 +34,8 @@ PACKAGES=(
 	shellcheck                                # make lint (shell scripts)
 	git                                       # make lint lists the tracked sources
 	gcc-mingw-w64-x86-64 wine wine64          # make test-windows: the Windows build under Wine
+	gcc-mingw-w64-i686                        # make test-windows: the 32-bit test programs of doctor --program
+	osslsigncode openssl                      # make test-windows: a signed test driver file (test_signature.sh)
 	scdoc man-db                              # man pages: rendered by scdoc, checked by man --warnings
 	systemd                                   # systemd-analyze verify/security on dist/systemd units
 	dpkg-dev debhelper fakeroot lintian       # scripts/check-deb.sh: dpkg-buildpackage, lintian

@@ -85,6 +85,27 @@ tk_status tk__backend_doctor(tk_ctx *ctx, const tk_doctor_opts *opts, struct tk_
 			     tk_error *err);
 
 /*
+ * doctor --program: the Windows loader's DLL search (src/windows/loader.c). find looks `dll` up
+ * for an image of `bits` bits whose folder is appdir, in the loader's order; it returns true with
+ * the file's path and where it was found ("KnownDLLs", "application directory", "system
+ * directory", "API set", "Windows directory", "PATH"), *system true when it is part of Windows.
+ * Elsewhere the backend leaves `available` false: the search needs Windows.
+ */
+struct tk__loader {
+	bool available;
+	unsigned os_bits;    /* 32 or 64; 0 when unknown */
+	uint16_t os_machine; /* TK_PE_MACHINE_* of the OS; 0 when unknown */
+	bool no_32bit;	     /* 64-bit Windows without a SysWOW64 folder: no 32-bit programs */
+	char order[TK_ERROR_TEXT_MAX];
+	bool (*find)(void *user, const char *dll, unsigned bits, const char *appdir, char *path,
+		     size_t size, const char **where, bool *system);
+	void *user;
+};
+void tk__backend_loader(struct tk__loader *out);
+/* tk__doctor_program with a given loader (unit tests pass their own). */
+void tk__doctor_program_with(const char *path, struct tk__doctor *d, const struct tk__loader *ld);
+
+/*
  * Watch: a subscription to link events (Linux: rtnetlink RTNLGRP_LINK). Only TUN/TAP adapters
  * are reported. read waits up to timeout_ms (-1: forever), then hands every pending event to fn;
  * TK_E_TIMEOUT if none came, TK_E_INTERRUPTED on a signal. *lost is set when the OS dropped

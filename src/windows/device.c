@@ -91,12 +91,20 @@ static HANDLE create_file(const char *guid, DWORD *code)
 	return h;
 }
 
-DWORD tk__device_probe(const char *guid)
+DWORD tk__device_probe(const char *guid, uint32_t version[3], DWORD *ioctl)
 {
 	DWORD code;
 	HANDLE h = create_file(guid, &code);
-	if (h != INVALID_HANDLE_VALUE)
+	*ioctl = ERROR_SUCCESS;
+	if (h != INVALID_HANDLE_VALUE) {
+		ULONG ver[3] = { 0 };
+		DWORD got = 0;
+		*ioctl = tk__tapioctl_call(h, TK_TAP_IOCTL_GET_VERSION, NULL, 0, ver, sizeof(ver),
+					   &got);
+		for (int i = 0; i < 3; i++)
+			version[i] = (uint32_t)ver[i];
 		CloseHandle(h);
+	}
 	return code;
 }
 
@@ -192,7 +200,7 @@ static tk_status query_driver(tk_ctx *ctx, tk_dev *dev, struct tk__os_dev *o,
 		o->ver_major = ver[0];
 		o->ver_minor = ver[1];
 		/* OpenVPN refuses older than 9.9, and 9.8 was broken in TUN mode. */
-		if (ctx && (ver[0] < 9 || (ver[0] == 9 && ver[1] < 9)))
+		if (ctx && !tk__winlogic_tap_version_ok(ver[0], ver[1]))
 			tk__log(ctx, TK_LOG_WARN, "windows.device", NULL, 0,
 				"adapter %s runs TAP driver %lu.%lu, older than 9.9: update it",
 				a->name, (unsigned long)ver[0], (unsigned long)ver[1]);
