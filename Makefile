@@ -6,6 +6,8 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
+# Extra cmake -D options for a new build directory (./setup.sh demo: -DTK_TESTS=OFF, no cmocka).
+CMAKE_ARGS ?=
 
 .PHONY: all configure test test-plain test-asan asan demo demo-forward lint format clean deps
 
@@ -13,7 +15,7 @@ all: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 configure:
-	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]: re-configures $(BUILD) with the prefix
 # (tapkit.pc names it), builds, and installs (cmake/install.cmake lists what goes where).
