@@ -6,7 +6,7 @@
 #   sudo ./setup.sh demo                     installs the demo's packages only (DEMO_PACKAGES),
 #                                            builds without the tests (build-run/), runs the demo
 #   sudo ./setup.sh test                     installs the test set (DEMO_ + TEST_PACKAGES), runs
-#                                            every test and lint check
+#                                            `make check`: every test tier and lint (README)
 #   sudo ./setup.sh deps [demo|test|bench|all]  only installs a set (default: test)
 #   sudo ./setup.sh bench                    installs DEMO_ + BENCH_PACKAGES, runs make bench
 #                                            (bench/README.md; CI does not run it)
@@ -143,11 +143,8 @@ demo)
 	make demo "${RUN_BUILD[@]}"
 	;;
 test)
-	# -k and lint after a failure too: one run reports everything that is wrong.
-	rc=0
-	make -k test || rc=$?
-	make lint || rc=$?
-	exit "$rc"
+	# Every tier, phase by phase, with a table of the phases at the end (scripts/check.sh).
+	make check
 	;;
 deps) ;;
 bench)
