@@ -30,6 +30,7 @@ DEMO_PACKAGES=(
 	procps                              # sysctl: IPv6 off in the demo's namespaces (quiet output)
 	iputils-ping                        # the demo's ping across the tunnel
 	iperf3                              # the demo's 2-second TCP transfer across the tunnel
+	kmod                                # modprobe tun, when the tun driver is a module not loaded
 )
 
 # What `./setup.sh test` (make check) needs on top of DEMO_PACKAGES.
