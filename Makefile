@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
 # The front door: `make` builds everything into build/. Three test tiers, each one command:
-#   make test    the contributor's loop: the plain build and its ctest (unit, netns, packaging,
-#                Go binding); a few minutes; the netns tests skip, with the reason, without root
-#   make check   every phase (scripts/check.sh): make test, lint, the ASan + UBSan run, the
-#                Windows build under Wine, every fuzzer for CHECK_FUZZ_SECONDS and a soak of
-#                CHECK_SOAK_SECONDS, then a table of the phases; `./setup.sh test` runs it
+#   make test    the contributor's loop: the plain build and its ctest (unit, netns, man pages,
+#                units, Go binding, install) but the two slow ones; a few minutes; the netns
+#                tests skip, with the reason, without root
+#   make check   every phase (scripts/check.sh): make test, test-slow (the Debian packages, the
+#                benchmark's smoke test), lint, the ASan + UBSan run, the Windows build under
+#                Wine, every fuzzer for CHECK_FUZZ_SECONDS and a soak of CHECK_SOAK_SECONDS,
+#                then a table of the phases; `./setup.sh test` runs it
 #   .ci/run      `./setup.sh test` with FUZZ_SECONDS=60 SOAK_SECONDS=600 (CI)
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
@@ -36,9 +38,16 @@ asan:
 
 test: test-plain
 
+# The two slow tests of build/ (a minute each: the Debian packages built and linted, a partial
+# benchmark) are make check's (test-slow), not the contributor's loop.
+SLOW_TESTS := ^(deb/check_deb|netns/test_bench_smoke)$$
 test-plain: all
 	@if [ "$$(id -u)" != 0 ]; then echo "note: not root: the netns, soak and packaged-CLI tests skip (network namespaces and TAP devices need root): sudo make test"; fi
-	cd $(BUILD) && ctest $(CTEST_ARGS)
+	cd $(BUILD) && ctest $(CTEST_ARGS) -E '$(SLOW_TESTS)'
+
+.PHONY: test-slow
+test-slow: all
+	cd $(BUILD) && ctest $(CTEST_ARGS) -R '$(SLOW_TESTS)'
 
 # make check: short fuzz and soak runs unless FUZZ_SECONDS / SOAK_SECONDS come from the command
 # line or the environment (CI: .ci/run).

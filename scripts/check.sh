@@ -8,7 +8,8 @@
 #
 #   scripts/check.sh [PHASE...]     default: every phase, in this order
 #
-#   test     make test: the plain build, unit, netns, packaging and binding tests (build/)
+#   test     make test: the plain build, unit, netns, man, units, Go binding tests (build/)
+#   slow     make test-slow: the Debian packages (scripts/check-deb.sh), the benchmark's smoke test
 #   lint     make lint: clang-format, clang-tidy, cppcheck, shellcheck (scripts/lint.sh)
 #   asan     make test-asan: the unit and netns tests under ASan + UBSan (build-asan/)
 #   windows  make test-windows: the mingw-w64 build and its tests under Wine (build-win/)
@@ -16,9 +17,9 @@
 #   soak     make soak: the hub and three peers for SOAK_SECONDS (tests/soak/README.md)
 #
 # Environment: FUZZ_SECONDS, SOAK_SECONDS (the Makefile gives check 10 and 60, CI 60 and 600),
-# JOBS, MAKE. Each phase exports TK_PHASE ("[4/6] Windows under Wine"), which the long runs
+# JOBS, MAKE. Each phase exports TK_PHASE ("[5/7] Windows under Wine"), which the long runs
 # (tests/windows/run.sh, tests/fuzz/run.sh, tests/soak/soak.sh) put in front of their progress
-# lines ("[4/6] Windows under Wine: 5 of 8 scenarios").
+# lines ("[5/7] Windows under Wine: scenario 5 of 8: test_manage.sh").
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -35,6 +36,7 @@ while IFS='|' read -r name title cmd; do
 	CMD[$name]=$cmd
 done <<EOF
 test|unit + netns tests (build/)|test
+slow|Debian packages + bench smoke (build/)|test-slow
 lint|lint|lint
 asan|ASan + UBSan tests (build-asan/)|test-asan
 windows|Windows under Wine|test-windows
@@ -42,10 +44,10 @@ fuzz|fuzzers, $FUZZ_SECONDS s each|fuzz FUZZ_SECONDS=$FUZZ_SECONDS
 soak|soak, $SOAK_SECONDS s|soak SOAK_SECONDS=$SOAK_SECONDS
 EOF
 phases=("$@")
-((${#phases[@]})) || phases=(test lint asan windows fuzz soak)
+((${#phases[@]})) || phases=(test slow lint asan windows fuzz soak)
 for p in "${phases[@]}"; do
 	[[ -n ${CMD[$p]:-} ]] || {
-		echo "check: unknown phase '$p' (test lint asan windows fuzz soak)" >&2
+		echo "check: unknown phase '$p' (test slow lint asan windows fuzz soak)" >&2
 		exit 2
 	}
 done
@@ -58,7 +60,7 @@ detail()
 {
 	local p=$1 log=$2 line
 	case $p in
-	test | asan)
+	test | slow | asan)
 		# ctest: "95% tests passed, 2 tests failed out of 48"; skips are "***Skipped" lines
 		line=$(grep -E '^[0-9]+% tests passed' "$log" | tail -n 1)
 		[[ -n $line ]] && printf '%s, %d skipped' "${line#*tests passed, }" "$(grep -c '\*\*\*Skipped' "$log")"

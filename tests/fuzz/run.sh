@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
 		sleep 0.2
 	done
 	k=$((k + 1))
-	# progress: "[5/6] fuzzers, 10 s each: 3 of 8 started (seal)" (TK_PHASE: scripts/check.sh)
+	# progress: "[6/7] fuzzers, 10 s each: 3 of 8 started (seal)" (TK_PHASE: scripts/check.sh)
 	echo "${TK_PHASE:-fuzz}: $k of ${#targets[@]} started ($t, ${seconds} s, $jobs at a time)"
 	run_one "$t" &
 	pids+=($!)

@@ -27,7 +27,7 @@ rm -f "$prefix.log"
 WINEPREFIX=$prefix "$WINESERVER" -k 2>/dev/null
 rm -rf "$prefix"
 
-# Progress: "[4/6] Windows under Wine: scenario 5 of 8: test_manage.sh" (TK_PHASE: scripts/check.sh).
+# Progress: "[5/7] Windows under Wine: scenario 5 of 8: test_manage.sh" (TK_PHASE: scripts/check.sh).
 scenarios=("$here"/test_*.sh)
 k=0
 for s in "${scenarios[@]}"; do
