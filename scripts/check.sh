@@ -103,14 +103,14 @@ for p in "${phases[@]}"; do
 		result=PASS
 	fi
 	printf '%s: %s in %s\n' "$TK_PHASE" "$result" "$(fmt_time "$secs")"
-	rows+=("$(printf '%-42s %-14s %7s  %s' "$TK_PHASE" "$result" "$(fmt_time "$secs")" "$(detail "$p" "$logdir/$p.log")")")
+	rows+=("$(printf '%-46s %-14s %7s  %s' "$TK_PHASE" "$result" "$(fmt_time "$secs")" "$(detail "$p" "$logdir/$p.log")")")
 done
 
 # The table: .ci/run prints the lines between the two markers.
 echo
 echo "---- tapkit check: summary ----"
-printf '%-42s %-14s %7s  %s\n' phase result time detail
+printf '%-46s %-14s %7s  %s\n' phase result time detail
 printf '%s\n' "${rows[@]}"
-printf '%-42s %-14s %7s\n' total "$( ((rc == 0)) && echo PASS || echo FAIL)" "$(fmt_time $((SECONDS - t_all)))"
+printf '%-46s %-14s %7s\n' total "$( ((rc == 0)) && echo PASS || echo FAIL)" "$(fmt_time $((SECONDS - t_all)))"
 echo "---- end of summary ----"
 exit "$rc"
