@@ -1,11 +1,19 @@
 # SPDX-License-Identifier: MIT
-# The front door: `make` builds everything into build/, `make test` builds and runs every test
-# (once normally, once under AddressSanitizer + UndefinedBehaviorSanitizer), then the fuzzers
-# for FUZZ_SECONDS each (`make fuzz`, tests/fuzz/README.md).
+# The front door: `make` builds everything into build/. Three test tiers, each one command:
+#   make test    the contributor's loop: the plain build and its ctest (unit, netns, man pages,
+#                units, Go binding, install) but the two slow ones; a few minutes; the netns
+#                tests skip, with the reason, without root
+#   make check   every phase (scripts/check.sh): make test, test-slow (the Debian packages, the
+#                benchmark's smoke test), lint, the ASan + UBSan run, the Windows build under
+#                Wine, every fuzzer for CHECK_FUZZ_SECONDS and a soak of CHECK_SOAK_SECONDS,
+#                then a table of the phases; `./setup.sh test` runs it
+#   .ci/run      `./setup.sh test` with FUZZ_SECONDS=60 SOAK_SECONDS=600 (CI)
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
+# Extra cmake -D options for a new build directory (./setup.sh demo: -DTK_TESTS=OFF, no cmocka).
+CMAKE_ARGS ?=
 
 .PHONY: all configure test test-plain test-asan asan demo demo-forward lint format clean deps
 
@@ -13,7 +21,7 @@ all: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 configure:
-	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]: re-configures $(BUILD) with the prefix
 # (tapkit.pc names it), builds, and installs (cmake/install.cmake lists what goes where).
@@ -28,10 +36,28 @@ asan:
 	@test -f $(BUILD_ASAN)/CMakeCache.txt || cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DTK_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 
-test: test-plain test-asan test-windows fuzz soak
+test: test-plain
 
+# The two slow tests of build/ (a minute each: the Debian packages built and linted, a partial
+# benchmark) are make check's (test-slow), not the contributor's loop.
+SLOW_TESTS := ^(deb/check_deb|netns/test_bench_smoke)$$
 test-plain: all
-	cd $(BUILD) && ctest $(CTEST_ARGS)
+	@if [ "$$(id -u)" != 0 ]; then echo "note: not root: the netns, soak and packaged-CLI tests skip (network namespaces and TAP devices need root): sudo make test"; fi
+	cd $(BUILD) && ctest $(CTEST_ARGS) -E '$(SLOW_TESTS)'
+
+.PHONY: test-slow
+test-slow: all
+	cd $(BUILD) && ctest $(CTEST_ARGS) -R '$(SLOW_TESTS)'
+
+# make check: short fuzz and soak runs unless FUZZ_SECONDS / SOAK_SECONDS come from the command
+# line or the environment (CI: .ci/run).
+CHECK_FUZZ_SECONDS ?= 10
+CHECK_SOAK_SECONDS ?= 60
+.PHONY: check
+check:
+	FUZZ_SECONDS=$(if $(filter file,$(origin FUZZ_SECONDS)),$(CHECK_FUZZ_SECONDS),$(FUZZ_SECONDS)) \
+	SOAK_SECONDS=$(if $(filter file,$(origin SOAK_SECONDS)),$(CHECK_SOAK_SECONDS),$(SOAK_SECONDS)) \
+	JOBS=$(JOBS) MAKE="$(MAKE)" bash scripts/check.sh
 
 test-asan: asan
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

@@ -22,8 +22,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define TUN_MAJOR 10 /* MISC_MAJOR */
-#define TUN_MINOR 200
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000 /* linux/if.h, which clashes with net/if.h */
 #endif
@@ -110,7 +108,7 @@ static void check_devnode(struct tk__doctor *d, const struct facts *fx)
 	tk__check_evidence(c, "mode", "%04o", mode);
 	tk__check_evidence(c, "owner", "%lu:%lu", (unsigned long)sb.st_uid,
 			   (unsigned long)sb.st_gid);
-	if (!S_ISCHR(sb.st_mode) || maj != TUN_MAJOR || min != TUN_MINOR) {
+	if (!tk__is_tun_node(&sb)) {
 		tk__check_fail(c, TK_E_TUN_MISSING, TK_OS_NONE, 0,
 			       "%s is not the character device 10:200 (it is %s %u:%u)",
 			       TK__TUN_PATH,

@@ -14,6 +14,8 @@
 #include <sys/types.h>
 
 #define TK__TUN_PATH	  "/dev/net/tun"
+#define TK__TUN_MAJOR	  10 /* MISC_MAJOR: /dev/net/tun is the character device 10:200 */
+#define TK__TUN_MINOR	  200
 #define TK__LINUX_IFNAMSZ 16 /* IFNAMSIZ, including the final NUL */
 #define TK__ETH_HLEN	  14
 #define TK__PI_LEN	  4
@@ -150,7 +152,7 @@ struct tk__procfs_holder {
 };
 
 /*
- * Scans /proc/[0-9]* for fds open on /dev/net/tun and attached to a device (fdinfo "iff:").
+ * Scans /proc/[0-9]* for fds on the tun device (10:200) attached to a device (fdinfo "iff:").
  * One entry per (pid, device). Unreadable processes are skipped silently. *out is malloc'd
  * (NULL when none). Returns 0 or -ENOMEM.
  */
@@ -165,6 +167,9 @@ size_t tk__procfs_filter(const struct tk__procfs_holder *all, size_t n, const ch
 			 uint32_t exclude_pid, tk_holder *out, size_t cap);
 /* Finds the "iff:\tNAME" line of fdinfo text; false if absent or empty (not attached). */
 bool tk__procfs_parse_iff(const char *fdinfo, char *name, size_t size);
+/* Whether a stat result is the tun device, character device 10:200, whatever its path. */
+struct stat;
+bool tk__is_tun_node(const struct stat *st);
 /* Copies the first line of comm text (without the newline). */
 void tk__procfs_parse_comm(const char *text, char *out, size_t size);
 

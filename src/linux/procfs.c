@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Who holds a TUN/TAP device. Every tun fd links to /dev/net/tun, so lsof cannot tell devices
- * apart; /proc/PID/fdinfo/FD has an "iff:\tNAME" line for an attached fd (empty name when the
- * fd is not attached or its device was deleted). The same walk as `ip -d tuntap show`, but
- * unreadable processes (other users without CAP_SYS_PTRACE) are skipped without a word.
+ * Who holds a TUN/TAP device. A tun fd is one whose file is the character device 10:200
+ * (stat through /proc/PID/fd/FD follows the magic link to the open file itself); the text of
+ * that link is no guide: it is "/dev/net/tun" only when the reader and the opener see the same
+ * root, and reads "/srv/root/dev/net/tun" or the like from a chroot, from a build root, or from
+ * the host for a container's process. /proc/PID/fdinfo/FD has an "iff:\tNAME" line for an
+ * attached fd (empty name when the fd is not attached or its device was deleted), which says
+ * which device, so lsof's view (every tun fd alike) is not enough. The same walk as
+ * `ip -d tuntap show`, but unreadable processes (other users without CAP_SYS_PTRACE) are
+ * skipped without a word.
  *
  * fdinfo names the device but not its network namespace, and the same name can exist in many
  * namespaces (every test namespace has its tap0). A tun fd belongs to the namespace it was
@@ -24,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 ssize_t tk__procfs_read_file(const char *path, char *buf, size_t size)
@@ -81,6 +87,12 @@ void tk__procfs_parse_comm(const char *text, char *out, size_t size)
 		len = size - 1;
 	memcpy(out, text, len);
 	out[len] = '\0';
+}
+
+bool tk__is_tun_node(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && major(st->st_rdev) == TK__TUN_MAJOR &&
+	       minor(st->st_rdev) == TK__TUN_MINOR;
 }
 
 static bool all_digits(const char *s)
@@ -150,7 +162,7 @@ static bool fd_in_other_netns(const struct stat *self_ns, const char *pidstr, co
 /* One process: its tun fds (in our network namespace) and the devices they are attached to. */
 static int scan_pid(struct scan *s, const struct stat *self_ns, const char *pidstr)
 {
-	char path[96], link[64], text[1024], ifname[TK__LINUX_IFNAMSZ], comm[TK_PROC_NAME_MAX];
+	char path[96], text[1024], ifname[TK__LINUX_IFNAMSZ], comm[TK_PROC_NAME_MAX];
 	bool have_comm = false;
 	int r = 0;
 
@@ -164,11 +176,8 @@ static int scan_pid(struct scan *s, const struct stat *self_ns, const char *pids
 	while ((de = readdir(d)) != NULL) { /* NOLINT(concurrency-mt-unsafe) */
 		if (!all_digits(de->d_name))
 			continue;
-		ssize_t n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		if (strcmp(link, TK__TUN_PATH) != 0)
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, 0) != 0 || !tk__is_tun_node(&st))
 			continue;
 		tk__snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", pidstr, de->d_name);
 		if (tk__procfs_read_file(path, text, sizeof(text)) < 0)

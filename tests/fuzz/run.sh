@@ -39,11 +39,15 @@ run_one()
 }
 
 pids=()
+k=0
 for t in "${targets[@]}"; do
 	[[ -x $build/fuzz/fuzz_$t ]] || { echo "fuzz: $build/fuzz/fuzz_$t not built" >&2; exit 1; }
 	while (($(jobs -rp | wc -l) >= jobs)); do
 		sleep 0.2
 	done
+	k=$((k + 1))
+	# progress: "[6/7] fuzzers, 10 s each: 3 of 8 started (seal)" (TK_PHASE: scripts/check.sh)
+	echo "${TK_PHASE:-fuzz}: $k of ${#targets[@]} started ($t, ${seconds} s, $jobs at a time)"
 	run_one "$t" &
 	pids+=($!)
 done

@@ -20,10 +20,16 @@ RES=$TK_TMP/results
 
 tk_case "a partial run: vxlan, relay and tapkit plain each get figures, and the LIMIT lines numbers"
 TK_LAST_CMD="bench/run.sh (BENCH_ONLY='vxlan relay tk-plain')"
+# `|| rc=$?`: under set -e a bare `rc=$?` after a failing command is never reached. The inner
+# bash writes its pid and execs bench/run.sh, whose namespaces are named after it (tkb<pid>a/b):
+# the check below then looks at this run's only, not at another one running in parallel.
+rc=0
+# shellcheck disable=SC2016 # $$ and $1 are the inner bash's
 BENCH_ONLY="vxlan relay tk-plain" BENCH_SECONDS=1 BENCH_PINGS=20 BENCH_CALLGRIND=0 \
 	BENCH_README=0 BENCH_RESULTS=$RES BENCH_MAX_SECONDS=150 \
-	timeout 200 bash "$TK_SOURCE_DIR/bench/run.sh" >"$OUT" 2>&1
-rc=$?
+	timeout 200 bash -c 'echo $$ >"$1" && exec bash "$2"' bench "$TK_TMP/bench.pid" \
+	"$TK_SOURCE_DIR/bench/run.sh" >"$OUT" 2>&1 || rc=$?
+bench_pid=$(cat "$TK_TMP/bench.pid")
 [[ $rc == 0 ]] || tk_fail "expected bench/run.sh to exit 0, got $rc: $(tail -n 15 "$OUT")"
 python3 - "$OUT" <<'EOF' || tk_fail "the benchmark's output is not what was expected (above); whole output: $(cat "$OUT")"
 import re, sys
@@ -61,7 +67,7 @@ shopt -u nullglob
 grep -q '^| reference relay (floor) |' "${files[0]}" || tk_fail "expected the relay row in ${files[0]}: $(cat "${files[0]}")"
 
 tk_case "nothing left behind: no tkb namespace, no relay or iperf3 from the run"
-left=$(ip netns list | awk '$1 ~ /^tkb[0-9]+[ab]$/ {print $1}')
+left=$(ip netns list | awk -v a="tkb${bench_pid}a" -v b="tkb${bench_pid}b" '$1 == a || $1 == b {print $1}')
 [[ -z $left ]] || tk_fail "expected the benchmark's namespaces removed, found: $left"
 if pgrep -f "$TK_BUILD_DIR/bench_relay" >/dev/null; then
 	tk_fail "a bench_relay process outlived the run: $(pgrep -af bench_relay)"

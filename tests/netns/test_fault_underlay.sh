@@ -63,9 +63,19 @@ fault_fds_back "$PA" "$FDS" "tunnel A after its underlay went down and up"
 # ---------------------------------------------------------------------------------------------
 tk_case "the peer's underlay down: datagrams leave but nothing comes back; A survives"
 run "$NB" ip link set ul0 down
-# counted from here: a datagram already on its way when the link went down may still arrive
-sleep 0.2
-rx0=$(a_peer "['rx_frames']")
+# Counted from here. The veth's far end down takes A's carrier with it: nothing B sends after
+# that arrives. A datagram already on its way may still be counted, so rx0 is taken once the
+# count holds still over two reads (a status round trip and 0.1 s apart; bounded: 5 s).
+tk_wait_value 5 "A's underlay without carrier (B's end down)" = 0 ns_sysfs "$NA" ul0 carrier
+rx_settled()
+{
+	local before
+	before=$(a_peer "['rx_frames']")
+	sleep 0.1
+	rx0=$(a_peer "['rx_frames']")
+	[[ $rx0 == "$before" ]]
+}
+tk_wait_until 5 "A's rx_frames from B settled" rx_settled
 ip netns exec "$NA" ping -c 3 -i 0.2 -W 1 10.250.8.2 >/dev/null 2>&1 &&
 	tk_fail "expected no answer with the peer's underlay down, got one"
 [[ $(a_peer "['rx_frames']") == "$rx0" ]] || tk_fail "expected no frame from B while its underlay is down ($rx0), got $(a_peer "['rx_frames']")"

@@ -128,11 +128,10 @@ expect_json_true 'd["tunnel"]["peers"][0]["rx_frames"] > 1000'
 expect_json_true 'sum(d["tunnel"]["drops"].values()) == 0'
 
 tk_case "sealed: what crosses the underlay is not the frame (no VXLAN header, no IP inside)"
-tk_exec "$NA" python3 "$TUNNEL_SEND" capture --iface ul0 --port 4789 --out "$TK_TMP/cap.bin" --timeout 5 &
-cap=$!
-sleep 0.5
+tun_capture "$NA" --iface ul0 --port 4789 --out "$TK_TMP/cap.bin" --timeout 5
+cap=$TK_PID
 ip netns exec "$NB" ping -c 2 -i 0.2 -W 2 10.250.0.1 >/dev/null || true
-wait "$cap" || tk_fail "no datagram captured"
+tun_captured "$cap" "a sealed datagram on A's underlay during B's ping"
 python3 - "$TK_TMP/cap.bin" <<'EOF' || tk_fail "a sealed datagram shows plaintext"
 import sys
 d = open(sys.argv[1], "rb").read()

@@ -52,11 +52,10 @@ if [[ -z $trace ]] || ! grep "recovered" <(tk_bg_err "$PA") | grep -q "$trace"; 
 fi
 
 tk_case "capture one datagram of B's current session (for the replays below)"
-tk_exec "$NA" python3 "$TUNNEL_SEND" capture --iface ul0 --port 4789 --src 10.99.0.2 --out "$TK_TMP/old.bin" --timeout 5 &
-cap=$!
-sleep 0.5
+tun_capture "$NA" --iface ul0 --port 4789 --src 10.99.0.2 --out "$TK_TMP/old.bin" --timeout 5
+cap=$TK_PID
 ip netns exec "$NB" ping -c 3 -i 0.2 -W 2 10.250.3.1 >/dev/null || true
-wait "$cap" || tk_fail "no datagram from B captured"
+tun_captured "$cap" "a datagram from B during its ping"
 
 tk_case "replayed, forged and truncated datagrams are dropped, counted, and never reach the adapter"
 tun_tap_mark "$NA" tka "$SA"

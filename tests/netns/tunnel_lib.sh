@@ -84,14 +84,33 @@ tun_iperf()
 	command -v iperf3 >/dev/null || tk_fail "iperf3 is missing (apt-get install -y iperf3)"
 	ip netns exec "$sns" timeout 20 iperf3 -s -1 -B "$ip" >/dev/null 2>&1 &
 	TK_BG_PIDS+=("$!")
+	# ready when its socket listens (bounded: 5 s)
 	for ((i = 0; i < 50; i++)); do
 		ip netns exec "$sns" ss -ltn 2>/dev/null | grep -q ":5201 " && break
 		sleep 0.1
 	done
+	((i < 50)) || tk_fail "the iperf3 server in $sns did not listen on $ip:5201 within 5 s"
 	# shellcheck disable=SC2086
 	out=$(ip netns exec "$cns" timeout 15 iperf3 -c "$ip" -t 3 -J $rev 2>&1) ||
 		tk_fail "iperf3 $rev from $cns to $ip failed: $(grep -E "\"error\"" <<<"$out")"
 	python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f" % (d["end"]["sum_received"]["bits_per_second"]/1e6))' <<<"$out"
+}
+
+# tun_capture NS ARGS...: tunnel_send.py capture ARGS in the background in NS, waited for until
+# it says "ready" (its packet socket bound, so nothing sent after this is missed); TK_PID is its
+# pid. tun_captured PID WHAT: waits for it to end (within its --timeout) with a datagram saved.
+tun_capture()
+{
+	local ns=$1
+	shift
+	tk_spawn "$ns" python3 "$TUNNEL_SEND" capture "$@"
+	tk_wait_line "$TK_PID" '^ready$' 10
+}
+
+tun_captured()
+{
+	tk_wait_exit "$1" 15
+	[[ $TK_RC -eq 0 ]] || tk_fail "no datagram captured: $2"
 }
 
 # tun_tap_mark NS DEV SOCK: remembers the adapter's rx packets and the frames the tunnel accepted

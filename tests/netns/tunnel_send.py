@@ -28,6 +28,7 @@ def capture(a):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
     s.bind((a.iface, 0))
     s.settimeout(0.2)
+    print("ready", flush=True)
     deadline = time.monotonic() + a.timeout
     while time.monotonic() < deadline:
         try:

@@ -78,7 +78,8 @@ trap soak_cleanup EXIT
 phase()
 {
 	printf '%s' "$1" >"$PHASE_FILE"
-	printf '\n\e[1;34m== soak +%ds: %s\e[0m\n' "$(elapsed)" "$1" >&2
+	# progress against the planned length (TK_PHASE: scripts/check.sh)
+	printf '\n\e[1;34m== %s +%ds of about %ds: %s\e[0m\n' "${TK_PHASE:-soak}" "$(elapsed)" "$SOAK_SECONDS" "$1" >&2
 }
 
 T0=$(date +%s)

@@ -27,7 +27,12 @@ rm -f "$prefix.log"
 WINEPREFIX=$prefix "$WINESERVER" -k 2>/dev/null
 rm -rf "$prefix"
 
-for s in "$here"/test_*.sh; do
+# Progress: "[5/7] Windows under Wine: scenario 5 of 8: test_manage.sh" (TK_PHASE: scripts/check.sh).
+scenarios=("$here"/test_*.sh)
+k=0
+for s in "${scenarios[@]}"; do
+	k=$((k + 1))
+	echo "${TK_PHASE:-windows}: scenario $k of ${#scenarios[@]}: $(basename "$s")"
 	echo "== $(basename "$s")"
 	bash "$s" || status=1
 done
