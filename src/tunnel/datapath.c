@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The running tunnel: one epoll loop over the TAP adapter, the UDP socket, the control socket
- * and a signalfd. Frames read from the adapter go to the peer their destination MAC was learned
+ * The tunnel engine (tk_tunnel_* in tapkit.h): one epoll set over the TAP adapter, the UDP
+ * socket, a reopen timer and a stop eventfd, driven by tk_tunnel_dispatch from the caller's
+ * loop. It owns no process-wide state: signals, the control socket and privileges are the
+ * program's (cli/tunnel/ for `tapkit tunnel run`). Frames read from the adapter go to the peer their destination MAC was learned
  * behind, or to every peer; datagrams from a peer are checked (VXLAN, seal), their source MAC
  * learned, and the frame written to the adapter (and, with Forward, switched on to other peers).
  *
@@ -17,14 +19,15 @@
 #include <linux/udp.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,7 +53,9 @@
 #define UDP_GRO 104
 #endif
 
-enum { EV_TAP = 1, EV_UDP, EV_SIG, EV_CTL };
+enum { EV_TAP = 1, EV_UDP, EV_STOP, EV_TIMER };
+
+#define ICMP_LOG_NS 10000000000ull /* ICMP errors: at most one log line per peer per 10 s */
 
 struct txb {
 	struct mmsghdr m[TXB_N];
@@ -61,13 +66,14 @@ struct txb {
 	unsigned n;
 };
 
-struct tk__tunnel {
+struct tk_tunnel {
 	tk_ctx *ctx;
-	const struct tk__tunnel_opts *opts;
 	struct tk__tunnel_conf conf;
 	tk_dev *dev;
 	char dev_name[TK_NAME_MAX];
-	int epfd, udp, sig, ctl;
+	int epfd, udp;
+	int evfd;   /* eventfd: tk_tunnel_stop writes it from any thread */
+	int tfd;    /* timerfd: the next attempt to reopen a vanished adapter */
 	int family; /* the UDP socket's */
 	struct tk__peer *peers;
 	size_t npeers;
@@ -86,8 +92,11 @@ struct tk__tunnel {
 	bool offload; /* the adapter does TSO/checksum offload: frames carry a vnet header */
 	bool gso;     /* UDP GSO works on the socket (off after the kernel refused it once) */
 	uint64_t batch_realtime; /* CLOCK_REALTIME when the current batch of datagrams came */
-	bool stop;
-	uint64_t reopen_at; /* CLOCK_MONOTONIC ns of the next reopen attempt, 0: none pending */
+	atomic_bool stop;
+	bool reopen_pending; /* the timer is armed for a reopen attempt */
+	uint64_t
+		unattributed_icmp; /* ICMP errors for no known peer (logged at most per interval) */
+	uint64_t icmp_logged_ns;
 	uint64_t started, reopens, reloads, reload_failures;
 	char listen_text[80];
 };
@@ -99,10 +108,10 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void logf_(struct tk__tunnel *t, tk_log_level level, const char *fmt, ...)
+static void logf_(struct tk_tunnel *t, tk_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void logf_(struct tk__tunnel *t, tk_log_level level, const char *fmt, ...)
+static void logf_(struct tk_tunnel *t, tk_log_level level, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -116,14 +125,14 @@ static void logf_(struct tk__tunnel *t, tk_log_level level, const char *fmt, ...
 	tk_log(t->ctx, level, SUB, f, 1, msg);
 }
 
-static void drop_n(struct tk__tunnel *t, struct tk__peer *p, enum tk__drop d, size_t n)
+static void drop_n(struct tk_tunnel *t, struct tk__peer *p, enum tk__drop d, size_t n)
 {
 	t->drops[d] += n;
 	if (p)
 		p->st.drops[d] += n;
 }
 
-static void drop(struct tk__tunnel *t, struct tk__peer *p, enum tk__drop d)
+static void drop(struct tk_tunnel *t, struct tk__peer *p, enum tk__drop d)
 {
 	drop_n(t, p, d, 1);
 }
@@ -166,7 +175,7 @@ static void stable_mac(const char *dev, uint8_t mac[TK_MAC_LEN])
  * MACAddress when configured; else, for an adapter we created (it is not persistent: it goes
  * with our handle), the stable one. An adapter someone else made keeps its own.
  */
-static tk_status adapter_mac(struct tk__tunnel *t, const char *name, tk_error *err)
+static tk_status adapter_mac(struct tk_tunnel *t, const char *name, tk_error *err)
 {
 	uint8_t mac[TK_MAC_LEN];
 	tk_adapter_info info;
@@ -183,7 +192,7 @@ static tk_status adapter_mac(struct tk__tunnel *t, const char *name, tk_error *e
 	return tk_adapter_set_mac(t->ctx, name, mac, err);
 }
 
-static tk_status adapter_configure(struct tk__tunnel *t, const char *name, tk_error *err)
+static tk_status adapter_configure(struct tk_tunnel *t, const char *name, tk_error *err)
 {
 	tk_status st = tk_adapter_set_mtu(t->ctx, name, t->conf.mtu, err);
 	if (st != TK_OK)
@@ -203,7 +212,7 @@ static tk_status adapter_configure(struct tk__tunnel *t, const char *name, tk_er
 
 static tk_status adapter_open(void *user, tk_error *err)
 {
-	struct tk__tunnel *t = user;
+	struct tk_tunnel *t = user;
 	/* every frame carries a virtio-net header: with offloads, one read is a 64 KiB segment */
 	tk_open_opts o = { .name = t->conf.dev,
 			   .mode = TK_MODE_TAP,
@@ -228,7 +237,7 @@ static tk_status adapter_open(void *user, tk_error *err)
 	return TK_OK;
 }
 
-static tk_status adapter_start(struct tk__tunnel *t, tk_error *err)
+static tk_status adapter_start(struct tk_tunnel *t, tk_error *err)
 {
 	tk_status st = tk_retry_run(t->ctx, NULL, "open adapter", adapter_open, t, err);
 	if (st != TK_OK)
@@ -245,7 +254,7 @@ static tk_status adapter_start(struct tk__tunnel *t, tk_error *err)
 	return TK_OK;
 }
 
-static void adapter_close(struct tk__tunnel *t)
+static void adapter_close(struct tk_tunnel *t)
 {
 	if (!t->dev)
 		return;
@@ -255,13 +264,23 @@ static void adapter_close(struct tk__tunnel *t)
 	t->dev_name[0] = '\0';
 }
 
+/* Arms the reopen timer for ns from now (0: disarms); its fd wakes the loop. */
+static void timer_arm(struct tk_tunnel *t, uint64_t ns)
+{
+	struct itimerspec its = { 0 };
+	its.it_value.tv_sec = (time_t)(ns / 1000000000ull);
+	its.it_value.tv_nsec = (long)(ns % 1000000000ull);
+	t->reopen_pending = ns != 0;
+	(void)timerfd_settime(t->tfd, 0, &its, NULL); /* cannot fail with a valid fd and value */
+}
+
 /*
  * The adapter vanished (deleted, or its namespace went away): close our handle and open it again
  * (which creates it when it is gone), with the context's retry policy, all under one trace id
  * so the log shows the recovery as one story. When even that fails, try again later: the
  * peers and their state stay as they are meanwhile.
  */
-static void adapter_recover(struct tk__tunnel *t, const tk_error *why)
+static void adapter_recover(struct tk_tunnel *t, const tk_error *why)
 {
 	char trace[TK_TRACE_ID_MAX];
 	tk_error err = { 0 };
@@ -274,11 +293,11 @@ static void adapter_recover(struct tk__tunnel *t, const tk_error *why)
 	tk_status st = adapter_start(t, &err);
 	if (st == TK_OK) {
 		t->reopens++;
-		t->reopen_at = 0;
+		timer_arm(t, 0);
 		logf_(t, TK_LOG_INFO, "adapter %s recovered (reopen %llu)", t->conf.dev,
 		      (unsigned long long)t->reopens);
 	} else {
-		t->reopen_at = clock_ns(CLOCK_MONOTONIC) + RETRY_NS;
+		timer_arm(t, RETRY_NS);
 		logf_(t, TK_LOG_WARN, "cannot reopen adapter %s (%s: %s; fix: %s): next try in 2 s",
 		      t->conf.dev, tk_status_name(st), err.message, err.remedy);
 	}
@@ -429,7 +448,7 @@ static bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_s
  * alone, because a VXLAN sender may pick any source port (the kernel's vxlan hashes flows over
  * a port range, RFC 7348 section 5) so only the address identifies it.
  */
-static struct tk__peer *peer_find(struct tk__tunnel *t, const struct sockaddr_storage *src,
+static struct tk__peer *peer_find(struct tk_tunnel *t, const struct sockaddr_storage *src,
 				  uint32_t *index)
 {
 	for (size_t i = 0; i < t->npeers; i++) {
@@ -447,7 +466,7 @@ static struct tk__peer *peer_find(struct tk__tunnel *t, const struct sockaddr_st
 	return NULL;
 }
 
-static void peer_init(struct tk__tunnel *t, struct tk__peer *p, const struct tk__peer_conf *pc)
+static void peer_init(struct tk_tunnel *t, struct tk__peer *p, const struct tk__peer_conf *pc)
 {
 	memset(p, 0, sizeof(*p));
 	p->conf = *pc;
@@ -494,7 +513,7 @@ static void peers_free(struct tk__peer *peers, size_t n)
 }
 
 /* Builds the peers of conf; a peer of old (same endpoint and key) keeps its state. */
-static struct tk__peer *peers_build(struct tk__tunnel *t, const struct tk__tunnel_conf *conf,
+static struct tk__peer *peers_build(struct tk_tunnel *t, const struct tk__tunnel_conf *conf,
 				    const struct tk__peer *old, size_t nold, bool same_mode)
 {
 	struct tk__peer *peers = peers_alloc(conf->npeers);
@@ -526,7 +545,7 @@ static bool send_error_is_queue(int e)
 	return e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS;
 }
 
-static void udp_send(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len, size_t seg,
+static void udp_send(struct tk_tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len, size_t seg,
 		     size_t nsegs, size_t over);
 
 /* ICMP errors about earlier datagrams that a send may report instead of its own result. */
@@ -536,7 +555,7 @@ static bool send_error_is_pending(int e)
 }
 
 /* nsegs datagrams to p were not sent (errno e): counted by cause, logged once per change. */
-static void send_failed(struct tk__tunnel *t, struct tk__peer *p, int e, size_t nsegs)
+static void send_failed(struct tk_tunnel *t, struct tk__peer *p, int e, size_t nsegs)
 {
 	drop_n(t, p,
 	       send_error_is_queue(e) ? TK__DROP_QUEUE_FULL
@@ -553,7 +572,7 @@ static void send_failed(struct tk__tunnel *t, struct tk__peer *p, int e, size_t 
 }
 
 /* nsegs datagrams carrying bytes of frames went to p. */
-static void send_done(struct tk__tunnel *t, struct tk__peer *p, size_t nsegs, size_t bytes)
+static void send_done(struct tk_tunnel *t, struct tk__peer *p, size_t nsegs, size_t bytes)
 {
 	if (p->last_errno && !send_error_is_queue(p->last_errno))
 		logf_(t, TK_LOG_INFO, "peer %s: sending works again", p->conf.ep_text);
@@ -566,7 +585,7 @@ static void send_done(struct tk__tunnel *t, struct tk__peer *p, size_t nsegs, si
  * The datagrams of small frames read in one wake-up, sent with one sendmmsg at its end (or
  * when the batch is full, or before a TSO send, which keeps a flow's order).
  */
-static void txb_flush(struct tk__tunnel *t)
+static void txb_flush(struct tk_tunnel *t)
 {
 	struct txb *b = &t->txb;
 	unsigned i = 0;
@@ -594,7 +613,7 @@ static void txb_flush(struct tk__tunnel *t)
 }
 
 /* A slot of the batch for a datagram of len bytes to p; NULL when it would not fit a slot. */
-static uint8_t *txb_slot(struct tk__tunnel *t, size_t len)
+static uint8_t *txb_slot(struct tk_tunnel *t, size_t len)
 {
 	struct txb *b = &t->txb;
 	if (!t->batching || len > TXB_SLOT)
@@ -605,7 +624,7 @@ static uint8_t *txb_slot(struct tk__tunnel *t, size_t len)
 }
 
 /* The slot from txb_slot now holds len bytes for p (frame_len of them the frame's). */
-static void txb_push(struct tk__tunnel *t, struct tk__peer *p, size_t len, size_t frame_len)
+static void txb_push(struct tk_tunnel *t, struct tk__peer *p, size_t len, size_t frame_len)
 {
 	struct txb *b = &t->txb;
 	unsigned i = b->n++;
@@ -625,7 +644,7 @@ static void txb_push(struct tk__tunnel *t, struct tk__peer *p, size_t len, size_
  * path's MTU, which we let the kernel fragment like its vxlan does): one datagram at a time
  * from now on.
  */
-static void gso_fallback(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len,
+static void gso_fallback(struct tk_tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len,
 			 size_t seg, size_t over, int e)
 {
 	char ebuf[128];
@@ -642,7 +661,7 @@ static void gso_fallback(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf,
  * one call with UDP GSO. over: the bytes of each datagram that are not the frame (headers,
  * tag), so the byte counters count frames like the receiver does.
  */
-static void udp_send(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len, size_t seg,
+static void udp_send(struct tk_tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len, size_t seg,
 		     size_t nsegs, size_t over)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
@@ -687,7 +706,7 @@ static void udp_send(struct tk__tunnel *t, struct tk__peer *p, uint8_t *buf, siz
 	send_done(t, p, nsegs, len - nsegs * over);
 }
 
-static size_t overhead(const struct tk__tunnel *t)
+static size_t overhead(const struct tk_tunnel *t)
 {
 	return TK__VXLAN_HLEN + (t->conf.mode == TK__TUNNEL_SEALED ? TK__SEAL_OVERHEAD : 0);
 }
@@ -696,7 +715,7 @@ static size_t overhead(const struct tk__tunnel *t)
  * Sends the frame (with HEADROOM writable bytes before it) to one peer. The VXLAN header goes
  * in front in place; sealed mode seals into seal_buf, one peer at a time since keys differ.
  */
-static void send_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, size_t len)
+static void send_to(struct tk_tunnel *t, struct tk__peer *p, uint8_t *frame, size_t len)
 {
 	uint8_t *vx = frame - TK__VXLAN_HLEN;
 	uint8_t *out = vx;
@@ -729,7 +748,7 @@ static void send_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, si
  * VXLAN header (and sealed), laid end to end in gso_buf and handed to the kernel in chunks of
  * up to 64 datagrams and 64 KiB with UDP_SEGMENT, so one system call carries a whole chunk.
  */
-static void send_tso(struct tk__tunnel *t, struct tk__peer *p, const struct tk__tso *whole)
+static void send_tso(struct tk_tunnel *t, struct tk__peer *p, const struct tk__tso *whole)
 {
 	struct tk__tso s = *whole; /* a copy: flooding splits the same frame once per peer */
 	bool sealed = t->conf.mode == TK__TUNNEL_SEALED;
@@ -770,7 +789,7 @@ static void send_tso(struct tk__tunnel *t, struct tk__peer *p, const struct tk__
 }
 
 /* One frame (tso: NULL) or a super-frame to split, to one peer. */
-static void out_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, size_t len,
+static void out_to(struct tk_tunnel *t, struct tk__peer *p, uint8_t *frame, size_t len,
 		   const struct tk__tso *tso)
 {
 	if (tso)
@@ -780,7 +799,7 @@ static void out_to(struct tk__tunnel *t, struct tk__peer *p, uint8_t *frame, siz
 }
 
 /* Sends to every peer but `except`; returns how many were tried. */
-static size_t flood(struct tk__tunnel *t, uint8_t *frame, size_t len, const struct tk__tso *tso,
+static size_t flood(struct tk_tunnel *t, uint8_t *frame, size_t len, const struct tk__tso *tso,
 		    uint32_t except)
 {
 	size_t n = 0;
@@ -802,7 +821,7 @@ static bool mac_listed(const struct tk__peer_conf *pc, const uint8_t *mac)
 }
 
 /* The peer a unicast destination is behind: a peer's AllowedMACs, then what was learned. */
-static uint32_t dst_port(struct tk__tunnel *t, const uint8_t *dst, uint64_t now)
+static uint32_t dst_port(struct tk_tunnel *t, const uint8_t *dst, uint64_t now)
 {
 	if (TK__MAC_IS_GROUP(dst))
 		return TK__MAC_NONE;
@@ -819,7 +838,7 @@ static uint32_t dst_port(struct tk__tunnel *t, const uint8_t *dst, uint64_t now)
  * split on the way out; any other frame may carry a partial checksum, completed here since
  * the peer (the kernel's vxlan, too) expects whole ones.
  */
-static void from_tap(struct tk__tunnel *t, uint8_t *frame, size_t len, const struct tk__vnet *v)
+static void from_tap(struct tk_tunnel *t, uint8_t *frame, size_t len, const struct tk__vnet *v)
 {
 	struct tk__tso tso, *split = NULL;
 	size_t nseg = 1;
@@ -864,7 +883,7 @@ static void from_tap(struct tk__tunnel *t, uint8_t *frame, size_t len, const str
 		drop_n(t, NULL, TK__DROP_NO_ROUTE, nseg);
 }
 
-static void tap_readable(struct tk__tunnel *t)
+static void tap_readable(struct tk_tunnel *t)
 {
 	/* the frame lands at HEADROOM, its virtio-net header just before it */
 	uint8_t *buf = t->tap_buf + HEADROOM - TK_VNET_HDR_LEN;
@@ -900,7 +919,7 @@ static void tap_readable(struct tk__tunnel *t)
 /* Writes one frame or a merged super-frame (buf: virtio-net header + frame) to the adapter. */
 static void tap_emit(void *user, uint8_t *buf, size_t len, unsigned nsegs, uint32_t tag)
 {
-	struct tk__tunnel *t = user;
+	struct tk_tunnel *t = user;
 	struct tk__peer *p = tag < t->npeers ? &t->peers[tag] : NULL;
 
 	if (!t->dev) {
@@ -916,7 +935,7 @@ static void tap_emit(void *user, uint8_t *buf, size_t len, unsigned nsegs, uint3
 		adapter_recover(t, &err);
 }
 
-static void to_tap(struct tk__tunnel *t, uint32_t idx, const uint8_t *frame, size_t len)
+static void to_tap(struct tk_tunnel *t, uint32_t idx, const uint8_t *frame, size_t len)
 {
 	if (t->offload)
 		tk__gro_add(&t->gro, frame, len, idx); /* written at the end of the batch */
@@ -925,7 +944,7 @@ static void to_tap(struct tk__tunnel *t, uint32_t idx, const uint8_t *frame, siz
 }
 
 /* One datagram (len bytes at buf, which it may overwrite) from src. */
-static void from_peer(struct tk__tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
+static void from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
 		      size_t n)
 {
 	uint32_t idx = 0;
@@ -986,7 +1005,7 @@ static void from_peer(struct tk__tunnel *t, const struct sockaddr_storage *src, 
 }
 
 /* Reads the ICMP errors queued on the socket (IP_RECVERR) and counts them on their peer. */
-static void udp_errors(struct tk__tunnel *t)
+static void udp_errors(struct tk_tunnel *t)
 {
 	for (int i = 0; i < BUDGET; i++) {
 		/*
@@ -1037,7 +1056,7 @@ static size_t gro_size(struct msghdr *m)
  * Up to RX_BATCH buffers per recvmmsg, each one datagram or, with UDP GRO, a run of equal
  * datagrams from one sender; the frames for the adapter are merged and written at the end.
  */
-static void udp_readable(struct tk__tunnel *t)
+static void udp_readable(struct tk_tunnel *t)
 {
 	t->batch_realtime = clock_ns(CLOCK_REALTIME);
 	for (int round = 0; round < BUDGET / RX_BATCH; round++) {
@@ -1082,28 +1101,7 @@ static void udp_readable(struct tk__tunnel *t)
 	tk__gro_flush(&t->gro);
 }
 
-/* ---- status ---- */
-
-static void view_fill(const struct tk__tunnel *t, struct tk__tunnel_view *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->conf = &t->conf;
-	v->dev = t->dev_name;
-	v->peers = t->peers;
-	v->npeers = t->npeers;
-	v->drops = t->drops;
-	v->macs = &t->macs;
-	tk__strlcpy(v->listen, t->listen_text, sizeof(v->listen));
-	v->started_ns = t->started;
-	v->now_ns = clock_ns(CLOCK_REALTIME);
-	v->mono_now_ns = clock_ns(CLOCK_MONOTONIC);
-	v->reopens = t->reopens;
-	v->reloads = t->reloads;
-	v->reload_failures = t->reload_failures;
-	v->pid = (int)getpid();
-}
-
-/* ---- reload (SIGHUP) ---- */
+/* ---- reload ---- */
 
 static bool listen_same(const struct tk__tunnel_conf *a, const struct tk__tunnel_conf *b)
 {
@@ -1112,7 +1110,7 @@ static bool listen_same(const struct tk__tunnel_conf *a, const struct tk__tunnel
 	return a->listen.ss_family == AF_UNSPEC || addr_equal(&a->listen, &b->listen, true);
 }
 
-static void addrs_sync(struct tk__tunnel *t, const struct tk__tunnel_conf *nc)
+static void addrs_sync(struct tk_tunnel *t, const struct tk__tunnel_conf *nc)
 {
 	if (!t->dev)
 		return;
@@ -1143,7 +1141,7 @@ static void addrs_sync(struct tk__tunnel *t, const struct tk__tunnel_conf *nc)
 	}
 }
 
-static bool reload_apply(struct tk__tunnel *t, struct tk__tunnel_conf *nc, tk_error *err)
+static bool reload_apply(struct tk_tunnel *t, struct tk__tunnel_conf *nc, tk_error *err)
 {
 	int nfd = -1, nfamily = t->family;
 
@@ -1153,7 +1151,7 @@ static bool reload_apply(struct tk__tunnel *t, struct tk__tunnel_conf *nc, tk_er
 		tk__error_remedy(err, "restart the tunnel to use another adapter");
 		return false;
 	}
-	/* the drop happened at start and cannot be undone or redone by a reload */
+	/* the daemon dropped privileges at start: that cannot be undone or redone by a reload */
 	if (nc->has_user != t->conf.has_user ||
 	    (nc->has_user && (nc->uid != t->conf.uid || nc->gid != t->conf.gid))) {
 		tk__error_set_quiet(err, TK_E_CONFIG, "reload", nc->origin, TK_OS_NONE, 0,
@@ -1195,7 +1193,7 @@ static bool reload_apply(struct tk__tunnel *t, struct tk__tunnel_conf *nc, tk_er
 		tk__endpoint_format((const struct sockaddr *)&nc->listen, t->listen_text,
 				    sizeof(t->listen_text));
 	}
-	/* like the first peers (privilege.c), now under RLIMIT_MEMLOCK if the tunnel dropped root */
+	/* like the first peers (tk_tunnel_new), now under RLIMIT_MEMLOCK if the daemon dropped root */
 	if (nc->has_key && sodium_mlock(np, peers_bytes(nc->npeers)) != 0) {
 		char ebuf[128];
 		logf_(t, TK_LOG_WARN,
@@ -1215,59 +1213,39 @@ static bool reload_apply(struct tk__tunnel *t, struct tk__tunnel_conf *nc, tk_er
 	return true;
 }
 
-static void reload(struct tk__tunnel *t)
+tk_status tk_tunnel_reload(tk_tunnel *t, tk_tunnel_config *cfg, tk_error *err)
 {
 	char trace[TK_TRACE_ID_MAX];
-	struct tk__tunnel_conf nc;
-	tk_error err = { 0 };
 
-	if (!t->conf.origin[0]) {
-		logf_(t, TK_LOG_WARN, "SIGHUP: started from flags, there is no file to reload");
-		return;
+	if (!t || !cfg) {
+		tk_tunnel_config_free(cfg);
+		return tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "reload", "tunnel", TK_OS_NONE,
+					   0, "the tunnel or the configuration is NULL");
 	}
 	tk_trace_begin(t->ctx, NULL, trace, sizeof(trace));
-	tk_status st = tk__tunnel_conf_load(t->conf.origin, &nc, &err);
-	if (st == TK_OK && !reload_apply(t, &nc, &err)) {
-		tk__tunnel_conf_free(&nc);
-		st = err.status ? err.status : TK_E_CONFIG;
-	}
+	tk_status st = tk_tunnel_config_check(cfg, err);
+	if (st == TK_OK && !reload_apply(t, &cfg->c, err))
+		st = err && err->status ? err->status : TK_E_CONFIG;
 	if (st != TK_OK) {
 		t->reload_failures++;
-		tk_log_field f[] = { { "adapter", t->conf.dev },
-				     { "object", err.object },
-				     { "cause", tk_status_name(st) } };
-		char msg[TK_ERROR_TEXT_MAX * 3];
-		snprintf(msg, sizeof(msg),
-			 "reload rejected: %s: %s%s%s; the running configuration stays", err.object,
-			 err.message, err.remedy[0] ? "; fix: " : "", err.remedy);
-		/* warn, not error: the tunnel carries on, and error records are the CLI's own */
-		tk_log(t->ctx, TK_LOG_WARN, SUB, f, TK_ARRAY_SIZE(f), msg);
 	} else {
 		t->reloads++;
-		logf_(t, TK_LOG_INFO, "reloaded %s: mode %s, vni %u, %zu peer(s)", t->conf.origin,
+		logf_(t, TK_LOG_INFO, "reloaded %s: mode %s, vni %u, %zu peer(s)",
+		      t->conf.origin[0] ? t->conf.origin : "a configuration",
 		      t->conf.mode == TK__TUNNEL_SEALED ? "sealed" : "plain", t->conf.vni,
 		      t->npeers);
 	}
 	tk_trace_end(t->ctx);
+	tk_tunnel_config_free(cfg); /* reload_apply took the peers and key when it succeeded */
+	return st;
 }
 
 /* ---- the loop ---- */
 
-static void on_signal(struct tk__tunnel *t)
+static void on_event(struct tk_tunnel *t, const struct epoll_event *ev)
 {
-	struct signalfd_siginfo si;
-	while (read(t->sig, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			reload(t);
-		} else {
-			logf_(t, TK_LOG_INFO, "signal %u: stopping", si.ssi_signo);
-			t->stop = true;
-		}
-	}
-}
+	uint64_t v;
 
-static void dispatch(struct tk__tunnel *t, const struct epoll_event *ev)
-{
 	switch (ev->data.u32) {
 	case EV_TAP:
 		if (t->dev)
@@ -1279,73 +1257,192 @@ static void dispatch(struct tk__tunnel *t, const struct epoll_event *ev)
 		if (ev->events & EPOLLIN)
 			udp_readable(t);
 		break;
-	case EV_SIG:
-		on_signal(t);
+	case EV_TIMER:
+		if (read(t->tfd, &v, sizeof(v)) == (ssize_t)sizeof(v) && t->reopen_pending)
+			adapter_recover(t, NULL);
 		break;
-	case EV_CTL: {
-		struct tk__tunnel_view v;
-		view_fill(t, &v);
-		if (t->opts && t->opts->render)
-			tk__control_serve(t->ctx, t->ctl, t->opts->render, &v);
+	case EV_STOP:
+		if (read(t->evfd, &v, sizeof(v)) < 0)
+			v = 0; /* EAGAIN: already read; the flag says it, this only woke us */
 		break;
-	}
 	default:
 		break;
 	}
 }
 
-static void loop(struct tk__tunnel *t)
+tk_status tk_tunnel_dispatch(tk_tunnel *t, int timeout_ms, tk_error *err)
 {
 	struct epoll_event evs[8];
 
-	while (!t->stop) {
-		int timeout = 1000;
-		uint64_t now = clock_ns(CLOCK_MONOTONIC);
-		if (t->reopen_at) {
-			if (now >= t->reopen_at) {
-				adapter_recover(t, NULL);
-				continue;
-			}
-			timeout = (int)((t->reopen_at - now) / 1000000u) + 1;
-		}
-		int n = epoll_wait(t->epfd, evs, (int)TK_ARRAY_SIZE(evs), timeout);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			char ebuf[128];
-			logf_(t, TK_LOG_ERROR, "epoll_wait: %s",
-			      tk__errno_text(errno, ebuf, sizeof(ebuf)));
-			return;
-		}
-		tk__mac_expire(&t->macs, clock_ns(CLOCK_MONOTONIC));
-		for (int i = 0; i < n && !t->stop; i++)
-			dispatch(t, &evs[i]);
+	if (!t)
+		return tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "dispatch", "tunnel", TK_OS_NONE,
+					   0, "the tunnel is NULL");
+	if (atomic_load(&t->stop))
+		return tk__error_set_quiet(err, TK_E_INTERRUPTED, "dispatch", t->conf.dev,
+					   TK_OS_NONE, 0, "the tunnel was stopped");
+	int n = epoll_wait(t->epfd, evs, (int)TK_ARRAY_SIZE(evs), timeout_ms);
+	if (n < 0 && errno == EINTR)
+		return tk__error_set_quiet(err, TK_E_INTERRUPTED, "epoll_wait", t->conf.dev,
+					   TK_OS_ERRNO, EINTR, "a signal interrupted the wait");
+	if (n < 0) {
+		int e = errno;
+		char ebuf[128];
+		tk__error_set_quiet(err, TK_E_IO, "epoll_wait", t->conf.dev, TK_OS_ERRNO, e,
+				    "the tunnel's event loop failed: %s",
+				    tk__errno_text(e, ebuf, sizeof(ebuf)));
+		if (err)
+			tk__error_remedy(err, "restart the tunnel (a service manager does it with "
+					      "Restart=on-failure)");
+		return TK_E_IO;
 	}
+	if (n == 0)
+		return tk__error_set_quiet(err, TK_E_TIMEOUT, "dispatch", t->conf.dev, TK_OS_NONE,
+					   0, "nothing to do within %d ms", timeout_ms);
+	tk__mac_expire(&t->macs, clock_ns(CLOCK_MONOTONIC));
+	for (int i = 0; i < n && !atomic_load(&t->stop); i++)
+		on_event(t, &evs[i]);
+	return atomic_load(&t->stop)
+		       ? tk__error_set_quiet(err, TK_E_INTERRUPTED, "dispatch", t->conf.dev,
+					     TK_OS_NONE, 0, "the tunnel was stopped")
+		       : TK_OK;
 }
 
-static tk_status signals_open(int *fd, tk_error *err)
+tk_status tk_tunnel_run(tk_tunnel *t, tk_error *err)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	/* blocked for the whole process: they only arrive through the signalfd, in the loop */
-	int r = pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (r != 0)
-		return tk__error_set_quiet(err, TK_E_INTERNAL, "pthread_sigmask", "signals",
-					   TK_OS_ERRNO, r, "cannot block signals");
-	*fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (*fd < 0)
-		return tk__tunnel_os_error(err, "signalfd", "signals", errno,
-					   "cannot create a signalfd");
-	struct sigaction sa = { .sa_handler = SIG_IGN };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL); /* a status client that hangs up must not kill us */
+	if (!t)
+		return tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "run", "tunnel", TK_OS_NONE, 0,
+					   "the tunnel is NULL");
+	while (!atomic_load(&t->stop)) {
+		tk_error e;
+		e.status = TK_OK;
+		tk_status st = tk_tunnel_dispatch(t, -1, &e);
+		if (st == TK_OK || st == TK_E_TIMEOUT || st == TK_E_INTERRUPTED)
+			continue;
+		if (err)
+			*err = e;
+		return st;
+	}
 	return TK_OK;
 }
 
-static tk_status watch_fd(struct tk__tunnel *t, int fd, uint32_t what, tk_error *err)
+void tk_tunnel_stop(tk_tunnel *t)
+{
+	if (!t)
+		return;
+	atomic_store(&t->stop, true);
+	uint64_t one = 1;
+	/* async-signal-safe and thread-safe: a write to an eventfd (EAGAIN: one is pending) */
+	if (write(t->evfd, &one, sizeof(one)) < 0)
+		return;
+}
+
+tk_os_handle tk_tunnel_handle(const tk_tunnel *t)
+{
+	return t ? t->epfd : TK_OS_HANDLE_INVALID;
+}
+
+/* ---- status as data ---- */
+
+static const char *const drop_descs[TK__DROP__COUNT] = { [TK__PASS] = "accepted",
+#define TK__DROP_DESC(name, key, desc) [TK__DROP_##name] = (desc),
+							 TK__DROP_MAP(TK__DROP_DESC)
+#undef TK__DROP_DESC
+};
+
+_Static_assert(TK__DROP__COUNT <= TK_TUNNEL_DROPS_MAX, "TK_TUNNEL_DROPS_MAX is too small");
+
+const char *tk_tunnel_drop_name(size_t index)
+{
+	return index < TK__DROP__COUNT ? tk__drop_key((enum tk__drop)index) : NULL;
+}
+
+const char *tk_tunnel_drop_description(size_t index)
+{
+	return index < TK__DROP__COUNT ? drop_descs[index] : NULL;
+}
+
+static void snap_peer(const struct tk__peer *p, tk_tunnel_peer_info *o)
+{
+	tk__strlcpy(o->endpoint, p->conf.ep_text, sizeof(o->endpoint));
+	if (p->conf.has_key)
+		tk__key_to_base64(p->conf.pk, o->public_key);
+	o->nallowed = p->conf.nmacs;
+	memcpy(o->allowed_macs, p->conf.macs, p->conf.nmacs * TK_MAC_LEN);
+	o->rx_frames = p->st.rx_frames;
+	o->rx_bytes = p->st.rx_bytes;
+	o->tx_frames = p->st.tx_frames;
+	o->tx_bytes = p->st.tx_bytes;
+	o->last_seen_ns = p->st.last_seen_ns;
+	o->sessions = p->rx.sessions;
+	memcpy(o->drops, p->st.drops, sizeof(p->st.drops));
+}
+
+tk_status tk_tunnel_stats(tk_tunnel *t, tk_tunnel_snapshot **out, tk_error *err)
+{
+	if (!t || !out)
+		return tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "stats", "tunnel", TK_OS_NONE, 0,
+					   "the tunnel or out is NULL");
+	*out = NULL;
+	tk_tunnel_snapshot *s = calloc(1, sizeof(*s));
+	const struct tk__mactable *m = &t->macs;
+	if (s) {
+		s->peers = calloc(t->npeers ? t->npeers : 1, sizeof(*s->peers));
+		s->macs = calloc(m->count ? m->count : 1, sizeof(*s->macs));
+	}
+	if (!s || !s->peers || !s->macs) {
+		tk_tunnel_snapshot_free(s);
+		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "stats", t->conf.dev, TK_OS_NONE, 0,
+					   "cannot allocate the snapshot");
+	}
+	s->version = TK_TUNNEL_SNAPSHOT_VERSION;
+	tk__strlcpy(s->adapter, t->conf.dev, sizeof(s->adapter));
+	s->adapter_open = t->dev != NULL;
+	tk__strlcpy(s->mode, t->conf.mode == TK__TUNNEL_SEALED ? "sealed" : "plain",
+		    sizeof(s->mode));
+	s->vni = t->conf.vni;
+	s->mtu = t->conf.mtu;
+	s->forward = t->conf.forward;
+	tk__strlcpy(s->listen, t->listen_text, sizeof(s->listen));
+	tk__strlcpy(s->config, t->conf.origin, sizeof(s->config));
+	if (t->conf.has_key)
+		tk__key_to_base64(t->conf.pk, s->public_key);
+	s->started_ns = t->started;
+	s->now_ns = clock_ns(CLOCK_REALTIME);
+	s->adapter_reopens = t->reopens;
+	s->reloads = t->reloads;
+	s->reload_failures = t->reload_failures;
+	s->ndrops = TK__DROP__COUNT;
+	memcpy(s->drops, t->drops, sizeof(t->drops));
+	s->npeers = t->npeers;
+	for (size_t i = 0; i < t->npeers; i++)
+		snap_peer(&t->peers[i], &s->peers[i]);
+	s->mac_count = m->count;
+	s->mac_capacity = m->capacity;
+	s->mac_age_s = (uint32_t)(m->age_ns / 1000000000ull);
+	s->mac_evictions = m->evictions;
+	uint64_t mono = clock_ns(CLOCK_MONOTONIC);
+	for (uint32_t i = m->newest; i != TK__MAC_NONE && s->nmacs < m->count; i = m->e[i].older) {
+		tk_tunnel_mac_info *o = &s->macs[s->nmacs++];
+		memcpy(o->mac, m->e[i].mac, TK_MAC_LEN);
+		o->peer = m->e[i].port < t->npeers ? (int64_t)m->e[i].port : TK_TUNNEL_PORT_LOCAL;
+		o->age_ms = (mono - m->e[i].seen_ns) / 1000000u;
+	}
+	*out = s;
+	return TK_OK;
+}
+
+void tk_tunnel_snapshot_free(tk_tunnel_snapshot *s)
+{
+	if (!s)
+		return;
+	free(s->peers);
+	free(s->macs);
+	free(s);
+}
+
+/* ---- start and end ---- */
+
+static tk_status watch_fd(struct tk_tunnel *t, int fd, uint32_t what, tk_error *err)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = what };
 	if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
@@ -1362,7 +1459,28 @@ static void buf_free(uint8_t *buf, size_t size)
 	free(buf);
 }
 
-static tk_status start(struct tk__tunnel *t, tk_error *err)
+/*
+ * The private key and the peers' direction keys stay in RAM (not swapped, not in a core dump):
+ * sodium_mlock also marks them MADV_DONTDUMP. Done at start, while a daemon that drops root
+ * later still has CAP_IPC_LOCK; the peers of a reload are locked by reload_apply. Best effort.
+ */
+static void keys_lock(struct tk_tunnel *t)
+{
+	int e = 0;
+	if (sodium_mlock(t->conf.sk, sizeof(t->conf.sk)) != 0)
+		e = errno;
+	if (t->npeers && sodium_mlock(t->peers, peers_bytes(t->npeers)) != 0)
+		e = errno;
+	if (e) {
+		char ebuf[128];
+		logf_(t, TK_LOG_WARN,
+		      "cannot lock the key material in memory (%s; see ulimit -l, RLIMIT_MEMLOCK): "
+		      "it may be swapped out",
+		      tk__errno_text(e, ebuf, sizeof(ebuf)));
+	}
+}
+
+static tk_status start(struct tk_tunnel *t, tk_error *err)
 {
 	tk_status st;
 
@@ -1394,10 +1512,14 @@ static tk_status start(struct tk__tunnel *t, tk_error *err)
 	if (t->epfd < 0)
 		return tk__tunnel_os_error(err, "epoll_create1", t->conf.dev, errno,
 					   "cannot create the event loop");
-	if ((st = signals_open(&t->sig, err)) != TK_OK)
-		return st;
-	if ((st = tk__control_listen(t->ctx, t->conf.control, &t->ctl, err)) != TK_OK)
-		return st;
+	t->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (t->evfd < 0)
+		return tk__tunnel_os_error(err, "eventfd", t->conf.dev, errno,
+					   "cannot create the stop event");
+	t->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->tfd < 0)
+		return tk__tunnel_os_error(err, "timerfd_create", t->conf.dev, errno,
+					   "cannot create the reopen timer");
 	if ((st = udp_open(&t->conf, &t->udp, &t->family, err)) != TK_OK)
 		return st;
 	struct sockaddr_storage bound;
@@ -1411,58 +1533,67 @@ static tk_status start(struct tk__tunnel *t, tk_error *err)
 					   "cannot allocate the peers");
 	t->npeers = t->conf.npeers;
 	t->frame_max = t->conf.mtu + TK__ETH_HLEN + TK__ETH_VLAN;
-	if ((st = watch_fd(t, t->sig, EV_SIG, err)) != TK_OK ||
-	    (st = watch_fd(t, t->ctl, EV_CTL, err)) != TK_OK ||
+	if (t->conf.has_key)
+		keys_lock(t);
+	if ((st = watch_fd(t, t->evfd, EV_STOP, err)) != TK_OK ||
+	    (st = watch_fd(t, t->tfd, EV_TIMER, err)) != TK_OK ||
 	    (st = watch_fd(t, t->udp, EV_UDP, err)) != TK_OK)
 		return st;
 	return adapter_start(t, err);
 }
 
-tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
-			 const struct tk__tunnel_opts *opts, tk_error *err)
+tk_status tk_tunnel_new(tk_ctx *ctx, tk_tunnel_config *cfg, tk_tunnel **out, tk_error *err)
 {
-	struct tk__tunnel *t = calloc(1, sizeof(*t));
 	tk_status st;
 
+	if (!ctx || !cfg || !out) {
+		tk_tunnel_config_free(cfg);
+		return tk__error_set(ctx, err, TK_E_BAD_ARGUMENT, "tunnel", "arguments", TK_OS_NONE,
+				     0, "ctx, cfg and out must not be NULL");
+	}
+	*out = NULL;
+	if ((st = tk_tunnel_config_check(cfg, err)) != TK_OK) {
+		tk_tunnel_config_free(cfg);
+		return st;
+	}
+	struct tk_tunnel *t = calloc(1, sizeof(*t));
 	if (!t) {
-		tk__tunnel_conf_free(conf);
-		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "start", conf->dev, TK_OS_NONE, 0,
+		tk_tunnel_config_free(cfg);
+		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "start", "tunnel", TK_OS_NONE, 0,
 					   "cannot allocate the tunnel");
 	}
 	t->ctx = ctx;
-	t->opts = opts;
-	t->conf = *conf;
-	sodium_memzero(conf, sizeof(*conf)); /* the caller's copy holds the private key too */
-	t->epfd = t->udp = t->sig = t->ctl = -1;
+	t->conf = cfg->c;
+	/* the configuration's copy holds the private key too; the peers are ours now */
+	sodium_memzero(&cfg->c, sizeof(cfg->c));
+	tk_tunnel_config_free(cfg);
+	t->epfd = t->udp = t->evfd = t->tfd = -1;
+	atomic_init(&t->stop, false);
 	t->started = clock_ns(CLOCK_REALTIME);
 	st = start(t, err);
-	if (st == TK_OK && opts && opts->confine) {
-		struct tk__tunnel_view cv;
-		view_fill(t, &cv);
-		st = opts->confine(opts->user, &cv,
-				   err); /* privilege.c: after start, before the loop */
+	if (st != TK_OK) {
+		tk_tunnel_free(t);
+		return st;
 	}
-	if (st == TK_OK) {
-		logf_(t, TK_LOG_INFO, "tunnel up: mode %s, vni %u, listening on %s, %zu peer(s)",
-		      t->conf.mode == TK__TUNNEL_SEALED ? "sealed" : "plain", t->conf.vni,
-		      t->listen_text, t->npeers);
-		if (opts && opts->ready) {
-			struct tk__tunnel_view v;
-			view_fill(t, &v);
-			opts->ready(opts->user, &v);
-		}
-		loop(t);
-	}
+	logf_(t, TK_LOG_INFO, "tunnel up: mode %s, vni %u, listening on %s, %zu peer(s)",
+	      t->conf.mode == TK__TUNNEL_SEALED ? "sealed" : "plain", t->conf.vni, t->listen_text,
+	      t->npeers);
+	*out = t;
+	return TK_OK;
+}
+
+void tk_tunnel_free(tk_tunnel *t)
+{
+	if (!t)
+		return;
 	/* the adapter first: a non-persistent one goes away with our handle */
 	adapter_close(t);
-	if (t->ctl >= 0) {
-		close(t->ctl);
-		unlink(t->conf.control);
-	}
 	if (t->udp >= 0)
 		close(t->udp);
-	if (t->sig >= 0)
-		close(t->sig);
+	if (t->evfd >= 0)
+		close(t->evfd);
+	if (t->tfd >= 0)
+		close(t->tfd);
 	if (t->epfd >= 0)
 		close(t->epfd);
 	peers_free(t->peers, t->npeers);
@@ -1476,9 +1607,8 @@ tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
 	for (size_t i = 0; i < RX_BATCH; i++)
 		buf_free(t->rx_bufs[i], BUF_SIZE);
 	tk__gro_free(&t->gro);
-	tk__seal_cleanup();
+	(void)sodium_munlock(t->conf.sk, sizeof(t->conf.sk));
 	tk__tunnel_conf_free(&t->conf);
 	sodium_memzero(t, sizeof(*t));
 	free(t);
-	return st;
 }
