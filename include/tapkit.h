@@ -376,6 +376,20 @@ TK_API TK_NODISCARD tk_status tk_adapter_create(tk_ctx *ctx, const tk_create_opt
 TK_API TK_NODISCARD tk_status tk_adapter_delete(tk_ctx *ctx, const char *name, tk_error *err);
 TK_API TK_NODISCARD tk_status tk_adapter_set_up(tk_ctx *ctx, const char *name, bool up,
 						tk_error *err);
+/*
+ * The one MTU rule (configuration files, flags, the tunnel, Windows): TK_MTU_MIN..TK_MTU_MAX,
+ * at least TK_MTU_MIN_IPV6 for an adapter with IPv6 (flag TK_MTU_IPV6), and at most
+ * TK_MTU_TUNNEL_MAX for the tunnel's adapter (TK_MTU_TUNNEL: a frame and its headers go in one
+ * datagram). TK_E_BAD_ARGUMENT naming the range otherwise. On Linux tk_adapter_set_mtu leaves
+ * the device's own limits to the kernel (a TAP takes at most 65521), which says them.
+ */
+#define TK_MTU_MIN	  68	/* RFC 791: every IPv4 host must take 68 bytes */
+#define TK_MTU_MIN_IPV6	  1280	/* RFC 8200 */
+#define TK_MTU_MAX	  65535 /* the largest IP packet */
+#define TK_MTU_TUNNEL_MAX 9000	/* jumbo frames: the tunnel's datagram buffers */
+#define TK_MTU_IPV6	  0x01u
+#define TK_MTU_TUNNEL	  0x02u
+TK_API TK_NODISCARD tk_status tk_mtu_check(uint32_t mtu, uint32_t flags, tk_error *err);
 TK_API TK_NODISCARD tk_status tk_adapter_set_mtu(tk_ctx *ctx, const char *name, uint32_t mtu,
 						 tk_error *err);
 TK_API TK_NODISCARD tk_status tk_adapter_set_mac(tk_ctx *ctx, const char *name,

@@ -94,9 +94,7 @@ struct tk_tunnel {
 	uint64_t batch_realtime; /* CLOCK_REALTIME when the current batch of datagrams came */
 	atomic_bool stop;
 	bool reopen_pending; /* the timer is armed for a reopen attempt */
-	uint64_t
-		unattributed_icmp; /* ICMP errors for no known peer (logged at most per interval) */
-	uint64_t icmp_logged_ns;
+	struct tk__log_limit icmp_log; /* ICMP errors about no known peer */
 	uint64_t started, reopens, reloads, reload_failures;
 	char listen_text[80];
 };
@@ -554,19 +552,43 @@ static bool send_error_is_pending(int e)
 	return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EHOSTDOWN;
 }
 
+/*
+ * Whether an event may be logged now: at most one line per ICMP_LOG_NS for each limiter (per
+ * peer and kind), the events in between counted and given back in *skipped with the next line.
+ */
+static bool log_due(struct tk__log_limit *l, uint64_t *skipped)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	if (l->last_ns && now - l->last_ns < ICMP_LOG_NS) {
+		l->unlogged++;
+		return false;
+	}
+	*skipped = l->unlogged;
+	l->unlogged = 0;
+	l->last_ns = now;
+	return true;
+}
+
 /* nsegs datagrams to p were not sent (errno e): counted by cause, logged once per change. */
 static void send_failed(struct tk_tunnel *t, struct tk__peer *p, int e, size_t nsegs)
 {
+	uint64_t skipped = 0;
+
 	drop_n(t, p,
 	       send_error_is_queue(e) ? TK__DROP_QUEUE_FULL
 	       : e == EMSGSIZE	      ? TK__DROP_TOO_BIG
 				      : TK__DROP_UNREACHABLE,
 	       nsegs);
-	if (e != p->last_errno && !send_error_is_queue(e)) {
+	if (e != p->last_errno && !send_error_is_queue(e) && log_due(&p->send_log, &skipped)) {
 		char ebuf[128];
 
-		logf_(t, TK_LOG_WARN, "peer %s: send failed: %s (counted; will keep trying)",
-		      p->conf.ep_text, tk__errno_text(e, ebuf, sizeof(ebuf)));
+		logf_(t, TK_LOG_WARN,
+		      "peer %s: send failed: %s (counted; will keep trying; %llu earlier event(s) "
+		      "not logged)",
+		      p->conf.ep_text, tk__errno_text(e, ebuf, sizeof(ebuf)),
+		      (unsigned long long)skipped);
+		p->fail_logged = true;
 	}
 	p->last_errno = e;
 }
@@ -574,8 +596,11 @@ static void send_failed(struct tk_tunnel *t, struct tk__peer *p, int e, size_t n
 /* nsegs datagrams carrying bytes of frames went to p. */
 static void send_done(struct tk_tunnel *t, struct tk__peer *p, size_t nsegs, size_t bytes)
 {
-	if (p->last_errno && !send_error_is_queue(p->last_errno))
+	/* as many recovery lines as failure lines, which are rate-limited */
+	if (p->fail_logged && p->last_errno) {
 		logf_(t, TK_LOG_INFO, "peer %s: sending works again", p->conf.ep_text);
+		p->fail_logged = false;
+	}
 	p->last_errno = 0;
 	p->st.tx_frames += nsegs;
 	p->st.tx_bytes += bytes;
@@ -1025,13 +1050,16 @@ static void udp_errors(struct tk_tunnel *t)
 		if (recvmsg(t->udp, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			break;
 		uint32_t idx;
+		uint64_t skipped = 0;
 		struct tk__peer *p = peer_find(t, &dst, &idx);
 		drop(t, p, TK__DROP_UNREACHABLE);
-		if (p && p->last_errno != ECONNREFUSED) {
-			logf_(t, TK_LOG_WARN, "peer %s: unreachable (ICMP error; counted)",
-			      p->conf.ep_text);
-			p->last_errno = ECONNREFUSED;
-		}
+		if (log_due(p ? &p->icmp_log : &t->icmp_log, &skipped))
+			logf_(t, TK_LOG_WARN,
+			      "%s%s: unreachable (ICMP error; counted as unreachable; %llu more "
+			      "in the last %llu s not logged)",
+			      p ? "peer " : "an address that is no peer", p ? p->conf.ep_text : "",
+			      (unsigned long long)skipped,
+			      (unsigned long long)(ICMP_LOG_NS / 1000000000ull));
 	}
 	int e = 0;
 	socklen_t el = sizeof(e);

@@ -387,9 +387,12 @@ bool tk__tunnel_conf_set(struct tk__tunnel_conf *c, const char *k, const char *v
 	} else if (tk__config_key_is(k, "PrivateKeyFile")) {
 		resolve_path(c->origin, v, c->key_file, sizeof(c->key_file));
 	} else if (tk__config_key_is(k, "MTU")) {
-		if (!tk__config_parse_u32(v, 576, 9000, &c->mtu))
-			return why_fail(why, size, "MTU \"%s\": expected a number from 576 to 9000",
-					v);
+		tk_error e2 = { 0 };
+		if (!tk__config_parse_u32(v, 0, UINT32_MAX, &u) ||
+		    tk_mtu_check(u, TK_MTU_TUNNEL, &e2) != TK_OK)
+			return why_fail(why, size, "MTU \"%s\": expected a number from %d to %d", v,
+					TK_MTU_MIN, TK_MTU_TUNNEL_MAX);
+		c->mtu = u;
 	} else if (tk__config_key_is(k, "Address")) {
 		if (c->naddrs >= TK_MAX_ADDRS)
 			return why_fail(why, size, "more than %d addresses", TK_MAX_ADDRS);
@@ -753,6 +756,13 @@ tk_status tk__tunnel_conf_finish(struct tk__tunnel_conf *c, tk_error *err)
 	}
 	if (c->mtu == 0)
 		c->mtu = tk__tunnel_default_mtu(c->mode, v6);
+	for (size_t i = 0; i < c->naddrs; i++) {
+		tk_error e2 = { 0 };
+		if (c->addrs[i].family == 6 &&
+		    tk_mtu_check(c->mtu, TK_MTU_TUNNEL | TK_MTU_IPV6, &e2) != TK_OK)
+			return conf_error(c, 0, "MTU", err, "MTU %u with an IPv6 Address: %s",
+					  (unsigned)c->mtu, e2.message);
+	}
 	return TK_OK;
 }
 

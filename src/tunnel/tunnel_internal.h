@@ -434,6 +434,12 @@ struct tk__peer_stats {
 	uint64_t drops[TK__DROP__COUNT];
 };
 
+/* At most one log line per interval for a kind of event (datapath.c: log_due). */
+struct tk__log_limit {
+	uint64_t last_ns;  /* CLOCK_MONOTONIC of the last line, 0: none yet */
+	uint64_t unlogged; /* events since that line, not logged */
+};
+
 struct tk__peer {
 	struct tk__peer_conf conf;
 	struct sockaddr_storage addr; /* conf.ep in the socket's family (v4-mapped) */
@@ -442,6 +448,12 @@ struct tk__peer {
 	struct tk__seal_rx rx;
 	struct tk__peer_stats st;
 	int last_errno; /* the last send error, for the log (once per change) */
+	/*
+	 * Unreachability (ICMP errors, refused sends) is logged at most once per interval per
+	 * peer: anyone on the path can forge ICMP errors, and a line per event floods the log.
+	 */
+	struct tk__log_limit icmp_log, send_log;
+	bool fail_logged; /* a send failure was logged: log the recovery once */
 };
 
 /* The public configuration object (tapkit.h): the parsed form and whether it was checked. */

@@ -25,6 +25,13 @@ tun_quiet "$NA"
 tun_quiet "$NB"
 tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
 
+# tun_json_ns NS EXPR: a Python expression over the status of the one tunnel in NS.
+tun_json_ns()
+{
+	ip netns exec "$1" "$TAPKIT" tunnel status --json 2>/dev/null |
+		python3 -c 'import json, sys; d = json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2" 2>/dev/null || echo "<error>"
+}
+
 # status_json NS: the status of the one tunnel in NS, found by the namespace alone.
 status_json()
 {
@@ -98,6 +105,42 @@ python3 -c "import sys; sys.exit(0 if $slow <= 2 and $worst < 100 else 1)" ||
 status_json "$NA" # still answered while the slow clients are there or after their deadline
 expect_json tunnel.pid "$PA"
 wait "$SLOW" || true
+
+tk_case "an ICMP flood (forged port unreachables) during traffic: counted, logged at most once per 10 s"
+u0=$(tun_json_ns "$NA" 'd["tunnel"]["peers"][0]["drops"]["unreachable"]')
+l0=$(grep -c "unreachable (ICMP" "$TK_TMP/$PA.err" || true)
+# 2000 ICMP "port unreachable" about A's datagrams to B (10.99.0.1:4789 -> 10.99.0.2:4789), sent
+# from B's side over 2 s while pings cross the tunnel (every successful send in between used to
+# re-arm the log line)
+ip netns exec "$NB" timeout 20 python3 - <<'PY' &
+import socket, struct, time
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return ~s & 0xFFFF
+src, dst = socket.inet_aton("10.99.0.1"), socket.inet_aton("10.99.0.2")
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + 58, 1, 0, 64, 17, 0, src, dst)
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+inner = ip + struct.pack("!HHHH", 4789, 4789, 8 + 58, 0)
+icmp = struct.pack("!BBHI", 3, 3, 0, 0) + inner
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+for i in range(2000):
+    s.sendto(icmp, ("10.99.0.1", 0))
+    if i % 100 == 99:
+        time.sleep(0.1)
+PY
+FLOOD=$!
+tk_exec "$NA" ping -c 20 -i 0.1 -W 1 10.250.9.2
+wait "$FLOOD" || tk_fail "the ICMP sender failed"
+tk_wait_value 5 "ICMP errors counted as unreachable on A's peer" -ge "$((u0 + 1000))" tun_json_ns "$NA" 'd["tunnel"]["peers"][0]["drops"]["unreachable"]'
+l1=$(grep -c "unreachable (ICMP" "$TK_TMP/$PA.err" || true)
+((l1 - l0 <= 1)) || tk_fail "expected at most one log line for the ICMP flood, got $((l1 - l0))"
+tk_log "ICMP flood: $(tun_json_ns "$NA" 'd["tunnel"]["peers"][0]["drops"]["unreachable"]') unreachable counted, $((l1 - l0)) log line(s)"
+tun_ping "$NA" 10.250.9.2
 
 tk_case "SIGTERM: both exit 0"
 tk_stop "$PA"

@@ -211,7 +211,12 @@ static void errors_name_file_and_line(void **state)
 	refused("[Interface]\nMode = plain\n[Peer]\nEndpoint = 10.0.0.2\n", 1, "no Name");
 	refused("[Interface]\nName = tk0\nMode = sealed\n[Peer]\nEndpoint = 10.0.0.2\n", 1,
 		"PrivateKeyFile");
-	refused("[Interface]\nName = tk0\nMTU = 100\n", 3, "MTU");
+	/* the one MTU rule (tk_mtu_check): 68..9000 for the tunnel, 1280 with an IPv6 address */
+	refused("[Interface]\nName = tk0\nMTU = 60\n", 3, "from 68 to 9000");
+	refused("[Interface]\nName = tk0\nMTU = 9001\n", 3, "from 68 to 9000");
+	refused("[Interface]\nName = tk0\nMTU = 1000\nAddress = fd00::1/64\n[Peer]\nEndpoint = "
+		"10.0.0.2\n",
+		0, "IPv6 needs 1280");
 	refused("[Interface]\nName = tk0\nMACAddress = 01:00:5e:00:00:01\n", 3, "unicast MAC");
 	refused("[Interface]\nName = tk0\nMACAddress = 02:00:00:00:00:01\nMACAddress = 02:00:00:00:00:02\n",
 		4, "given twice");
