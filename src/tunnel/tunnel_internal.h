@@ -3,7 +3,7 @@
  * The L2 tunnel's internals (docs/tunnel.md, docs/tunnel-crypto.md). The pure parts (wire
  * formats, replay window, MAC table, configuration) take buffers and state and return a verdict:
  * no I/O, no globals, no allocation per frame, so unit tests and fuzzers call them directly.
- * The engine (datapath.c) is the only part that touches the OS; adapters are reached through
+ * The engine (engine.h and its files) is the only part that touches the OS; adapters are reached through
  * the public API only. Signals, the control socket and the privilege drop are the daemon's
  * (cli/tunnel/): the library keeps no process-wide state.
  */
@@ -426,7 +426,7 @@ char *tk__endpoint_format(const struct sockaddr *sa, char *buf, size_t size);
 /* The MTU used when none is set: 1500 minus the underlay, UDP, VXLAN (and seal) headers. */
 uint32_t tk__tunnel_default_mtu(enum tk__tunnel_mode mode, bool ipv6);
 
-/* ---- the running tunnel, datapath.c (public calls: tk_tunnel_* in tapkit.h) ---- */
+/* ---- the running tunnel, engine.h (public calls: tk_tunnel_* in tapkit.h) ---- */
 
 struct tk__peer_stats {
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
@@ -434,7 +434,7 @@ struct tk__peer_stats {
 	uint64_t drops[TK__DROP__COUNT];
 };
 
-/* At most one log line per interval for a kind of event (datapath.c: log_due). */
+/* At most one log line per interval for a kind of event (send.c: tk__log_due). */
 struct tk__log_limit {
 	uint64_t last_ns;  /* CLOCK_MONOTONIC of the last line, 0: none yet */
 	uint64_t unlogged; /* events since that line, not logged */
