@@ -196,6 +196,10 @@ static tk_status start(struct tk_tunnel *t, tk_error *err)
 		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "start", t->conf.dev, TK_OS_NONE, 0,
 					   "cannot allocate the peers");
 	t->npeers = t->conf.npeers;
+	randombytes_buf(t->peer_hash_key, sizeof(t->peer_hash_key));
+	if (!tk__peers_index(t))
+		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "start", t->conf.dev, TK_OS_NONE, 0,
+					   "cannot allocate the peers' index");
 	t->frame_max = t->conf.mtu + TK__ETH_HLEN + TK__ETH_VLAN;
 	if (t->conf.has_key)
 		keys_lock(t);
@@ -254,6 +258,7 @@ void tk_tunnel_free(tk_tunnel *t)
 		close(t->udp);
 	tk__loop_close(&t->loop);
 	tk__peers_free(t->peers, t->npeers);
+	tk__peers_index_free(t);
 	tk__mac_free(&t->macs);
 	buf_free(t->tap_buf, BUF_SIZE);
 	buf_free(t->seal_buf, BUF_SIZE);

@@ -105,6 +105,10 @@ struct tk_tunnel {
 	int family; /* the UDP socket's */
 	struct tk__peer *peers;
 	size_t npeers;
+	/* peers by (address, port) and by address alone: heads of chains, keyed SipHash */
+	uint32_t *by_exact, *by_addr;
+	uint32_t peer_nbuckets;
+	uint8_t peer_hash_key[16];
 	struct tk__mactable macs;
 	uint64_t drops[TK__DROP__COUNT];
 	uint8_t *tap_buf, *seal_buf, *open_buf, *seg_buf, *gso_buf;
@@ -201,6 +205,12 @@ bool tk__addr_equal(const struct sockaddr_storage *a, const struct sockaddr_stor
 struct tk__peer *tk__peer_find(struct tk_tunnel *t, const struct sockaddr_storage *src,
 			       uint32_t *index);
 size_t tk__peers_bytes(size_t n);
+/*
+ * Indexes t->peers (after start or a reload): the hashes for tk__peer_find and the AllowedMACs
+ * as static entries of the MAC table. false when out of memory (the old index stays).
+ */
+bool tk__peers_index(struct tk_tunnel *t);
+void tk__peers_index_free(struct tk_tunnel *t);
 void tk__peers_free(struct tk__peer *peers, size_t n);
 /* Builds the peers of conf; a peer of old (same endpoint and key) keeps its state. */
 struct tk__peer *tk__peers_build(struct tk_tunnel *t, const struct tk__tunnel_conf *conf,

@@ -45,23 +45,94 @@ bool tk__addr_equal(const struct sockaddr_storage *a, const struct sockaddr_stor
 	       (!with_port || x->sin6_port == y->sin6_port);
 }
 
+/* The key of an address in the socket's family: its bytes, and the port when with_port. */
+static uint32_t peer_hash(const struct tk_tunnel *t, const struct sockaddr_storage *a,
+			  bool with_port)
+{
+	uint8_t key[18], out[crypto_shorthash_BYTES];
+	size_t n;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)a;
+		memcpy(key, &s4->sin_addr, 4);
+		memcpy(key + 4, &s4->sin_port, 2);
+		n = 4;
+	} else {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)a;
+		memcpy(key, &s6->sin6_addr, 16);
+		memcpy(key + 16, &s6->sin6_port, 2);
+		n = 16;
+	}
+	/* keyed (SipHash): the source address and port of a datagram are the sender's choice */
+	crypto_shorthash(out, key, n + (with_port ? 2 : 0), t->peer_hash_key);
+	uint32_t h;
+	memcpy(&h, out, sizeof(h));
+	return h & (t->peer_nbuckets - 1);
+}
+
+void tk__peers_index_free(struct tk_tunnel *t)
+{
+	free(t->by_exact);
+	free(t->by_addr);
+	t->by_exact = t->by_addr = NULL;
+	t->peer_nbuckets = 0;
+}
+
+bool tk__peers_index(struct tk_tunnel *t)
+{
+	uint32_t nb = 1, nmacs = 0;
+	while (nb < t->npeers * 2u)
+		nb <<= 1;
+	uint32_t *ex = malloc((size_t)nb * sizeof(*ex)), *ad = malloc((size_t)nb * sizeof(*ad));
+	for (size_t i = 0; i < t->npeers; i++)
+		nmacs += (uint32_t)t->peers[i].conf.nmacs;
+	if (!ex || !ad || !tk__mac_statics_reset(&t->macs, nmacs)) {
+		free(ex);
+		free(ad);
+		return false;
+	}
+	tk__peers_index_free(t);
+	t->by_exact = ex;
+	t->by_addr = ad;
+	t->peer_nbuckets = nb;
+	for (uint32_t i = 0; i < nb; i++)
+		ex[i] = ad[i] = UINT32_MAX;
+	/* from the last peer to the first, pushing at the heads: an earlier peer is found first */
+	for (size_t i = t->npeers; i-- > 0;) {
+		struct tk__peer *p = &t->peers[i];
+		uint32_t he = peer_hash(t, &p->addr, true), ha = peer_hash(t, &p->addr, false);
+		p->next_exact = ex[he];
+		ex[he] = (uint32_t)i;
+		p->next_addr = ad[ha];
+		ad[ha] = (uint32_t)i;
+	}
+	for (size_t i = 0; i < t->npeers; i++)
+		for (size_t m = 0; m < t->peers[i].conf.nmacs; m++)
+			tk__mac_add_static(&t->macs, t->peers[i].conf.macs[m], (uint32_t)i);
+	return true;
+}
+
 /*
  * The peer a datagram came from: the exact address and port first; failing that the address
  * alone, because a VXLAN sender may pick any source port (the kernel's vxlan hashes flows over
- * a port range, RFC 7348 section 5) so only the address identifies it.
+ * a port range, RFC 7348 section 5) so only the address identifies it. Two hash lookups at
+ * most, whatever the number of peers.
  */
 struct tk__peer *tk__peer_find(struct tk_tunnel *t, const struct sockaddr_storage *src,
 			       uint32_t *index)
 {
-	for (size_t i = 0; i < t->npeers; i++) {
+	if (!t->peer_nbuckets || (src->ss_family != AF_INET && src->ss_family != AF_INET6))
+		return NULL;
+	for (uint32_t i = t->by_exact[peer_hash(t, src, true)]; i != UINT32_MAX;
+	     i = t->peers[i].next_exact) {
 		if (tk__addr_equal(&t->peers[i].addr, src, true)) {
-			*index = (uint32_t)i;
+			*index = i;
 			return &t->peers[i];
 		}
 	}
-	for (size_t i = 0; i < t->npeers; i++) {
+	for (uint32_t i = t->by_addr[peer_hash(t, src, false)]; i != UINT32_MAX;
+	     i = t->peers[i].next_addr) {
 		if (tk__addr_equal(&t->peers[i].addr, src, false)) {
-			*index = (uint32_t)i;
+			*index = i;
 			return &t->peers[i];
 		}
 	}

@@ -113,6 +113,15 @@ static bool reload_apply(struct tk_tunnel *t, struct tk__tunnel_conf *nc, tk_err
 	tk__peers_free(t->peers, t->npeers);
 	t->peers = np;
 	t->npeers = nc->npeers;
+	if (!tk__peers_index(t)) {
+		/* nothing may point into the old peers: no lookup finds any until the next reload */
+		tk__peers_index_free(t);
+		t->macs.st_count = 0;
+		tk__tunnel_log(
+			t, TK_LOG_ERROR,
+			"reload: out of memory indexing the peers: their datagrams are dropped "
+			"(unknown_peer) until the next reload");
+	}
 	t->frame_max = nc->mtu + TK__ETH_HLEN + TK__ETH_VLAN;
 	tk__tunnel_conf_free(&t->conf); /* wipes the old private key */
 	t->conf = *nc;

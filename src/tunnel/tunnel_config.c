@@ -861,8 +861,12 @@ tk_status tk_tunnel_config_add_peer(tk_tunnel_config *cfg, size_t *index, tk_err
 {
 	if (!cfg)
 		return set_fail(err, "[Peer]", "the configuration is NULL");
-	if (!tk__tunnel_conf_add_peer(&cfg->c, 0))
-		return set_fail(err, "[Peer]", "too many peers (at most 256), or out of memory");
+	if (!tk__tunnel_conf_add_peer(&cfg->c, 0)) {
+		char why[80];
+		snprintf(why, sizeof(why), "too many peers (at most %d), or out of memory",
+			 TK__PEERS_MAX);
+		return set_fail(err, "[Peer]", why);
+	}
 	if (index)
 		*index = cfg->c.npeers - 1;
 	cfg->checked = false;

@@ -302,6 +302,12 @@ struct tk__mac_entry {
 	bool used;
 };
 
+struct tk__mac_static {
+	uint8_t mac[TK_MAC_LEN];
+	uint32_t port;
+	uint32_t next; /* chain in the bucket; TK__MAC_NONE ends it */
+};
+
 /*
  * A bounded table: capacity entries allocated once, a hash of chains for lookup and a list by
  * last use, so learning, lookup, ageing and eviction of the oldest are O(1) per frame.
@@ -315,6 +321,13 @@ struct tk__mactable {
 	uint32_t oldest, newest, free_head;
 	uint64_t age_ns;
 	uint64_t evictions;
+	/*
+	 * Static entries (a peer's AllowedMACs): found before the learned ones, never aged,
+	 * evicted or re-learned. Their own chained hash, rebuilt with the peers.
+	 */
+	struct tk__mac_static *st;
+	uint32_t *st_buckets;
+	uint32_t st_nbuckets, st_count, st_cap;
 };
 
 /* false when out of memory. capacity >= 1. */
@@ -328,6 +341,14 @@ void tk__mac_learn(struct tk__mactable *t, const uint8_t mac[TK_MAC_LEN], uint32
 uint32_t tk__mac_lookup(struct tk__mactable *t, const uint8_t mac[TK_MAC_LEN], uint64_t now_ns);
 /* Removes entries older than the age. */
 void tk__mac_expire(struct tk__mactable *t, uint64_t now_ns);
+/*
+ * Replaces the static entries with room for n (false when out of memory: the old ones stay).
+ * Then tk__mac_add_static for each; a MAC given twice keeps its first port.
+ */
+bool tk__mac_statics_reset(struct tk__mactable *t, uint32_t n);
+void tk__mac_add_static(struct tk__mactable *t, const uint8_t mac[TK_MAC_LEN], uint32_t port);
+/* The port of a static mac, or TK__MAC_NONE. */
+uint32_t tk__mac_static_port(const struct tk__mactable *t, const uint8_t mac[TK_MAC_LEN]);
 /* Forgets every entry of a port (a peer removed on reload). */
 void tk__mac_forget_port(struct tk__mactable *t, uint32_t port);
 
@@ -339,7 +360,7 @@ enum tk__tunnel_mode {
 };
 
 #define TK__ALLOWED_MACS_MAX 64
-#define TK__PEERS_MAX	     256
+#define TK__PEERS_MAX	     4096
 #define TK__PATH_MAX	     256
 
 struct tk__peer_conf {
@@ -453,7 +474,8 @@ struct tk__peer {
 	 * peer: anyone on the path can forge ICMP errors, and a line per event floods the log.
 	 */
 	struct tk__log_limit icmp_log, send_log;
-	bool fail_logged; /* a send failure was logged: log the recovery once */
+	uint32_t next_exact, next_addr; /* chains of the peer hashes (peer.c); UINT32_MAX ends */
+	bool fail_logged;		/* a send failure was logged: log the recovery once */
 };
 
 /* The public configuration object (tapkit.h): the parsed form and whether it was checked. */
