@@ -15,7 +15,7 @@ static const char tunnel_usage[] =
 	"                         [--mode plain|sealed] [--vni N] [--key FILE --peer-key PUBKEY]\n"
 	"                         [--addr CIDR[,CIDR...]] [--mtu N] [--mac MAC] [--control PATH]\n"
 	"                         [--user USER[:GROUP]]\n"
-	"       tapkit tunnel status [--dev NAME | --control PATH] [--json]\n"
+	"       tapkit tunnel status [--dev NAME | --control WHERE] [--json]\n"
 	"\n"
 	"Carries the Ethernet frames of a TAP adapter to peers over UDP. Plain mode is VXLAN\n"
 	"(RFC 7348; it interoperates with Linux's vxlan device); sealed mode encrypts and\n"
@@ -36,7 +36,8 @@ static const char tunnel_usage[] =
 	"  --mtu N            the adapter's MTU (default: 1500 minus the headers)\n"
 	"  --mac MAC          the adapter's MAC (default: one derived from the machine id,\n"
 	"                     network namespace and name, the same at every start)\n"
-	"  --control PATH     control socket (default /run/tapkit/tunnel-NAME.sock)\n"
+	"  --control WHERE    control socket: /PATH, or @NAME (abstract); default\n"
+	"                     @tapkit/tunnel/NAME, which belongs to the network namespace\n"
 	"  --user USER[:GROUP] once started, run as USER keeping only CAP_NET_ADMIN (for\n"
 	"                     re-creating a vanished adapter); in a file: User = USER\n"
 	"\n"
@@ -45,7 +46,9 @@ static const char tunnel_usage[] =
 	"FILE:LINE and the running configuration stays).\n"
 	"\n"
 	"status prints per peer frames and bytes in and out, last seen, the drops by reason and\n"
-	"the learned MAC addresses; --json as documented in docs/tunnel.md.\n";
+	"the learned MAC addresses; --json as documented in docs/tunnel.md. Without --dev it asks\n"
+	"the one tunnel of the current network namespace (ip netns exec NS tapkit tunnel status\n"
+	"for another namespace's).\n";
 
 #if defined(_WIN32)
 
