@@ -39,6 +39,7 @@ PACKAGES=(
 	dpkg-dev debhelper fakeroot lintian       # scripts/check-deb.sh: dpkg-buildpackage, lintian
 	golang-go                                 # bindings/go: the Go binding (cgo) and its tests
 	clang libclang-rt-14-dev                  # make fuzz: libFuzzer, ASan, UBSan runtimes (tests/fuzz)
+	gdb                                       # test_tunnel_netns: closes a running tunnel's epoll fd
 )
 
 # Only for `./setup.sh bench` (bench/run.sh): what tapkit is compared with, and how it is measured.
@@ -48,7 +49,7 @@ BENCH_PACKAGES=(
 	tinc             # tinc 1.0 in switch mode
 	iperf3           # TCP throughput
 	iputils-ping     # RTT median and p99
-	valgrind         # callgrind instructions per frame
+	valgrind         # callgrind instructions per frame (bench/run.sh, bench/hub.sh)
 	procps           # pgrep, sysctl
 	iproute2         # ip netns, ss
 )
