@@ -732,7 +732,11 @@ TK_API void tk_tunnel_config_user(const tk_tunnel_config *cfg, tk_tunnel_user *o
  */
 TK_API TK_NODISCARD tk_status tk_tunnel_new(tk_ctx *ctx, tk_tunnel_config *cfg, tk_tunnel **out,
 					    tk_error *err);
-/* Stops forwarding, closes the adapter (one the tunnel created goes away) and frees (NULL ok). */
+/*
+ * Stops forwarding, closes the adapter (one the tunnel created goes away) and frees (NULL ok).
+ * Call it on the thread that dispatched the tunnel: it also releases that thread's cipher
+ * context (made again on the next use by any tunnel on it).
+ */
 TK_API void tk_tunnel_free(tk_tunnel *t);
 /* The pollable fd (Linux: an epoll fd) that is readable when tk_tunnel_dispatch has work. */
 TK_API tk_os_handle tk_tunnel_handle(const tk_tunnel *t);

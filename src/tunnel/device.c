@@ -270,6 +270,11 @@ void tk_tunnel_free(tk_tunnel *t)
 		buf_free(t->rx_bufs[i], BUF_SIZE);
 	tk__gro_free(&t->gro);
 	(void)sodium_munlock(t->conf.sk, sizeof(t->conf.sk));
+	/*
+	 * The cipher contexts are per thread (seal.c) and made again on first use: this thread's
+	 * go now, so a thread that ran a tunnel and ends leaves nothing behind.
+	 */
+	tk__seal_cleanup();
 	tk__tunnel_conf_free(&t->conf);
 	sodium_memzero(t, sizeof(*t));
 	free(t);
