@@ -39,14 +39,18 @@ tk_status tk__loop_open(struct tk__loop *l, const char *object, tk_error *err)
 	return TK_OK;
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 void tk__loop_close(struct tk__loop *l)
 {
-	int *fds[] = { &l->evfd, &l->tfd, &l->epfd };
-	for (size_t i = 0; i < TK_ARRAY_SIZE(fds); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
-	}
+	close_fd(&l->evfd);
+	close_fd(&l->tfd);
+	close_fd(&l->epfd);
 }
 
 tk_os_handle tk__loop_handle(const struct tk__loop *l)
