@@ -34,12 +34,16 @@ PACKAGES=(
 	shellcheck                                # make lint (shell scripts)
 	git                                       # make lint lists the tracked sources
 	gcc-mingw-w64-x86-64 wine wine64          # make test-windows: the Windows build under Wine
+	gcc-mingw-w64-i686                        # make test-windows: the 32-bit test programs of doctor --program
+	osslsigncode openssl                      # make test-windows: a signed test driver file (test_signature.sh)
 	scdoc man-db                              # man pages: rendered by scdoc, checked by man --warnings
 	systemd                                   # systemd-analyze verify/security on dist/systemd units
 	dpkg-dev debhelper fakeroot lintian       # scripts/check-deb.sh: dpkg-buildpackage, lintian
 	golang-go                                 # bindings/go: the Go binding (cgo) and its tests
 	clang libclang-rt-14-dev                  # make fuzz: libFuzzer, ASan, UBSan runtimes (tests/fuzz)
 	gdb                                       # test_tunnel_netns: closes a running tunnel's epoll fd
+	wireguard-go wireguard-tools              # sealed mode v2 handshake against WireGuard (tests/netns/test_wg_handshake.sh)
+	python3-dissononce                        # sealed mode v2 byte-exact against a Noise library (tests/interop/noise_vectors.py)
 )
 
 # Only for `./setup.sh bench` (bench/run.sh): what tapkit is compared with, and how it is measured.

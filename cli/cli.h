@@ -32,6 +32,7 @@
 #define CLI_EXIT_PERM	   3
 #define CLI_EXIT_NOT_FOUND 4
 #define CLI_EXIT_BUSY	   5
+#define CLI_EXIT_REBOOT	   6 /* done, but Windows must restart to complete it */
 
 /* Version of the JSON documents printed on stdout (docs/json.md). */
 #define CLI_JSON_VERSION 1
@@ -179,7 +180,9 @@ int cli_fail(struct cli *cli, tk_status st, tk_error *err);
 int cli_usage_error(struct cli *cli, const char *fmt, ...) CLI_PRINTF(2, 3);
 /*
  * The one-line confirmation of a verb that changed an adapter, "<head>NAME<tail>" on stdout
- * ("deleted tap0\n"); nothing with --json (the exit code says it). Returns CLI_EXIT_OK.
+ * ("deleted tap0\n"); nothing with --json (the exit code says it). When Windows needs a restart
+ * to complete the change: " (restart Windows to complete it)" before tail, with --json
+ * {"version":1,"reboot_required":true}, and CLI_EXIT_REBOOT. Returns the exit code.
  */
 int cli_done(struct cli *cli, const char *head, const char *name, const char *tail);
 

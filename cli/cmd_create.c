@@ -76,17 +76,23 @@ static int create_run(struct cli *cli, int argc, char **argv)
 	st = tk_adapter_create(cli->ctx, &c, &info, &err);
 	if (st != TK_OK)
 		return cli_fail(cli, st, &err);
+	bool reboot = tk_ctx_reboot_required(cli->ctx, true);
 	if (cli->json) {
-		cli_adapter_doc(stdout, &info);
-		return CLI_EXIT_OK;
+		struct cli_json j;
+		cli_json_doc_begin(&j, stdout);
+		cli_adapter_json(&j, "adapter", &info);
+		cli_json_bool(&j, "reboot_required", reboot);
+		cli_json_object_end(&j);
+		return reboot ? CLI_EXIT_REBOOT : CLI_EXIT_OK;
 	}
 	fputs("created ", stdout);
 	cli_text_write(stdout, info.name);
 	if (info.ifindex)
-		printf(" (index %u)\n", (unsigned int)info.ifindex);
+		printf(" (index %u)", (unsigned int)info.ifindex);
 	else
-		printf(" (id %s)\n", info.id);
-	return CLI_EXIT_OK;
+		printf(" (id %s)", info.id);
+	fputs(reboot ? " (restart Windows to complete it)\n" : "\n", stdout);
+	return reboot ? CLI_EXIT_REBOOT : CLI_EXIT_OK;
 }
 
 const struct cli_verb cli_verb_create = {

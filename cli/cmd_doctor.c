@@ -16,6 +16,7 @@
 
 static const char doctor_usage[] =
 	"usage: tapkit doctor [ADAPTER] [--json] [--verbose]\n"
+	"       tapkit doctor --program PATH [--json] [--verbose]\n"
 	"\n"
 	"Runs ordered checks that explain why TUN/TAP adapters do not work: the device node,\n"
 	"the driver, privileges, and for each adapter (or the one named) its owner, flags,\n"
@@ -24,6 +25,9 @@ static const char doctor_usage[] =
 	"checks that depend on a failed one are skipped and say so.\n"
 	"\n"
 	"Options:\n"
+	"  --program PATH  check a Windows program (.exe/.dll) instead: its bitness, the\n"
+	"              elevation its manifest requests and every DLL it needs, each missing\n"
+	"              one with the package that provides it (the DLL search needs Windows)\n"
 	"  --json      print the report as JSON on stdout (schema: docs/doctor.md)\n"
 	"  --verbose   show the evidence of passing checks too\n"
 	"  --help      this help\n"
@@ -34,7 +38,8 @@ static const char doctor_usage[] =
 	"Examples:\n"
 	"  tapkit doctor\n"
 	"  tapkit doctor tap0\n"
-	"  tapkit doctor tap0 --json | jq '.checks[] | select(.status != \"ok\")'\n";
+	"  tapkit doctor tap0 --json | jq '.checks[] | select(.status != \"ok\")'\n"
+	"  tapkit doctor --program \"C:\\Program Files\\App\\app.exe\"\n";
 
 static const char *status_word(tk_check_status st)
 {
@@ -179,11 +184,12 @@ static void check_json(struct cli_json *j, const tk_check *c)
 	cli_json_object_end(j);
 }
 
-static void report_json(FILE *f, const tk_report *r, const char *adapter)
+static void report_json(FILE *f, const tk_report *r, const char *adapter, const char *program)
 {
 	struct cli_json j;
 	cli_json_doc_begin(&j, f);
 	cli_json_string(&j, "adapter", adapter);
+	cli_json_string(&j, "program", program);
 	cli_json_bool(&j, "ok", r->nfail == 0);
 	cli_json_string(&j, "trace_id", r->trace_id);
 	cli_json_object_begin(&j, "counts");
@@ -202,7 +208,8 @@ static void report_json(FILE *f, const tk_report *r, const char *adapter)
 
 static int doctor_run(struct cli *cli, int argc, char **argv)
 {
-	struct cli_opt opts[] = { { .name = "--verbose" } };
+	struct cli_opt opts[] = { { .name = "--verbose" },
+				  { .name = "--program", .takes_value = true } };
 	const char *pos[1] = { NULL };
 	size_t npos = 0;
 	tk_error err = { 0 };
@@ -211,12 +218,17 @@ static int doctor_run(struct cli *cli, int argc, char **argv)
 	int rc = cli_args_parse(cli, argc, argv, opts, CLI_ARRAY_SIZE(opts), pos, 1, &npos);
 	if (rc != 0)
 		return cli_args_exit(rc);
-	tk_doctor_opts o = { .adapter = npos ? pos[0] : NULL };
+	tk_doctor_opts o = { .adapter = npos ? pos[0] : NULL,
+			     .program = opts[1].seen ? opts[1].value : NULL };
+	if (o.adapter && o.program) {
+		fprintf(stderr, "tapkit doctor: give an ADAPTER or --program PATH, not both\n");
+		return CLI_EXIT_USAGE;
+	}
 	tk_status st = tk_doctor_run(cli->ctx, &o, &report, &err);
 	if (st != TK_OK)
 		return cli_fail(cli, st, &err);
 	if (cli->json)
-		report_json(stdout, report, o.adapter);
+		report_json(stdout, report, o.adapter, o.program);
 	else
 		report_text(stdout, report, cli->color, opts[0].seen);
 	rc = report->nfail ? CLI_EXIT_FAILURE : CLI_EXIT_OK;

@@ -146,12 +146,12 @@ static int driver_install(struct cli *cli, const char *inf)
 		cli_json_string(&j, "installed", inf);
 		cli_json_bool(&j, "reboot_required", reboot);
 		cli_json_object_end(&j);
-		return CLI_EXIT_OK;
+		return reboot ? CLI_EXIT_REBOOT : CLI_EXIT_OK;
 	}
 	fputs("installed driver ", stdout);
 	cli_text_write(stdout, inf);
 	fputs(reboot ? " (restart Windows to complete it)\n" : "\n", stdout);
-	return CLI_EXIT_OK;
+	return reboot ? CLI_EXIT_REBOOT : CLI_EXIT_OK;
 }
 
 static int driver_run(struct cli *cli, int argc, char **argv)

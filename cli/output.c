@@ -757,10 +757,20 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...)
 
 int cli_done(struct cli *cli, const char *head, const char *name, const char *tail)
 {
-	if (cli->json)
-		return CLI_EXIT_OK;
+	bool reboot = tk_ctx_reboot_required(cli->ctx, true);
+	if (cli->json) {
+		if (reboot) {
+			struct cli_json j;
+			cli_json_doc_begin(&j, stdout);
+			cli_json_bool(&j, "reboot_required", true);
+			cli_json_object_end(&j);
+		}
+		return reboot ? CLI_EXIT_REBOOT : CLI_EXIT_OK;
+	}
 	fputs(head, stdout);
 	cli_text_write(stdout, name);
+	if (reboot)
+		fputs(" (restart Windows to complete it)", stdout);
 	fputs(tail, stdout);
-	return CLI_EXIT_OK;
+	return reboot ? CLI_EXIT_REBOOT : CLI_EXIT_OK;
 }

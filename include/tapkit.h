@@ -240,6 +240,13 @@ TK_API void tk_ctx_set_retry(tk_ctx *ctx, const tk_retry_policy *policy);
 TK_API void tk_ctx_get_retry(const tk_ctx *ctx, tk_retry_policy *out);
 /* clock NULL restores the system clock. */
 TK_API void tk_ctx_set_clock(tk_ctx *ctx, const tk_clock *clock);
+/*
+ * Whether a create, delete, enable/disable or driver install made through this context succeeded
+ * but needs a restart of Windows to complete (SetupAPI's DI_NEEDREBOOT/DI_NEEDRESTART, the
+ * driver install's reboot flag), as tapctl reports it. It stays true until read with clear =
+ * true. Always false on Linux.
+ */
+TK_API bool tk_ctx_reboot_required(tk_ctx *ctx, bool clear);
 
 /*
  * Tracing. Every top-level call gets a fresh trace id that appears on every log line it causes
@@ -478,6 +485,13 @@ TK_API TK_NODISCARD tk_status tk_dev_set_carrier(tk_dev *dev, bool on, tk_error 
 TK_API TK_NODISCARD tk_status tk_dev_set_queue_enabled(tk_dev *dev, bool on, tk_error *err);
 /* Makes the adapter outlive its last close (or not). */
 TK_API TK_NODISCARD tk_status tk_dev_set_persist(tk_dev *dev, bool on, tk_error *err);
+/*
+ * Wakes a tk_dev_wait in progress on another thread (or the next one to start, if none waits),
+ * which then returns TK_E_INTERRUPTED; on Windows a blocking tk_dev_read waits the same way and
+ * is woken too. The one call that may run concurrently with every other call on the same handle
+ * (but not with tk_dev_close): for a binding's Close or deadline change to end a wait.
+ */
+TK_API TK_NODISCARD tk_status tk_dev_wake(tk_dev *dev, tk_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Windows driver and device management (the calls exist on every platform)                   */
@@ -573,6 +587,10 @@ typedef struct tk_report {
 typedef struct tk_doctor_opts {
 	const char *adapter; /* check this adapter (and try to open it); NULL: every adapter */
 	uint32_t flags;	     /* reserved, 0 */
+	/* A Windows program (.exe/.dll) to check instead of the system: its PE headers, bitness,
+	 * manifest and, on Windows, every DLL it needs as the loader finds them (docs/doctor.md).
+	 * NULL: the usual checks. */
+	const char *program;
 } tk_doctor_opts;
 
 /* Runs the platform's checks in order. The report is allocated; free with tk_report_free. */

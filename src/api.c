@@ -494,3 +494,13 @@ tk_status tk_dev_set_persist(tk_dev *dev, bool on, tk_error *err)
 {
 	TK__DEV_CALL("set persist", tk__backend_dev_set_persist(dev, on, err));
 }
+
+/* No trace scope: it runs beside another thread's call on the same handle. */
+tk_status tk_dev_wake(tk_dev *dev, tk_error *err)
+{
+	TK__ERR_LOCAL(err);
+	if (!dev_check(dev, err, "wake"))
+		return err->status;
+	err_reset(err);
+	return tk__backend_dev_wake(dev, err);
+}

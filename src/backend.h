@@ -74,6 +74,7 @@ tk_status tk__backend_dev_set_offload(tk_dev *dev, uint32_t offloads, tk_error *
 tk_status tk__backend_dev_set_carrier(tk_dev *dev, bool on, tk_error *err);
 tk_status tk__backend_dev_set_queue_enabled(tk_dev *dev, bool on, tk_error *err);
 tk_status tk__backend_dev_set_persist(tk_dev *dev, bool on, tk_error *err);
+tk_status tk__backend_dev_wake(tk_dev *dev, tk_error *err); /* any thread, no logging */
 
 /*
  * Doctor: adds the platform's checks, in order, to d (see tk__doctor_* in core_internal.h).
@@ -82,6 +83,27 @@ tk_status tk__backend_dev_set_persist(tk_dev *dev, bool on, tk_error *err);
  */
 tk_status tk__backend_doctor(tk_ctx *ctx, const tk_doctor_opts *opts, struct tk__doctor *d,
 			     tk_error *err);
+
+/*
+ * doctor --program: the Windows loader's DLL search (src/windows/loader.c). find looks `dll` up
+ * for an image of `bits` bits whose folder is appdir, in the loader's order; it returns true with
+ * the file's path and where it was found ("KnownDLLs", "application directory", "system
+ * directory", "API set", "Windows directory", "PATH"), *system true when it is part of Windows.
+ * Elsewhere the backend leaves `available` false: the search needs Windows.
+ */
+struct tk__loader {
+	bool available;
+	unsigned os_bits;    /* 32 or 64; 0 when unknown */
+	uint16_t os_machine; /* TK_PE_MACHINE_* of the OS; 0 when unknown */
+	bool no_32bit;	     /* 64-bit Windows without a SysWOW64 folder: no 32-bit programs */
+	char order[TK_ERROR_TEXT_MAX];
+	bool (*find)(void *user, const char *dll, unsigned bits, const char *appdir, char *path,
+		     size_t size, const char **where, bool *system);
+	void *user;
+};
+void tk__backend_loader(struct tk__loader *out);
+/* tk__doctor_program with a given loader (unit tests pass their own). */
+void tk__doctor_program_with(const char *path, struct tk__doctor *d, const struct tk__loader *ld);
 
 /*
  * Watch: a subscription to link events (Linux: rtnetlink RTNLGRP_LINK). Only TUN/TAP adapters

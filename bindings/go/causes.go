@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 
+//go:build cgo
+
 // Code generated from the TK_STATUS_MAP of include/tapkit.h; keep in step with it (the
 // test TestCausesMatchLibrary checks every value against the library).
 

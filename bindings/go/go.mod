@@ -1,3 +1,3 @@
-module tapkit
+module github.com/tapkit/tapkit/bindings/go
 
 go 1.19

@@ -248,7 +248,7 @@ out:
 	return st;
 }
 
-static const char *errno_text(int e)
+const char *tk__file_errno_text(int e)
 {
 	switch (e) {
 	case ENOENT:
@@ -261,6 +261,10 @@ static const char *errno_text(int e)
 		return "a component of the path is not a directory";
 	case ENOMEM:
 		return "out of memory";
+	case EFBIG:
+		return "too large";
+	case EINVAL:
+		return "not a valid path";
 	default:
 		return "cannot be read";
 	}
@@ -275,7 +279,7 @@ tk_status tk__ini_load(const char *path, tk__ini_fn *fn, void *user, tk_error *e
 	if (!f) {
 		int e = errno;
 		st = tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_ERRNO, e,
-					 "cannot open %s: %s", path, errno_text(e));
+					 "cannot open %s: %s", path, tk__file_errno_text(e));
 		goto out;
 	}
 	text = malloc(TK__INI_FILE_MAX + 1);
@@ -288,7 +292,7 @@ tk_status tk__ini_load(const char *path, tk__ini_fn *fn, void *user, tk_error *e
 	if (ferror(f)) {
 		int e = errno;
 		st = tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_ERRNO, e,
-					 "cannot read %s: %s", path, errno_text(e));
+					 "cannot read %s: %s", path, tk__file_errno_text(e));
 		goto out_free;
 	}
 	if (len > TK__INI_FILE_MAX) {

@@ -36,6 +36,9 @@ typedef tk_status tk__ini_fn(void *user, const struct tk__ini_item *item, tk_err
 
 tk_status tk__ini_parse(const char *text, size_t len, const char *origin, tk__ini_fn *fn,
 			void *user, tk_error *err);
+/* What a file's errno means, in a few words ("no such file", "permission denied"). */
+const char *tk__file_errno_text(int e);
+
 /* Reads path (at most TK__INI_FILE_MAX bytes) and parses it. */
 tk_status tk__ini_load(const char *path, tk__ini_fn *fn, void *user, tk_error *err);
 

@@ -32,7 +32,8 @@ struct tk_ctx {
 	tk_log_level log_level;
 	tk_retry_policy retry;
 	tk_clock clock;
-	uint64_t trace_seed; /* random per context, mixed into fresh trace ids */
+	uint64_t trace_seed;  /* random per context, mixed into fresh trace ids */
+	bool reboot_required; /* a management call needs a restart of Windows to complete */
 };
 
 /* True if ctx is a live context (non-NULL, right magic). */
@@ -42,6 +43,10 @@ bool tk__ctx_valid(const tk_ctx *ctx);
  * with TK_E_INVALID_HANDLE for op and returns false. err must not be NULL.
  */
 bool tk__ctx_check(const tk_ctx *ctx, tk_error *err, const char *op);
+
+/* A management call (create, delete, enable, install) needs a restart to complete: remembered
+ * for tk_ctx_reboot_required. */
+void tk__ctx_note_reboot(tk_ctx *ctx);
 
 /* The system clock (monotonic now, nanosleep, getrandom/arc4random); used when none is set. */
 void tk__clock_system(tk_clock *out);
@@ -137,5 +142,14 @@ void tk__check_remedy(tk_check *c, const char *fmt, ...) TK_PRINTF(2, 3);
 void tk__check_evidence(tk_check *c, const char *key, const char *fmt, ...) TK_PRINTF(3, 4);
 /* Fails c with a failed call's record: cause, OS code (also as evidence), message and remedy. */
 void tk__check_from_error(tk_check *c, const tk_error *err);
+/*
+ * Marks c skipped because this host cannot answer it (not because another check failed):
+ * skipped_because is `host` ("wine", "not-windows") and the summary says why.
+ */
+void tk__check_skip_host(tk_check *c, const char *host, const char *fmt, ...) TK_PRINTF(3, 4);
+/* The last component of a path, after its last '/' or '\\' (src/core/program.c). */
+const char *tk__path_base(const char *path);
+/* doctor --program PATH (src/core/program.c): the checks of one Windows program. */
+void tk__doctor_program(tk_ctx *ctx, const char *path, struct tk__doctor *d);
 
 #endif /* TK_CORE_INTERNAL_H */

@@ -177,6 +177,25 @@ void tk_ctx_set_retry(tk_ctx *ctx, const tk_retry_policy *policy)
 	retry_normalise(policy, &ctx->retry);
 }
 
+void tk__ctx_note_reboot(tk_ctx *ctx)
+{
+	if (tk__ctx_valid(ctx)) {
+		ctx->reboot_required = true;
+		tk__log(ctx, TK_LOG_INFO, "core.ctx", NULL, 0,
+			"Windows needs a restart to complete the change");
+	}
+}
+
+bool tk_ctx_reboot_required(tk_ctx *ctx, bool clear)
+{
+	if (!tk__ctx_valid(ctx))
+		return false;
+	bool was = ctx->reboot_required;
+	if (clear)
+		ctx->reboot_required = false;
+	return was;
+}
+
 void tk_ctx_get_retry(const tk_ctx *ctx, tk_retry_policy *out)
 {
 	if (!out)

@@ -220,6 +220,47 @@ void tk__check_from_error(tk_check *c, const tk_error *err)
 		tk__check_evidence(c, "trace", "%s", err->trace_id);
 }
 
+void tk__check_skip_host(tk_check *c, const char *host, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	check_set(c, TK_CHECK_SKIPPED, TK_OK, TK_OS_NONE, 0, fmt, ap);
+	va_end(ap);
+	c->remedy[0] = '\0';
+	tk__strlcpy(c->skipped_because, host, sizeof(c->skipped_because));
+}
+
+/*
+ * A fix inside the doctor's own report never sends the reader to the doctor. Remedies shared
+ * with the API's errors may say "run `tapkit doctor`": that clause (between "; ") is dropped,
+ * and a remedy left empty falls back to the catalogue's for the cause.
+ */
+static void drop_self_reference(tk_check *c)
+{
+	static const char self[] = "`tapkit doctor`";
+	if (!strstr(c->remedy, self))
+		return;
+	char out[sizeof(c->remedy)] = "";
+	size_t used = 0;
+	const char *p = c->remedy;
+	while (*p) {
+		const char *end = strstr(p, "; ");
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char clause[sizeof(c->remedy)];
+		memcpy(clause, p, n);
+		clause[n] = '\0';
+		if (!strstr(clause, self)) {
+			tk__snprintf(out + used, sizeof(out) - used, "%s%s", used ? "; " : "",
+				     clause);
+			used = strlen(out);
+		}
+		p = end ? end + 2 : p + n;
+	}
+	if (!out[0] && !strstr(tk_status_remedy(c->cause), self))
+		tk__strlcpy(out, tk_status_remedy(c->cause), sizeof(out));
+	tk__strlcpy(c->remedy, out, sizeof(c->remedy));
+}
+
 tk_status tk__doctor_finish(struct tk__doctor *d, tk_report **out, tk_error *err)
 {
 	tk_status st = TK_OK;
@@ -256,6 +297,7 @@ tk_status tk__doctor_finish(struct tk__doctor *d, tk_report **out, tk_error *err
 		}
 		if ((c->status == TK_CHECK_WARN || c->status == TK_CHECK_FAIL) && !c->remedy[0])
 			tk__strlcpy(c->remedy, tk_status_remedy(c->cause), sizeof(c->remedy));
+		drop_self_reference(c);
 	}
 	tk__strlcpy(rep->trace_id, tk__trace_current(), sizeof(rep->trace_id));
 	*out = rep;
@@ -290,7 +332,11 @@ static tk_status run_checks(tk_ctx *ctx, const tk_doctor_opts *opts, tk_report *
 	if (!d)
 		return tk__error_set(ctx, err, TK_E_NO_MEMORY, "doctor", "", TK_OS_NONE, 0,
 				     "cannot allocate the report");
-	tk_status st = tk__backend_doctor(ctx, opts, d, err);
+	tk_status st = TK_OK;
+	if (opts->program && *opts->program)
+		tk__doctor_program(ctx, opts->program, d);
+	else
+		st = tk__backend_doctor(ctx, opts, d, err);
 	if (st != TK_OK) {
 		doctor_free(d);
 		return st;

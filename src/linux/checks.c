@@ -678,3 +678,9 @@ tk_status tk__backend_doctor(tk_ctx *ctx, const tk_doctor_opts *opts, struct tk_
 		check_all_adapters(d, &q, &fx);
 	return TK_OK;
 }
+
+void tk__backend_loader(struct tk__loader *out)
+{
+	/* The Windows loader's search needs Windows' folders and registry: not available here. */
+	memset(out, 0, sizeof(*out));
+}

@@ -24,6 +24,7 @@ struct tk__os_dev {
 	int fd;
 	uint16_t ifflags; /* IFF_* as given to TUNSETIFF */
 	size_t hdr_len;	  /* bytes before the frame: PI (4) and/or virtio-net header (10) */
+	int wake_fd;	  /* eventfd written by tk_dev_wake, polled by tk_dev_wait */
 };
 
 /* ---- errmap.c: (operation, errno, facts) -> cause, message and a specific remedy ---- */

@@ -17,18 +17,8 @@ uint32_t tk__cfgmgr_status(DWORD devinst, uint32_t *status, uint32_t *problem)
 	return (uint32_t)cr;
 }
 
-const char *tk__cfgmgr_cr_name(uint32_t cr)
+uint32_t tk__cfgmgr_set_enabled(DWORD devinst, bool enable)
 {
-	switch (cr) {
-	case CR_SUCCESS:
-		return "CR_SUCCESS";
-	case CR_NO_SUCH_DEVNODE:
-		return "CR_NO_SUCH_DEVNODE (the device is not present)";
-	case CR_ACCESS_DENIED:
-		return "CR_ACCESS_DENIED";
-	case CR_INVALID_DEVNODE:
-		return "CR_INVALID_DEVNODE";
-	default:
-		return "CR_(other)";
-	}
+	return (uint32_t)(enable ? CM_Enable_DevNode(devinst, 0)
+				 : CM_Disable_DevNode(devinst, CM_DISABLE_UI_NOT_OK));
 }

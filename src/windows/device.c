@@ -30,6 +30,7 @@ struct slot {
 struct tk__os_dev {
 	HANDLE h;
 	HANDLE rd_event;
+	HANDLE wake_event; /* auto-reset, set by tk_dev_wake */
 	DWORD bufsize;
 	struct slot rd[TK_WIN_READS];
 	unsigned rd_head;
@@ -90,12 +91,20 @@ static HANDLE create_file(const char *guid, DWORD *code)
 	return h;
 }
 
-DWORD tk__device_probe(const char *guid)
+DWORD tk__device_probe(const char *guid, uint32_t version[3], DWORD *ioctl)
 {
 	DWORD code;
 	HANDLE h = create_file(guid, &code);
-	if (h != INVALID_HANDLE_VALUE)
+	*ioctl = ERROR_SUCCESS;
+	if (h != INVALID_HANDLE_VALUE) {
+		ULONG ver[3] = { 0 };
+		DWORD got = 0;
+		*ioctl = tk__tapioctl_call(h, TK_TAP_IOCTL_GET_VERSION, NULL, 0, ver, sizeof(ver),
+					   &got);
+		for (int i = 0; i < 3; i++)
+			version[i] = (uint32_t)ver[i];
 		CloseHandle(h);
+	}
 	return code;
 }
 
@@ -152,6 +161,8 @@ static void free_os(struct tk__os_dev *o)
 	}
 	if (o->rd_event)
 		CloseHandle(o->rd_event);
+	if (o->wake_event)
+		CloseHandle(o->wake_event);
 	free(o);
 }
 
@@ -189,7 +200,7 @@ static tk_status query_driver(tk_ctx *ctx, tk_dev *dev, struct tk__os_dev *o,
 		o->ver_major = ver[0];
 		o->ver_minor = ver[1];
 		/* OpenVPN refuses older than 9.9, and 9.8 was broken in TUN mode. */
-		if (ctx && (ver[0] < 9 || (ver[0] == 9 && ver[1] < 9)))
+		if (ctx && !tk__winlogic_tap_version_ok(ver[0], ver[1]))
 			tk__log(ctx, TK_LOG_WARN, "windows.device", NULL, 0,
 				"adapter %s runs TAP driver %lu.%lu, older than 9.9: update it",
 				a->name, (unsigned long)ver[0], (unsigned long)ver[1]);
@@ -245,6 +256,9 @@ static tk_status open_adapter(tk_ctx *ctx, tk_dev *dev, const struct tk_win_adap
 	o->bufsize = (o->mtu > 1500 ? o->mtu : 1500) + 64;
 	o->rd_event = CreateEventW(NULL, TRUE, FALSE, NULL);
 	if (!o->rd_event)
+		goto fail_os;
+	o->wake_event = CreateEventW(NULL, FALSE, FALSE, NULL);
+	if (!o->wake_event)
 		goto fail_os;
 	for (unsigned i = 0; i < TK_WIN_READS; i++)
 		if (!(o->rd[i].buf = malloc(o->bufsize)))
@@ -393,10 +407,14 @@ static tk_status wait_head(tk_dev *dev, int timeout_ms, tk_error *err)
 							   timeout_ms);
 			wait = (DWORD)(deadline - now);
 		}
-		DWORD w = WaitForSingleObject(o->rd_event, wait);
+		HANDLE events[2] = { o->rd_event, o->wake_event };
+		DWORD w = WaitForMultipleObjects(2, events, FALSE, wait);
 		if (w == WAIT_FAILED)
 			return tk__errmap_win32(dev->ctx, err, TK_WIN_OP_GENERIC, "wait", dev->name,
 						GetLastError(), "cannot wait for a frame");
+		if (w == WAIT_OBJECT_0 + 1)
+			return tk__error_set_quiet(err, TK_E_INTERRUPTED, "wait", dev->name,
+						   TK_OS_NONE, 0, "woken by tk_dev_wake");
 	}
 }
 
@@ -525,4 +543,12 @@ tk_status tk__backend_dev_set_persist(tk_dev *dev, bool on, tk_error *err)
 		      "TAP-Windows adapters always persist after close");
 	tk__error_remedy(err, "delete the adapter when done: `tapkit delete NAME` (elevated)");
 	return TK_E_UNSUPPORTED;
+}
+
+tk_status tk__backend_dev_wake(tk_dev *dev, tk_error *err)
+{
+	if (!SetEvent(dev->os->wake_event))
+		return tk__error_set_quiet(err, TK_E_IO, "wake", dev->name, TK_OS_WIN32,
+					   GetLastError(), "cannot set the wake event");
+	return TK_OK;
 }

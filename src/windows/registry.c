@@ -227,8 +227,9 @@ static void extra_ids(char *buf, size_t size)
 		tk__errmap_narrow(w, buf, size);
 }
 
-tk_status tk__registry_adapters(tk_ctx *ctx, struct tk_win_adapter **out, size_t *count,
-				tk_error *err)
+/* Every network adapter under the class key (tap_only: the TAP ones), as described above. */
+static tk_status scan(tk_ctx *ctx, bool tap_only, struct tk_win_adapter **out, size_t *count,
+		      tk_error *err)
 {
 	HKEY cls;
 	struct tk_win_adapter *list = NULL;
@@ -281,7 +282,7 @@ tk_status tk__registry_adapters(tk_ctx *ctx, struct tk_win_adapter **out, size_t
 			RegCloseKey(sub);
 			continue;
 		}
-		if (!tk__winlogic_component_is_tap(comp, extra)) {
+		if (tap_only != tk__winlogic_component_is_tap(comp, extra)) {
 			RegCloseKey(sub);
 			continue;
 		}
@@ -313,6 +314,12 @@ out:
 	return st;
 }
 
+tk_status tk__registry_adapters(tk_ctx *ctx, struct tk_win_adapter **out, size_t *count,
+				tk_error *err)
+{
+	return scan(ctx, true, out, count, err);
+}
+
 static bool name_equal(const char *a, const char *b)
 {
 	wchar_t *wa = tk__errmap_wide(a), *wb = tk__errmap_wide(b);
@@ -323,28 +330,60 @@ static bool name_equal(const char *a, const char *b)
 	return eq;
 }
 
-tk_status tk__registry_find(tk_ctx *ctx, const char *name, struct tk_win_adapter *out,
-			    tk_error *err)
+/* The index of the adapter named (connection name, or {GUID}) in list, or n. */
+static size_t find_in(const struct tk_win_adapter *list, size_t n, const char *name)
 {
-	struct tk_win_adapter *list;
-	size_t n;
 	struct tk_guid want;
 	bool by_guid = tk__winlogic_guid_parse(name, &want);
-
-	tk_status st = tk__registry_adapters(ctx, &list, &n, err);
-	if (st != TK_OK)
-		return st;
 	for (size_t i = 0; i < n; i++) {
 		struct tk_guid g;
 		bool match = by_guid ? (tk__winlogic_guid_parse(list[i].guid, &g) &&
 					memcmp(&g, &want, sizeof(g)) == 0)
 				     : (list[i].guid[0] && name_equal(list[i].name, name));
-		if (match) {
-			*out = list[i];
-			free(list);
-			return TK_OK;
-		}
+		if (match)
+			return i;
 	}
+	return n;
+}
+
+tk_status tk__registry_find(tk_ctx *ctx, const char *name, struct tk_win_adapter *out,
+			    tk_error *err)
+{
+	struct tk_win_adapter *list;
+	size_t n;
+
+	tk_status st = tk__registry_adapters(ctx, &list, &n, err);
+	if (st != TK_OK)
+		return st;
+	size_t at = find_in(list, n, name);
+	if (at < n) {
+		*out = list[at];
+		free(list);
+		return TK_OK;
+	}
+	free(list);
+	/* Not a TAP adapter: maybe another driver's (Wintun, ovpn-dco), named by mistake. */
+	st = scan(NULL, false, &list, &n, err);
+	if (st != TK_OK)
+		return st;
+	at = find_in(list, n, name);
+	if (at < n) {
+		const char *kind = tk__winlogic_driver_kind(list[at].component);
+		st = tk__error_set_quiet(
+			err, TK_E_NOT_TAP, "find adapter", name, TK_OS_NONE, 0,
+			"\"%s\" is %s adapter (ComponentId %s, \"%s\"), not a TAP-Windows6 one",
+			name, kind, list[at].component, list[at].description);
+		tk__error_remedy(
+			err,
+			"tapkit works with TAP-Windows6 (tap0901) adapters: use that adapter with its own tools, or create a TAP adapter with `tapkit create` and use its name");
+		free(list);
+		return st;
+	}
+	free(list);
+	list = NULL;
+	st = tk__registry_adapters(ctx, &list, &n, err);
+	if (st != TK_OK)
+		return st;
 	if (n == 0) {
 		st = tk__error_set_quiet(err, TK_E_ADAPTER_NOT_FOUND, "find adapter", name,
 					 TK_OS_NONE, 0,

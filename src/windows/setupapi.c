@@ -27,8 +27,8 @@ typedef BOOL(WINAPI *tk_di_install_driver_fn)(HWND, LPCWSTR, DWORD, PBOOL);
  * count as missing. Wine is recognised by ntdll's wine_get_version export. */
 static bool running_on_wine(void)
 {
-	HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-	return ntdll && GetProcAddress(ntdll, "wine_get_version") != NULL;
+	char version[32];
+	return tk__eventlog_wine(version, sizeof(version));
 }
 
 /* A function of newdev.dll; NULL with *code set if Windows (or Wine) lacks it. */
@@ -138,8 +138,18 @@ static tk_status find_device(tk_ctx *ctx, const char *guid, const char *op, HDEV
 	return TK_E_ADAPTER_NOT_FOUND;
 }
 
+/* TAPKIT_TEST_FORCE_REBOOT=1 (tests only) makes Windows' answer "restart needed", which Wine
+ * never gives, so the path from SetupAPI to the caller can be tested. */
+static bool forced_reboot(void)
+{
+	const char *v = getenv("TAPKIT_TEST_FORCE_REBOOT");
+	return v && strcmp(v, "1") == 0;
+}
+
 static bool needs_reboot(HDEVINFO set, SP_DEVINFO_DATA *dev)
 {
+	if (forced_reboot())
+		return true;
 	SP_DEVINSTALL_PARAMS_W p = { .cbSize = sizeof(p) };
 	if (!SetupDiGetDeviceInstallParamsW(set, dev, &p))
 		return false;
@@ -247,8 +257,7 @@ tk_status tk__setupapi_create(tk_ctx *ctx, const char *hwid, char *guid_out, siz
 		goto out_remove;
 	}
 	if (reboot || needs_reboot(set, &dev))
-		tk__log(ctx, TK_LOG_WARN, "windows.setupapi", NULL, 0,
-			"the new adapter needs a restart of Windows to work");
+		tk__ctx_note_reboot(ctx);
 	if (!wait_guid(set, &dev, guid_out, size)) {
 		st = tk__error_set(ctx, err, TK_E_TIMEOUT, op, hwid, TK_OS_NONE, 0,
 				   "the new adapter got no GUID (NetCfgInstanceId) within 30 s");
@@ -278,10 +287,54 @@ tk_status tk__setupapi_delete(tk_ctx *ctx, const char *guid, tk_error *err)
 		st = tk__errmap_win32(ctx, err, TK_WIN_OP_MANAGE, "delete adapter", guid, code,
 				      "cannot remove the device");
 	else if (needs_reboot(set, &dev))
-		tk__log(ctx, TK_LOG_WARN, "windows.setupapi", NULL, 0,
-			"removing adapter %s completes after a restart", guid);
+		tk__ctx_note_reboot(ctx);
 	SetupDiDestroyDeviceInfoList(set);
 	return st;
+}
+
+/* Enables or disables through CfgMgr directly and checks the device's state afterwards:
+ * a CONFIGRET, or a state that did not change, is reported with its real code. */
+static tk_status set_enabled_cfgmgr(tk_ctx *ctx, DWORD devinst, bool enable, const char *op,
+				    const char *guid, tk_error *err)
+{
+	if (running_on_wine()) {
+		/* Wine's CM_Enable/Disable_DevNode are stubs that abort the process. */
+		tk__error_set(
+			ctx, err, TK_E_UNSUPPORTED, op, guid, TK_OS_NONE, 0,
+			"cannot %s the device: SetupAPI's DIF_PROPERTYCHANGE failed without an error code, and Wine does not implement CM_%s_DevNode",
+			enable ? "enable" : "disable", enable ? "Enable" : "Disable");
+		tk__error_remedy(
+			err,
+			"under Wine, delete and re-create the adapter instead; on Windows this works elevated");
+		return TK_E_UNSUPPORTED;
+	}
+	uint32_t cr = tk__cfgmgr_set_enabled(devinst, enable);
+	if (cr != TK_CR_SUCCESS) {
+		struct tk_win_cause why;
+		tk__winlogic_map_configret(cr, &why);
+		tk__error_set(ctx, err, why.status, op, guid, TK_OS_CONFIGRET, cr,
+			      "cannot %s the device: CfgMgr answered %s (0x%02lx): %s",
+			      enable ? "enable" : "disable", tk__winlogic_configret_name(cr),
+			      (unsigned long)cr, why.why);
+		tk__error_remedy(err, "%s", why.remedy);
+		return why.status;
+	}
+	uint32_t status = 0, problem = 0;
+	uint32_t qcr = tk__cfgmgr_status(devinst, &status, &problem);
+	bool disabled = problem == TK_CM_PROB_DISABLED;
+	if (qcr == TK_CR_SUCCESS && disabled != enable)
+		return TK_OK;
+	if (qcr != TK_CR_SUCCESS)
+		return tk__error_set(
+			ctx, err, TK_E_ADAPTER_PROBLEM, op, guid, TK_OS_CONFIGRET, qcr,
+			"the device's state cannot be read after the change: CfgMgr answered %s (0x%02lx)",
+			tk__winlogic_configret_name(qcr), (unsigned long)qcr);
+	tk__error_set(
+		ctx, err, TK_E_ADAPTER_PROBLEM, op, guid, TK_OS_CM_PROBLEM, problem,
+		"Windows reported the change done, but the device is still %s (status 0x%lx, problem %lu)",
+		enable ? "disabled" : "enabled", (unsigned long)status, (unsigned long)problem);
+	tk__error_remedy(err, "change it in Device Manager, or delete and re-create the adapter");
+	return TK_E_ADAPTER_PROBLEM;
 }
 
 tk_status tk__setupapi_enable(tk_ctx *ctx, const char *guid, bool enable, tk_error *err)
@@ -298,14 +351,16 @@ tk_status tk__setupapi_enable(tk_ctx *ctx, const char *guid, bool enable, tk_err
 	p.StateChange = enable ? DICS_ENABLE : DICS_DISABLE;
 	p.Scope = DICS_FLAG_GLOBAL;
 	p.HwProfile = 0;
+	const char *what = enable ? "cannot enable the device" : "cannot disable the device";
 	if (!SetupDiSetClassInstallParamsW(set, &dev, &p.ClassInstallHeader, sizeof(p)) ||
-	    !SetupDiCallClassInstaller(DIF_PROPERTYCHANGE, set, &dev))
-		st = tk__errmap_win32(ctx, err, TK_WIN_OP_MANAGE, op, guid, GetLastError(),
-				      enable ? "cannot enable the device"
-					     : "cannot disable the device");
-	else if (needs_reboot(set, &dev))
-		tk__log(ctx, TK_LOG_WARN, "windows.setupapi", NULL, 0,
-			"the change to adapter %s completes after a restart", guid);
+	    !SetupDiCallClassInstaller(DIF_PROPERTYCHANGE, set, &dev)) {
+		DWORD code = GetLastError();
+		/* SetupAPI failed without a code (Wine's does): CfgMgr's answer is the real one. */
+		st = code ? tk__errmap_win32(ctx, err, TK_WIN_OP_MANAGE, op, guid, code, what)
+			  : set_enabled_cfgmgr(ctx, dev.DevInst, enable, op, guid, err);
+	} else if (needs_reboot(set, &dev)) {
+		tk__ctx_note_reboot(ctx);
+	}
 	SetupDiDestroyDeviceInfoList(set);
 	return st;
 }
@@ -344,6 +399,8 @@ tk_status tk__setupapi_install_inf(tk_ctx *ctx, const char *inf, bool *reboot, t
 	if (!install(NULL, full, 0, &rb))
 		st = tk__errmap_win32(ctx, err, TK_WIN_OP_MANAGE, op, inf, GetLastError(),
 				      "cannot install the driver package");
-	*reboot = rb != FALSE;
+	*reboot = st == TK_OK && (rb != FALSE || forced_reboot());
+	if (*reboot)
+		tk__ctx_note_reboot(ctx);
 	return st;
 }

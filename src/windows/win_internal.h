@@ -12,6 +12,8 @@
 #include <windows.h>
 
 #include "backend.h"
+#include "recorded.h"
+#include "siglogic.h"
 #include "winlogic.h"
 
 #include <stdbool.h>
@@ -103,7 +105,8 @@ tk_status tk__registry_find(tk_ctx *ctx, const char *name, struct tk_win_adapter
 void tk__setupapi_annotate(tk_ctx *ctx, struct tk_win_adapter *list, size_t count);
 /* DN_* status and problem of a device instance; returns the CONFIGRET. */
 uint32_t tk__cfgmgr_status(DWORD devinst, uint32_t *status, uint32_t *problem);
-const char *tk__cfgmgr_cr_name(uint32_t cr);
+/* CM_Enable_DevNode / CM_Disable_DevNode; returns the CONFIGRET. */
+uint32_t tk__cfgmgr_set_enabled(DWORD devinst, bool enable);
 /* Create (hardware id root\tap0901), delete, enable/disable by GUID. Need elevation. */
 tk_status tk__setupapi_create(tk_ctx *ctx, const char *hwid, char *guid_out, size_t size,
 			      tk_error *err);
@@ -185,7 +188,35 @@ tk_status tk__nci_set_name(tk_ctx *ctx, const char *guid, const char *name, tk_e
  * without logging. */
 tk_status tk__device_explain(const struct tk_win_adapter *a, DWORD code, tk_error *err);
 /* One CreateFile of the adapter's device, as doctor does it: returns the Win32 code (0 = opened
- * and closed again). */
-DWORD tk__device_probe(const char *guid);
+ * and closed again); after an open, *ioctl is TAP_IOCTL_GET_VERSION's code and version its
+ * answer (major, minor, debug). */
+DWORD tk__device_probe(const char *guid, uint32_t version[3], DWORD *ioctl);
+
+/* ---- eventlog.c ---- */
+/*
+ * The newest events (at most cap) of a channel that match xpath, parsed; returns a Win32 code
+ * (the query's failure: 15007 no such channel, 5 not allowed; Wine's stub fails too).
+ */
+DWORD tk__eventlog_read(const wchar_t *channel, const wchar_t *xpath, struct tk_win_event *out,
+			size_t cap, size_t *count);
+/* True under Wine (ntdll exports wine_get_version), its version into version. */
+bool tk__eventlog_wine(char *version, size_t size);
+
+/* ---- wintrust.c ---- */
+struct tk_win_sig_one {
+	bool done;	 /* WinVerifyTrust was called */
+	uint32_t result; /* its HRESULT, 0 = trusted */
+	char signer[128], root[128];
+	char chain[TK_ERROR_TEXT_MAX]; /* "signer > CA > root" */
+};
+struct tk_win_sig {
+	struct tk_win_sig_one file; /* the embedded signature */
+	struct tk_win_sig_one
+		catalog; /* the catalog listing the file's hash, or the package's .cat */
+	char catalog_path[300];
+};
+/* Verifies file (and its catalog; package_cat, may be NULL, when no installed catalog lists
+ * it). Never fails: what could not be checked has done = false. */
+void tk__wintrust_check(const char *file, const char *package_cat, struct tk_win_sig *out);
 
 #endif /* TK_WIN_INTERNAL_H */

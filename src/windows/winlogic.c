@@ -191,7 +191,7 @@ static bool map_service(uint32_t code, struct tk_win_cause *out)
 	case TK_WIN_ERROR_INVALID_IMAGE_HASH:
 		cause(out, TK_E_DRIVER_UNSIGNED, false,
 		      "Windows does not accept the driver's signature",
-		      "install an official, Microsoft-signed TAP-Windows6 build for this Windows version (run `tapkit doctor` for Secure Boot and test-signing state)");
+		      "install an official, Microsoft-signed TAP-Windows6 build for this Windows version (9.24.2 or later): with Secure Boot on, test-signed and cross-signed builds do not load");
 		return true;
 	case TK_WIN_ERROR_DRIVER_BLOCKED:
 		cause(out, TK_E_DRIVER_BLOCKED, false, "Windows blocked the driver from loading",
@@ -200,6 +200,26 @@ static bool map_service(uint32_t code, struct tk_win_cause *out)
 	case TK_WIN_ERROR_SERVICE_MARKED_FOR_DELETE:
 		cause(out, TK_E_REBOOT_REQUIRED, false, "the driver service is marked for deletion",
 		      "restart Windows, then reinstall the TAP driver");
+		return true;
+	case TK_WIN_ERROR_ACCESS_DENIED:
+		cause(out, TK_E_SECURITY_SOFTWARE, false,
+		      "the driver file could not be loaded (access denied): security software or the file's permissions refused it",
+		      "look for tap0901.sys in the security product's log and allow it; reinstalling TAP-Windows6 resets the file's permissions");
+		return true;
+	case TK_WIN_ERROR_GEN_FAILURE:
+		cause(out, TK_E_DRIVER_START_FAILED, false,
+		      "the driver's initialisation (DriverEntry) failed",
+		      "reinstall the TAP driver; the System event log holds the driver's own error");
+		return true;
+	case TK_WIN_ERROR_VIRUS_INFECTED:
+		cause(out, TK_E_SECURITY_SOFTWARE, false,
+		      "antivirus software reported a threat in the driver file and refused to load it",
+		      "check the antivirus log for tap0901.sys: restore the official driver from quarantine and add an exclusion, or reinstall TAP-Windows6 from openvpn.net");
+		return true;
+	case TK_WIN_ERROR_VIRUS_DELETED:
+		cause(out, TK_E_SECURITY_SOFTWARE, false,
+		      "antivirus software deleted (quarantined) the driver file",
+		      "restore tap0901.sys from the antivirus quarantine and add an exclusion, or reinstall TAP-Windows6 from openvpn.net");
 		return true;
 	default:
 		return false;
@@ -977,28 +997,6 @@ bool tk__winlogic_av_up_to_date(uint32_t product_state)
 	return ((product_state >> 4) & 0xFu) == 0;
 }
 
-bool tk__winlogic_dll_is_system(const char *name)
-{
-	static const char *const sys[] = {
-		"kernel32.dll", "advapi32.dll", "setupapi.dll", "cfgmgr32.dll", "iphlpapi.dll",
-		"ole32.dll",	"oleaut32.dll", "ntdll.dll",	"msvcrt.dll",	"ws2_32.dll",
-		"user32.dll",	"shell32.dll",	"bcrypt.dll",	"rpcrt4.dll",	"newdev.dll",
-		"crypt32.dll",	"wintrust.dll", "shlwapi.dll",	"version.dll",	"userenv.dll",
-		"ucrtbase.dll", "secur32.dll",	"combase.dll",
-	};
-	if (!name || !*name)
-		return false;
-	for (size_t i = 0; i < TK_ARRAY_SIZE(sys); i++)
-		if (id_equal(name, sys[i], strlen(sys[i])))
-			return true;
-	/* The API sets are resolved by the loader to system DLLs (api-ms-win-crt-* with UCRT). */
-	static const char apiset[] = "api-ms-win-";
-	for (size_t i = 0; i < sizeof(apiset) - 1; i++)
-		if (ascii_lower(name[i]) != ascii_lower(apiset[i]))
-			return false;
-	return true;
-}
-
 const char *tk__winlogic_win32_name(uint32_t code)
 {
 	switch (code) {
@@ -1046,6 +1044,12 @@ const char *tk__winlogic_win32_name(uint32_t code)
 		return "ERROR_ALREADY_EXISTS";
 	case TK_WIN_ERROR_BAD_EXE_FORMAT:
 		return "ERROR_BAD_EXE_FORMAT";
+	case TK_WIN_ERROR_VIRUS_INFECTED:
+		return "ERROR_VIRUS_INFECTED";
+	case TK_WIN_ERROR_VIRUS_DELETED:
+		return "ERROR_VIRUS_DELETED";
+	case TK_WIN_ERROR_SERVICE_NEVER_STARTED:
+		return "ERROR_SERVICE_NEVER_STARTED";
 	case TK_WIN_ERROR_MORE_DATA:
 		return "ERROR_MORE_DATA";
 	case TK_WIN_ERROR_NO_MORE_ITEMS:
@@ -1093,4 +1097,109 @@ const char *tk__winlogic_win32_name(uint32_t code)
 	default:
 		return "";
 	}
+}
+
+bool tk__winlogic_tap_version_ok(uint32_t major, uint32_t minor)
+{
+	return major > 9 || (major == 9 && minor >= 9);
+}
+
+const char *tk__winlogic_configret_name(uint32_t cr)
+{
+	switch (cr) {
+	case TK_CR_SUCCESS:
+		return "CR_SUCCESS";
+	case TK_CR_OUT_OF_MEMORY:
+		return "CR_OUT_OF_MEMORY";
+	case TK_CR_INVALID_DEVNODE:
+		return "CR_INVALID_DEVNODE";
+	case TK_CR_NO_SUCH_DEVNODE:
+		return "CR_NO_SUCH_DEVNODE";
+	case TK_CR_FAILURE:
+		return "CR_FAILURE";
+	case TK_CR_REMOVE_VETOED:
+		return "CR_REMOVE_VETOED";
+	case TK_CR_NEED_RESTART:
+		return "CR_NEED_RESTART";
+	case TK_CR_DEVICE_NOT_THERE:
+		return "CR_DEVICE_NOT_THERE";
+	case TK_CR_NOT_DISABLEABLE:
+		return "CR_NOT_DISABLEABLE";
+	case TK_CR_ACCESS_DENIED:
+		return "CR_ACCESS_DENIED";
+	case TK_CR_CALL_NOT_IMPLEMENTED:
+		return "CR_CALL_NOT_IMPLEMENTED";
+	default:
+		return "CR_UNKNOWN";
+	}
+}
+
+void tk__winlogic_map_configret(uint32_t cr, struct tk_win_cause *out)
+{
+	switch (cr) {
+	case TK_CR_SUCCESS:
+		cause(out, TK_OK, false, "done", "");
+		return;
+	case TK_CR_ACCESS_DENIED:
+		cause(out, TK_E_NO_PRIVILEGE, false, "changing a device needs elevation",
+		      "run tapkit from an elevated prompt (Run as administrator)");
+		return;
+	case TK_CR_NO_SUCH_DEVNODE:
+	case TK_CR_INVALID_DEVNODE:
+	case TK_CR_DEVICE_NOT_THERE:
+		cause(out, TK_E_ADAPTER_NOT_FOUND, false, "the device is not present",
+		      "list the adapters again with `tapkit list`; create one with `tapkit create`");
+		return;
+	case TK_CR_REMOVE_VETOED:
+		cause(out, TK_E_ADAPTER_BUSY, true,
+		      "a program holding the adapter open refused to let it go",
+		      "close the programs using the adapter (OpenVPN, a VPN client), then retry");
+		return;
+	case TK_CR_NOT_DISABLEABLE:
+		cause(out, TK_E_ADAPTER_PROBLEM, false,
+		      "Windows says this device cannot be disabled",
+		      "delete the adapter instead (`tapkit delete NAME`), or disable it in Device Manager");
+		return;
+	case TK_CR_NEED_RESTART:
+		cause(out, TK_E_REBOOT_REQUIRED, false, "the change completes after a restart",
+		      "restart Windows");
+		return;
+	case TK_CR_CALL_NOT_IMPLEMENTED:
+		cause(out, TK_E_UNSUPPORTED, false,
+		      "this system does not implement enabling or disabling devices (Wine)",
+		      "on Wine, remove and re-create the adapter instead; on Windows use Device Manager");
+		return;
+	default:
+		cause(out, TK_E_ADAPTER_PROBLEM, false, "Windows refused to change the device",
+		      "look at the device in Device Manager; delete and re-create the adapter if it stays broken");
+		return;
+	}
+}
+
+const char *tk__winlogic_driver_kind(const char *component)
+{
+	static const struct {
+		const char *id;
+		const char *kind;
+	} known[] = {
+		{ "wintun", "a Wintun (WireGuard's driver)" },
+		{ "ovpn-dco", "an OpenVPN Data Channel Offload (ovpn-dco)" },
+		{ "tap0901", "a TAP-Windows6" },
+		{ "tapoas", "a TAP-Windows (OpenVPN Access Server)" },
+		{ "tap_ovpnconnect", "a TAP-Windows (OpenVPN Connect)" },
+		{ "tap0801", "a TAP-Win32 (8.x)" },
+		{ "zttap300", "a ZeroTier" },
+		{ "tapwindows", "a TAP-Windows" },
+	};
+	if (!component)
+		return "another driver's";
+	/* "root\wintun" and "wintun" alike */
+	const char *id = component;
+	for (const char *p = component; *p; p++)
+		if (*p == '\\')
+			id = p + 1;
+	for (size_t i = 0; i < TK_ARRAY_SIZE(known); i++)
+		if (id_equal(id, known[i].id, strlen(known[i].id)))
+			return known[i].kind;
+	return "another driver's";
 }

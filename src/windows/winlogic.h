@@ -37,6 +37,8 @@
 #define TK_WIN_ERROR_PROC_NOT_FOUND	       127u
 #define TK_WIN_ERROR_ALREADY_EXISTS	       183u
 #define TK_WIN_ERROR_BAD_EXE_FORMAT	       193u
+#define TK_WIN_ERROR_VIRUS_INFECTED	       225u
+#define TK_WIN_ERROR_VIRUS_DELETED	       226u
 #define TK_WIN_ERROR_MORE_DATA		       234u
 #define TK_WIN_ERROR_NO_MORE_ITEMS	       259u
 #define TK_WIN_ERROR_INVALID_IMAGE_HASH	       577u
@@ -50,6 +52,7 @@
 #define TK_WIN_ERROR_SERVICE_DOES_NOT_EXIST    1060u
 #define TK_WIN_ERROR_SERVICE_NOT_ACTIVE	       1062u
 #define TK_WIN_ERROR_SERVICE_MARKED_FOR_DELETE 1072u
+#define TK_WIN_ERROR_SERVICE_NEVER_STARTED     1077u
 #define TK_WIN_ERROR_DLL_INIT_FAILED	       1114u
 #define TK_WIN_ERROR_DEVICE_NOT_CONNECTED      1167u
 #define TK_WIN_ERROR_NOT_FOUND		       1168u
@@ -201,6 +204,12 @@ void tk__winlogic_guid_format(const struct tk_guid *g, char *buf, size_t size);
  */
 bool tk__winlogic_component_is_tap(const char *id, const char *extra);
 
+/*
+ * The driver behind a network adapter's ComponentId, for people: "a Wintun (WireGuard)",
+ * "an OpenVPN DCO (ovpn-dco)", "a TAP-Windows6", or "another driver's" for ids we do not know.
+ */
+const char *tk__winlogic_driver_kind(const char *component);
+
 /* ---- names ---- */
 /*
  * Checks a connection name or a {GUID} given by the user. Names: valid UTF-8, 1..255 bytes,
@@ -261,6 +270,26 @@ typedef uint32_t tk_win_sized_fn(void *user, void *buf, uint32_t *size);
 uint32_t tk__winlogic_sized_call(tk_win_sized_fn *fn, void *user, uint32_t max, unsigned tries,
 				 void **out, uint32_t *size);
 
+/* ---- CfgMgr32 CONFIGRET (cfgmgr32.h) ---- */
+#define TK_CR_SUCCESS		   0x00u
+#define TK_CR_OUT_OF_MEMORY	   0x02u
+#define TK_CR_INVALID_DEVNODE	   0x05u
+#define TK_CR_NO_SUCH_DEVNODE	   0x0Du
+#define TK_CR_FAILURE		   0x13u
+#define TK_CR_REMOVE_VETOED	   0x17u
+#define TK_CR_NEED_RESTART	   0x22u
+#define TK_CR_DEVICE_NOT_THERE	   0x24u
+#define TK_CR_NOT_DISABLEABLE	   0x28u
+#define TK_CR_ACCESS_DENIED	   0x33u
+#define TK_CR_CALL_NOT_IMPLEMENTED 0x34u
+/* "CR_NOT_DISABLEABLE"; "CR_UNKNOWN" for others. */
+const char *tk__winlogic_configret_name(uint32_t cr);
+/* What a CONFIGRET from enabling or disabling a device means. */
+void tk__winlogic_map_configret(uint32_t cr, struct tk_win_cause *out);
+
+/* TAP_IOCTL_GET_VERSION's answer is one tapkit and OpenVPN accept: 9.9 or later. */
+bool tk__winlogic_tap_version_ok(uint32_t major, uint32_t minor);
+
 /* ---- service state (winsvc.h) ---- */
 #define TK_SVC_STOPPED	      1u
 #define TK_SVC_START_PENDING  2u
@@ -277,13 +306,5 @@ const char *tk__winlogic_service_start_name(uint32_t start);
 const char *tk__winlogic_av_state_name(uint32_t product_state);
 /* Signatures up to date (bits 4-7 zero). */
 bool tk__winlogic_av_up_to_date(uint32_t product_state);
-
-/* ---- our own imports ---- */
-/*
- * True if a DLL an executable imports ships with every Windows 10/11 (kernel32, advapi32,
- * setupapi, cfgmgr32, iphlpapi, ole32, oleaut32, ntdll, msvcrt, ws2_32, the api-ms-win-* sets,
- * ...). Case-insensitive. The CI import check and the doctor's runtime check share this list.
- */
-bool tk__winlogic_dll_is_system(const char *name);
 
 #endif /* TK_WINLOGIC_H */

@@ -141,3 +141,43 @@ printf '\x01\x00\x10\x00\x00\x00\x01\x00\x00\x00\x01q' | seed offload empty-payl
 } | seed offload raw-gso-v4
 printf '\x00\x01\x00\x00\x00\x00\x00\x00\x00\x06\x00\x02\x00\x00\x00\x00\x0b\x02\x00\x00\x00\x00\x0a\x08\x06' |
 	seed offload raw-csum-arp
+
+# ---- noise (fuzz_noise.c): op % 6 = initiate, respond, data, cookie, raw, time; then flags ----
+# a session: initiation, response, a frame each way, a keepalive
+printf '\x00\x00\x00\x01\x00\x02\x00\x05hello\x02\x01\x05world\x02\x00\x00' | seed noise session
+# a flipped initiation (mac1 made right again), then a good one, a flipped response, data cut
+printf '\x00\x03\x00\x00\x30\x01\x00\x00\x00\x01\x03\x00\x20\x01\x01\x00\x00\x02\x04\x08abcdefgh\x03' |
+	seed noise flips-and-cuts
+# a cookie round trip, time passing (more than REJECT_AFTER_TIME), data refused as expired
+printf '\x00\x00\x00\x03\x00\x01\x00\x02\x00\x03abc\x05\x4e\x20\x05\x4e\x20\x02\x00\x03abc' |
+	seed noise cookie-then-expiry
+# raw messages of each type
+printf '\x04\x20\x01\x00\x00\x00\x01\x02\x03\x04' | seed noise raw-initiation-prefix
+printf '\x04\x20\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' | seed noise raw-transport
+
+# ---- pe: Windows images (doctor --program), built byte by byte by tests/unit/test_pe.c:
+# PE32+ with imports, delay imports and a manifest, PE32 with old-style delay imports, a
+# resource tree pointing outside itself ----
+if [[ -x ${TK_BUILD_DIR:-build}/tests/test_pe ]]; then
+	mkdir -p "$out/pe"
+	TK_PE_SEED_DIR="$out/pe" "${TK_BUILD_DIR:-build}/tests/test_pe" >/dev/null
+else
+	echo "make-seeds.sh: build tests/test_pe first (make) for the pe seeds" >&2
+fi
+
+# ---- recorded: byte 0 even = one event's XML, odd = a setupapi.dev.log text; from the
+# committed fixtures (tests/unit/fixtures/windows/) ----
+fixtures=$(dirname "$0")/../unit/fixtures/windows
+mkdir -p "$out/recorded"
+for f in "$fixtures"/*.xml; do
+	{
+		printf '\x00'
+		head -c 3000 "$f"
+	} | seed recorded "event-$(basename "$f" .xml)"
+done
+for f in "$fixtures"/setupapi-*.log; do
+	{
+		printf '\x01'
+		cat "$f"
+	} | seed recorded "$(basename "$f" .log)"
+done

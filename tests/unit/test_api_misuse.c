@@ -143,6 +143,7 @@ static void check_dev_calls(tk_dev *dev)
 	expect(tk_dev_set_carrier(dev, true, &err), &err, TK_E_INVALID_HANDLE);
 	expect(tk_dev_set_queue_enabled(dev, true, &err), &err, TK_E_INVALID_HANDLE);
 	expect(tk_dev_set_persist(dev, true, &err), &err, TK_E_INVALID_HANDLE);
+	expect(tk_dev_wake(dev, &err), &err, TK_E_INVALID_HANDLE);
 	assert_int_equal(tk_dev_read(dev, buf, sizeof(buf), &len, NULL), TK_E_INVALID_HANDLE);
 	assert_string_equal(tk_dev_name(dev), "");
 	assert_true(tk_dev_handle(dev) == TK_OS_HANDLE_INVALID);

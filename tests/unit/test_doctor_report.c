@@ -221,6 +221,34 @@ static void test_doctor_run_rejects_misuse(void **state)
 	tk_ctx_free(ctx);
 }
 
+static void test_no_fix_sends_the_reader_to_the_doctor(void **state)
+{
+	(void)state;
+	tk_ctx *ctx = new_ctx();
+	struct tk__doctor *d = tk__doctor_new(ctx);
+	tk_check *a = tk__doctor_add(d, "a.first", "first", "");
+	tk__check_fail(a, TK_E_ADAPTER_NOT_FOUND, TK_OS_NONE, 0, "gone");
+	tk__check_remedy(a, "run `tapkit doctor`; recreate the adapter with `tapkit create`");
+	tk_check *b = tk__doctor_add(d, "a.second", "second", "");
+	tk__check_warn(b, TK_E_IO, TK_OS_NONE, 0, "odd");
+	tk__check_remedy(b, "reopen the adapter; run `tapkit doctor` if it persists");
+	tk_check *c = tk__doctor_add(d, "a.third", "third", "");
+	tk__check_fail(c, TK_E_DRIVER_NOT_INSTALLED, TK_OS_NONE, 0, "no driver");
+	tk__check_remedy(c, "run `tapkit doctor`: the driver may not be installed");
+	tk_check *e = tk__doctor_add(d, "a.fourth", "fourth", "");
+	tk__check_warn(e, TK_E_MISSING_DEPENDENCY, TK_OS_NONE, 0, "runtime");
+	tk__check_remedy(e, "check a program with `tapkit doctor --program PATH`");
+	tk_report *r = finish(d);
+	assert_string_equal(r->checks[0].remedy, "recreate the adapter with `tapkit create`");
+	assert_string_equal(r->checks[1].remedy, "reopen the adapter");
+	assert_string_equal(r->checks[2].remedy, tk_status_remedy(TK_E_DRIVER_NOT_INSTALLED));
+	/* another command of the doctor is a fix, not a loop */
+	assert_string_equal(r->checks[3].remedy,
+			    "check a program with `tapkit doctor --program PATH`");
+	tk_report_free(r);
+	tk_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_evidence_keys_are_unique_and_bounded),
 		cmocka_unit_test(test_from_error_copies_cause_code_and_holder),
 		cmocka_unit_test(test_doctor_run_rejects_misuse),
+		cmocka_unit_test(test_no_fix_sends_the_reader_to_the_doctor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

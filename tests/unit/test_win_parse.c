@@ -302,21 +302,46 @@ static void test_service_and_product_names(void **state)
 	assert_false(tk__winlogic_av_up_to_date(0x061110));
 }
 
-static void test_system_dlls(void **state)
+static void test_driver_kinds_and_configret(void **state)
 {
 	(void)state;
-	assert_true(tk__winlogic_dll_is_system("KERNEL32.dll"));
-	assert_true(tk__winlogic_dll_is_system("IPHLPAPI.DLL"));
-	assert_true(tk__winlogic_dll_is_system("api-ms-win-crt-runtime-l1-1-0.dll"));
-	assert_false(tk__winlogic_dll_is_system("libwinpthread-1.dll"));
-	assert_false(tk__winlogic_dll_is_system("libgcc_s_seh-1.dll"));
-	assert_false(tk__winlogic_dll_is_system("kernel32.dll.evil"));
-	assert_false(tk__winlogic_dll_is_system("api-ms"));
+	assert_string_equal(tk__winlogic_driver_kind("ROOT\\Wintun"),
+			    "a Wintun (WireGuard's driver)");
+	assert_string_equal(tk__winlogic_driver_kind("ovpn-dco"),
+			    "an OpenVPN Data Channel Offload (ovpn-dco)");
+	assert_string_equal(tk__winlogic_driver_kind("wintunx"), "another driver's");
+	assert_string_equal(tk__winlogic_driver_kind(NULL), "another driver's");
+	struct tk_win_cause c;
+	tk__winlogic_map_configret(TK_CR_ACCESS_DENIED, &c);
+	assert_int_equal(c.status, TK_E_NO_PRIVILEGE);
+	tk__winlogic_map_configret(TK_CR_REMOVE_VETOED, &c);
+	assert_int_equal(c.status, TK_E_ADAPTER_BUSY);
+	tk__winlogic_map_configret(TK_CR_NOT_DISABLEABLE, &c);
+	assert_int_equal(c.status, TK_E_ADAPTER_PROBLEM);
+	tk__winlogic_map_configret(TK_CR_NO_SUCH_DEVNODE, &c);
+	assert_int_equal(c.status, TK_E_ADAPTER_NOT_FOUND);
+	tk__winlogic_map_configret(0x99, &c);
+	assert_int_equal(c.status, TK_E_ADAPTER_PROBLEM);
+	assert_string_equal(tk__winlogic_configret_name(TK_CR_NOT_DISABLEABLE),
+			    "CR_NOT_DISABLEABLE");
+	assert_string_equal(tk__winlogic_configret_name(0x99), "CR_UNKNOWN");
+}
+
+static void test_tap_driver_versions(void **state)
+{
+	(void)state;
+	assert_false(tk__winlogic_tap_version_ok(9, 8));
+	assert_false(tk__winlogic_tap_version_ok(8, 20));
+	assert_true(tk__winlogic_tap_version_ok(9, 9));
+	assert_true(tk__winlogic_tap_version_ok(9, 27));
+	assert_true(tk__winlogic_tap_version_ok(10, 0));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tap_driver_versions),
+		cmocka_unit_test(test_driver_kinds_and_configret),
 		cmocka_unit_test(test_guid_parse_and_format_round_trip),
 		cmocka_unit_test(test_guid_parse_rejects_malformed),
 		cmocka_unit_test(test_component_ids_match_case_insensitively),
@@ -334,7 +359,6 @@ int main(void)
 		cmocka_unit_test(test_sized_call_passes_other_errors),
 		cmocka_unit_test(test_sized_call_empty_value),
 		cmocka_unit_test(test_service_and_product_names),
-		cmocka_unit_test(test_system_dlls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,19 @@ add_adapter() {
 	fi
 }
 
+# emu_install OUT_DIR: registers the emulated tap0901 driver that emulated-driver/build.sh built
+# into OUT_DIR, with the adapters "emu one" and "emu two", and starts it; without it the suite
+# cannot go on.
+emu_install() {
+	if timeout 120 bash "$(dirname "${BASH_SOURCE[0]}")/emulated-driver/install.sh" \
+		"$1/tapemu.sys" "emu one" "emu two"; then
+		pass "the emulated tap0901 driver is registered and its service runs"
+	else
+		fail "the emulated tap0901 driver is registered and its service runs"
+		finish
+	fi
+}
+
 finish() {
 	if ((failures)); then
 		echo "$(basename "$0"): $failures check(s) failed"

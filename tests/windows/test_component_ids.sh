@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Adapters registered with every known TAP component id, in any case, are listed; wintun and
-# ovpn-dco adapters are not; TAPKIT_TAP_IDS adds a renamed build's id. Each adapter's real open
+# ovpn-dco adapters are not, and naming one says which driver it has; TAPKIT_TAP_IDS adds a
+# renamed build's id. Each adapter's real open
 # fails as it does under Wine (no driver creates \\.\Global\{GUID}.tap: CreateFile gives 2), and
 # doctor reports that code with its cause and remedy.
 # shellcheck source=tests/windows/lib.sh
@@ -34,6 +35,14 @@ tk show 'TAP D' --json
 expect "show by name ignores case" "d['adapter']['id'] == '{11111111-0000-4000-8000-000000000004}'"
 tk show '{11111111-0000-4000-8000-000000000006}'
 check "a wintun GUID is not a TAP adapter (exit 4)" test "$rc" -eq 4
+check "it is named as a Wintun adapter, not just not found" grep -q "is a Wintun (WireGuard's driver) adapter" <<<"$errout"
+tk show 'not tap 2' --json
+expect "an ovpn-dco adapter named by mistake is TK_E_NOT_TAP naming its driver" \
+	"d['error']['cause'] == 'TK_E_NOT_TAP' and 'ovpn-dco' in d['error']['message']"
+tk doctor 'not tap 1' --json
+doctor_check windows.adapter.registry 'not tap 1' fail TK_E_NOT_TAP
+expect "doctor names the Wintun adapter's real driver" \
+	"'Wintun' in [c for c in d['checks'] if c['id'] == 'windows.adapter.registry'][0]['summary']"
 
 tk open 'tap a' --timeout 1
 check "open exits 4 (not found)" test "$rc" -eq 4

@@ -20,12 +20,7 @@ GUID1='{7A3E5C01-0D1B-4C2A-9E11-5A1F00000001}'
 GUID2='{7B4F6D02-0D1B-4C2A-9E11-5A1F00000002}'
 wine_begin
 
-if timeout 120 bash "$emu/install.sh" "$out_dir/tapemu.sys" "emu one" "emu two"; then
-	pass "the emulated tap0901 driver is registered and its service runs"
-else
-	fail "the emulated tap0901 driver is registered and its service runs"
-	finish
-fi
+emu_install "$out_dir"
 
 # frames ARGS...: runs frames.exe; its output in $fout, exit code in $frc.
 frames() {
@@ -51,11 +46,34 @@ doctor_check windows.adapters "" ok
 tk doctor "emu one" --json
 doctor_check windows.adapter.registry "emu one" ok
 doctor_check windows.adapter.open "emu one" ok
+expect "doctor: the open check asked the driver its version (GET_VERSION 9.27)" \
+	"[c for c in d['checks'] if c['id'] == 'windows.adapter.open' and c['object'] == 'emu one'][0]['evidence']['driver_version'] == '9.27.0'"
 doctor_check windows.adapter.settings "emu one" ok
 # Wine's CM_Get_DevNode_Status reports no DN_STARTED for a device it did not start through
-# PnP, so the device check can only say "present but not started" here.
-expect "doctor: the device node is found (Wine cannot report it started)" \
-	"any(c['id'] == 'windows.adapter.device' and c['object'] == 'emu one' and c['status'] in ('ok', 'warn') and c['evidence'].get('instance_id') == 'ROOT\\\\NET\\\\0010' for c in d['checks'])"
+# PnP, so the device check says so: skipped because of Wine, with the device node found.
+expect "doctor: the device node is found (Wine cannot report it started: skipped)" \
+	"any(c['id'] == 'windows.adapter.device' and c['object'] == 'emu one' and c['status'] == 'skipped' and c['skipped_because'] == 'wine' and c['evidence'].get('instance_id') == 'ROOT\\\\NET\\\\0010' for c in d['checks'])"
+
+# An outdated driver: the emulation answers GET_VERSION 9.8 (its test-only request), and the
+# doctor names it with the upgrade; then back to 9.27.
+timeout 30 wine "$out_dir/ioctl.exe" "$GUID1" set-version 9.8 >/dev/null 2>&1
+tk doctor "emu one" --json
+doctor_check windows.adapter.open "emu one" warn TK_E_UNSUPPORTED
+expect "doctor: a driver older than 9.9 is named with the upgrade" \
+	"any(c['id'] == 'windows.adapter.open' and c['evidence'].get('driver_version') == '9.8.0' and 'older than 9.9' in c['summary'] and '9.24.2 or later' in c['remedy'] for c in d['checks'])"
+timeout 30 wine "$out_dir/ioctl.exe" "$GUID1" set-version 0.0 >/dev/null 2>&1
+
+# A second owner: the doctor's open talks to the driver, so it sees the refusal (Wine lets the
+# CreateFile through; the driver refuses the held adapter's requests with 31).
+hlog=$(mktemp)
+timeout 15 wine "$TAPKIT_EXE" open "emu one" >"$hlog" 2>&1 &
+hpid=$!
+for _ in $(seq 1 50); do grep -q "^opened" "$hlog" && break; sleep 0.2; done
+tk doctor "emu one" --json
+doctor_check windows.adapter.open "emu one" warn TK_E_ADAPTER_BUSY
+kill "$hpid" 2>/dev/null || true
+wait "$hpid" 2>/dev/null || true
+rm -f "$hlog"
 
 # `tapkit open` holds the adapter until it is stopped: timeout ends it (and its handle).
 held=$(timeout 5 wine "$TAPKIT_EXE" open "emu one" 2>&1) || true
@@ -115,4 +133,22 @@ if ((frc == 0)); then grep '^     ' <<<"$fout"; else echo "$fout"; fi
 # After all this the adapters are free again.
 tk doctor "emu two" --json
 doctor_check windows.adapter.open "emu two" ok
+
+# disable: Wine's SetupAPI fails DIF_PROPERTYCHANGE without a code (it used to be reported as
+# "win32 0 ERROR_SUCCESS") and its CM_Disable_DevNode is a stub that aborts: said as it is.
+tk disable "emu two" --json
+check "disable under Wine fails with its real reason, not win32 0" \
+	grep -q "DIF_PROPERTYCHANGE failed without an error code" <<<"$errout"
+expect "disable under Wine: TK_E_UNSUPPORTED, no OS code made up" \
+	"d['error']['cause'] == 'TK_E_UNSUPPORTED' and d['error']['os_kind'] == 'none'"
+
+# A reboot is a result: SetupAPI's restart flag (forced by the test-only seam, since Wine never
+# sets it) reaches the caller as exit status 6 and reboot_required in the JSON.
+out=$(TAPKIT_TEST_FORCE_REBOOT=1 timeout 60 wine "$TAPKIT_EXE" delete "emu two" --json 2>/dev/null) && rc=0 || rc=$?
+check "delete needing a restart exits 6" test "$rc" -eq 6
+expect "delete needing a restart says reboot_required" "d == {'version': 1, 'reboot_required': True}"
+out=$(TAPKIT_TEST_FORCE_REBOOT=1 timeout 60 wine "$TAPKIT_EXE" delete "emu two" 2>/dev/null) && rc=0 || rc=$?
+check "the adapter is gone all the same (a second delete: not found)" test "$rc" -eq 4
+tk list --json
+expect "list: only emu one is left" "[a['name'] for a in d['adapters']] == ['emu one']"
 finish

@@ -20,8 +20,10 @@ expect "doctor: the service check carries OpenService's 1060 and a remedy" \
 doctor_check windows.driver.file tap0901 skipped
 doctor_check windows.driver.package '' warn TK_E_DRIVER_NOT_INSTALLED
 doctor_check windows.adapters '' fail TK_E_ADAPTER_NOT_FOUND
-# Wine's NtQuerySystemInformation(103) is a stub (always 0x1): the bits are unit-tested instead.
-doctor_check windows.codeintegrity '' ok
+# Wine's NtQuerySystemInformation(103) is a stub (always 0x1): skipped with that reason, not ok
+# (the bits are unit-tested instead).
+expect "doctor: windows.codeintegrity is skipped because of Wine" \
+	"any(c['id'] == 'windows.codeintegrity' and c['status'] == 'skipped' and c['skipped_because'] == 'wine' for c in d['checks'])"
 
 tk show "Nothing Here"
 check "show of a missing adapter exits 4 (not found)" test "$rc" -eq 4

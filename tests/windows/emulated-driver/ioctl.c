@@ -2,7 +2,8 @@
 /*
  * TEST CODE ONLY. Checks the emulated driver's own protocol with raw Win32 calls (not tapkit):
  * the answers the backend relies on must match tap-windows6's (tap-windows6-detail.md 1.2-1.4),
- * or the frame tests would prove nothing. usage: ioctl.exe {GUID} [remove-peer|restore-peer]
+ * or the frame tests would prove nothing.
+ * usage: ioctl.exe {GUID} [remove-peer|restore-peer|set-version MAJOR.MINOR]
  */
 #include <windows.h>
 
@@ -68,6 +69,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (argc >= 4 && strcmp(argv[2], "set-version") == 0) {
+		/* set-version MAJOR.MINOR (0.0: back to 9.27): what GET_VERSION answers from now. */
+		unsigned major = 0, minor = 0;
+		if (sscanf(argv[3], "%u.%u", &major, &minor) != 2)
+			return 2;
+		ULONG v = (ULONG)(major << 16 | minor);
+		DWORD got;
+		DWORD rc = ioc(h, IOC(0x901), &v, sizeof(v), NULL, 0, &got);
+		check(rc == 0, "version set", rc);
+		CloseHandle(h);
+		return failures != 0;
+	}
 	if (argc >= 3) {
 		/* remove-peer / restore-peer: the driver's test-only request on the OTHER adapter. */
 		ULONG present = strcmp(argv[2], "restore-peer") == 0;

@@ -33,6 +33,11 @@
 /* Test-only, not in tap-windows6: in ULONG 0 removes the PEER adapter (its link goes, its I/O
  * fails with STATUS_DEVICE_NOT_CONNECTED as a device removed under open I/O), 1 brings it back. */
 #define EMU_IOCTL_TEST_PEER_PRESENT EMU_IOCTL(0x900)
+/* Test-only: in ULONG major << 16 | minor becomes what GET_VERSION answers (0: 9.27 again), so
+ * the doctor's "older than 9.9" path can be provoked. */
+#define EMU_IOCTL_TEST_SET_VERSION EMU_IOCTL(0x901)
+
+static ULONG emu_version = (9u << 16) | 27u; /* major << 16 | minor */
 
 /* Fixed test GUIDs; tests/windows/emulated-driver/install.sh registers the same ones. */
 static const WCHAR *const emu_guids[EMU_ADAPTERS] = {
@@ -397,8 +402,8 @@ static NTSTATUS emu_ioctl(PDEVICE_OBJECT dev, PIRP irp)
 	case EMU_IOCTL_GET_VERSION:
 		if (out < 3 * sizeof(ULONG))
 			return complete(irp, STATUS_BUFFER_TOO_SMALL, 0);
-		buf[0] = 9;
-		buf[1] = 27;
+		buf[0] = emu_version >> 16;
+		buf[1] = emu_version & 0xffffu;
 		buf[2] = 0;
 		return complete(irp, STATUS_SUCCESS, 3 * sizeof(ULONG));
 	case EMU_IOCTL_GET_MTU:
@@ -434,6 +439,11 @@ static NTSTATUS emu_ioctl(PDEVICE_OBJECT dev, PIRP irp)
 		if (in < sizeof(ULONG))
 			return complete(irp, STATUS_INVALID_PARAMETER, 0);
 		set_present(a->peer->DeviceExtension, buf[0] != 0);
+		return complete(irp, STATUS_SUCCESS, 0);
+	case EMU_IOCTL_TEST_SET_VERSION:
+		if (in < sizeof(ULONG))
+			return complete(irp, STATUS_INVALID_PARAMETER, 0);
+		emu_version = buf[0] ? buf[0] : (9u << 16) | 27u;
 		return complete(irp, STATUS_SUCCESS, 0);
 	case EMU_IOCTL_GET_INFO: /* always fails in 9.27 */
 	default:

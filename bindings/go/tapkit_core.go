@@ -1,63 +1,59 @@
 // SPDX-License-Identifier: MIT
 
-// Package tapkit makes TAP and TUN virtual network adapters just work from Go: open one as an
-// io.ReadWriteCloser, list them, and ask the doctor why one does not work. It is a cgo binding
-// over the tapkit C library (libtapkit, found with pkg-config).
-//
-// Every failure is an *Error that carries the cause (a Cause, comparable with errors.Is:
-// errors.Is(err, tapkit.ErrAdapterBusy)), the operation and object, the raw OS code and the
-// concrete fix; errors.Is(err, syscall.EBUSY) works too when the OS code is an errno.
 package tapkit
 
 /*
 #cgo pkg-config: tapkit
-#include <stdlib.h>
-#include <tapkit.h>
+#include "tapkit_go.h"
 */
 import "C"
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
-	"os"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"unsafe"
 )
 
+// Version is the C library's version this package was built against ("0.1.0").
+const Version = C.TK_VERSION_STRING
+
 // Cause is why an operation failed: one of the TK_E_* values of the C library. It is an error
-// itself, so errors.Is(err, tapkit.ErrAdapterBusy) matches an *Error with that cause.
+// itself, so errors.Is(err, tapkit.ErrAdapterBusy) matches an *Error with that cause. It formats
+// as its stable name with %v and %s ("TK_E_ADAPTER_BUSY"); Message gives its meaning.
 type Cause int
 
 // Name is the stable C name: "TK_E_ADAPTER_BUSY".
 func (c Cause) Name() string { return C.GoString(C.tk_status_name(C.tk_status(c))) }
 
-// Error is the cause's one-line meaning: "the adapter is in use by another process".
-func (c Cause) Error() string { return C.GoString(C.tk_status_message(C.tk_status(c))) }
+// Error is the stable name, as Name: a Cause prints as "TK_E_ADAPTER_BUSY".
+func (c Cause) Error() string { return c.Name() }
 
 // String is the stable name, as Name.
 func (c Cause) String() string { return c.Name() }
 
+// Message is the cause's one-line meaning: "the adapter is in use by another process".
+func (c Cause) Message() string { return C.GoString(C.tk_status_message(C.tk_status(c))) }
+
 // Remedy is what to do about this cause in general; an *Error carries the specific fix.
 func (c Cause) Remedy() string { return C.GoString(C.tk_status_remedy(C.tk_status(c))) }
+
+// Transient says whether retrying the same call may succeed (the cause's default).
+func (c Cause) Transient() bool { return bool(C.tk_status_transient(C.tk_status(c))) }
 
 // Error is one failure of the library, with everything it knows about it.
 type Error struct {
 	Cause      Cause  // why: errors.Is(err, tapkit.ErrAdapterBusy)
 	Op         string // what was done: "TUNSETIFF", "open", "RTM_NEWADDR"
-	Object     string // on what: the adapter name, a path
+	Object     string // on what: the adapter name, a GUID, a path
 	Message    string // what failed, on what, why
 	Remedy     string // the concrete fix
 	OSKind     string // "errno", "netlink", "win32", ... ("none" without an OS code)
-	OSCode     int64  // the raw OS code (an errno on Linux)
-	OSName     string // "EBUSY"; "" if unknown
-	OSText     string // the OS's own text (strerror, the kernel's extended ack)
+	OSCode     int64  // the raw OS code (an errno on Linux, a Win32 code on Windows)
+	OSName     string // "EBUSY", "ERROR_GEN_FAILURE"; "" if unknown
+	OSText     string // the OS's own text (strerror, FormatMessage, the kernel's extended ack)
 	Transient  bool   // retrying the same call may succeed
-	TraceID    string // the trace id on every log line the failing call caused
+	TraceID    string // the trace id on every log line the failing call caused (SetLogger)
 	HolderPID  int    // ErrAdapterBusy: a process holding the adapter (0 if unknown)
 	HolderName string // its name
 }
@@ -72,15 +68,6 @@ func (e *Error) Error() string {
 
 // Unwrap gives the cause, so errors.Is and errors.As see it.
 func (e *Error) Unwrap() error { return e.Cause }
-
-// Is lets errors.Is(err, syscall.EBUSY) match the raw errno too.
-func (e *Error) Is(target error) bool {
-	var errno syscall.Errno
-	if errors.As(target, &errno) && (e.OSKind == "errno" || e.OSKind == "netlink") {
-		return int64(errno) == e.OSCode
-	}
-	return false
-}
 
 func goError(err *C.tk_error) error {
 	if err.status == C.TK_E_OK {
@@ -103,12 +90,16 @@ func goError(err *C.tk_error) error {
 	}
 }
 
-// newCtx makes a library context (logging off). The caller frees it with C.tk_ctx_free.
+// newCtx makes a library context whose log lines go to the hook of SetLogger, if any. The
+// caller frees it with C.tk_ctx_free.
 func newCtx() (*C.tk_ctx, error) {
 	var ctx *C.tk_ctx
 	var cerr C.tk_error
 	if C.tk_ctx_new(&ctx, &cerr) != C.TK_E_OK {
 		return nil, goError(&cerr)
+	}
+	if l := currentLogger(); l != nil {
+		C.tk_go_set_logger(ctx, C.int(l.level))
 	}
 	return ctx, nil
 }
@@ -116,6 +107,7 @@ func newCtx() (*C.tk_ctx, error) {
 // Mode is TAP (Ethernet frames) or TUN (IP packets).
 type Mode int
 
+// The two modes.
 const (
 	TAP Mode = C.TK_MODE_TAP
 	TUN Mode = C.TK_MODE_TUN
@@ -136,12 +128,12 @@ type Holder struct {
 
 // Adapter is what the OS knows about one TUN/TAP adapter.
 type Adapter struct {
-	Name       string
+	Name       string // Linux: the interface name; Windows: the connection name
 	ID         string // Linux: the ifindex as text; Windows: the {GUID}
 	Index      int
 	Mode       Mode
 	Up         bool // administratively up
-	Carrier    bool // a process has it open
+	Carrier    bool // a process has it open (Windows: media connected)
 	Running    bool
 	Persist    bool
 	MultiQueue bool
@@ -199,7 +191,7 @@ func goAdapter(in *C.tk_adapter_info) Adapter {
 	return a
 }
 
-// List returns every TUN/TAP adapter of the network namespace.
+// List returns every TUN/TAP adapter (Linux: of the network namespace).
 func List() ([]Adapter, error) {
 	ctx, err := newCtx()
 	if err != nil {
@@ -221,13 +213,17 @@ func List() ([]Adapter, error) {
 	return out, nil
 }
 
-// Get returns one adapter by name: ErrAdapterNotFound, ErrNotTAP.
+// Get returns one adapter by name (Windows: or {GUID}): ErrAdapterNotFound, ErrNotTAP.
 func Get(name string) (*Adapter, error) {
 	ctx, err := newCtx()
 	if err != nil {
 		return nil, err
 	}
 	defer C.tk_ctx_free(ctx)
+	return getAdapter(ctx, name)
+}
+
+func getAdapter(ctx *C.tk_ctx, name string) (*Adapter, error) {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	var info C.tk_adapter_info
@@ -239,186 +235,10 @@ func Get(name string) (*Adapter, error) {
 	return &a, nil
 }
 
-// OpenOptions says how to open an adapter; nil means a TAP adapter, created if absent.
-type OpenOptions struct {
-	TUN        bool // IP packets instead of Ethernet frames
-	MultiQueue bool // attach one more queue of a multi-queue adapter
-	VnetHdr    bool // frames carry a 10-byte virtio-net header
-	NoCreate   bool // fail with ErrAdapterNotFound instead of creating a missing adapter
-	Retry      bool // retry transient failures with the library's retry policy
-}
-
-// FrameBufMax is a read buffer size that holds any frame (TK_FRAME_BUF_MAX).
-const FrameBufMax = C.TK_FRAME_BUF_MAX
-
-// Device is an open adapter: each Read returns one frame, each Write sends one. Read and Write
-// wait in Go's poller, so Close from another goroutine ends a blocked Read (os.ErrClosed).
-type Device struct {
-	mu      sync.RWMutex // held shared around each C call, exclusively to close
-	ctx     *C.tk_ctx
-	dev     *C.tk_dev
-	poll    *os.File // a dup of the adapter's fd, for the poller only
-	raw     syscall.RawConn
-	name    string
-	closed  bool
-	closing atomic.Bool // set before the poller's file is closed: its errors mean "closed"
-}
-
-var _ io.ReadWriteCloser = (*Device)(nil)
-
-// Open opens the adapter name for frame I/O. On Linux an absent adapter is created and goes
-// away on Close, unless opts.NoCreate. name "" lets the kernel pick one (tapN).
-func Open(name string, opts *OpenOptions) (*Device, error) {
-	if opts == nil {
-		opts = &OpenOptions{}
-	}
-	ctx, err := newCtx()
-	if err != nil {
-		return nil, err
-	}
-	var copts C.tk_open_opts
-	if name != "" {
-		copts.name = C.CString(name)
-		defer C.free(unsafe.Pointer(copts.name))
-	}
-	copts.mode = C.TK_MODE_TAP
-	if opts.TUN {
-		copts.mode = C.TK_MODE_TUN
-	}
-	flags := C.uint32_t(C.TK_OPEN_NONBLOCK)
-	if opts.MultiQueue {
-		flags |= C.TK_OPEN_MULTI_QUEUE
-	}
-	if opts.VnetHdr {
-		flags |= C.TK_OPEN_VNET_HDR
-	}
-	if opts.NoCreate {
-		flags |= C.TK_OPEN_NO_CREATE
-	}
-	if opts.Retry {
-		flags |= C.TK_OPEN_RETRY
-	}
-	copts.flags = flags
-	var dev *C.tk_dev
-	var cerr C.tk_error
-	if C.tk_dev_open(ctx, &copts, &dev, &cerr) != C.TK_E_OK {
-		C.tk_ctx_free(ctx)
-		return nil, goError(&cerr)
-	}
-	d := &Device{ctx: ctx, dev: dev, name: C.GoString(C.tk_dev_name(dev))}
-	fd, derr := syscall.Dup(int(C.tk_dev_handle(dev)))
-	if derr == nil {
-		// os.NewFile registers a non-blocking fd with the poller (the dup shares the
-		// open file description, so it is non-blocking already; this makes sure).
-		if derr = syscall.SetNonblock(fd, true); derr != nil {
-			syscall.Close(fd)
-		} else {
-			d.poll = os.NewFile(uintptr(fd), "tapkit:"+d.name)
-			d.raw, derr = d.poll.SyscallConn()
-		}
-	}
-	if derr != nil {
-		d.Close()
-		return nil, fmt.Errorf("tapkit: poll %s: %w", d.name, derr)
-	}
-	return d, nil
-}
-
-// Name is the adapter's name as the OS reports it.
-func (d *Device) Name() string { return d.name }
-
-// io runs one non-blocking C call per readiness, waiting in the poller while it says AGAIN.
-func (d *Device) io(wait func(func(uintptr) bool) error, call func(*C.tk_error) C.tk_status) error {
-	var result error
-	werr := wait(func(uintptr) bool {
-		d.mu.RLock()
-		defer d.mu.RUnlock()
-		if d.closed {
-			result = os.ErrClosed
-			return true
-		}
-		var cerr C.tk_error
-		st := call(&cerr)
-		if st == C.TK_E_AGAIN || st == C.TK_E_INTERRUPTED {
-			return false
-		}
-		result = goError(&cerr)
-		return true
-	})
-	if werr == nil {
-		return result
-	}
-	if d.closing.Load() {
-		return os.ErrClosed
-	}
-	// The poller ends the wait on EPOLLERR ("not pollable"), which is what a deleted adapter
-	// raises: one more call lets the library say what happened (TK_E_DEVICE_VANISHED).
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if d.closed {
-		return os.ErrClosed
-	}
-	var cerr C.tk_error
-	switch st := call(&cerr); st {
-	case C.TK_E_OK:
-		return nil
-	case C.TK_E_AGAIN, C.TK_E_INTERRUPTED:
-		return werr
-	default:
-		return goError(&cerr)
-	}
-}
-
-// Read reads one frame into p (use FrameBufMax, or at least MTU + 14: the OS cuts longer frames
-// silently). ErrDeviceVanished when the adapter was deleted.
-func (d *Device) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	var n C.size_t
-	err := d.io(d.raw.Read, func(cerr *C.tk_error) C.tk_status {
-		return C.tk_dev_read(d.dev, unsafe.Pointer(&p[0]), C.size_t(len(p)), &n, cerr)
-	})
-	if err != nil {
-		return 0, err
-	}
-	return int(n), nil
-}
-
-// Write sends one frame (or packet, for TUN). ErrLinkDown when the adapter is down.
-func (d *Device) Write(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	err := d.io(d.raw.Write, func(cerr *C.tk_error) C.tk_status {
-		return C.tk_dev_write(d.dev, unsafe.Pointer(&p[0]), C.size_t(len(p)), cerr)
-	})
-	if err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
-// Close closes the adapter (a temporary one goes away); a blocked Read returns os.ErrClosed.
-func (d *Device) Close() error {
-	d.closing.Store(true)
-	if d.poll != nil {
-		d.poll.Close() // wakes Read/Write waiting in the poller
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return os.ErrClosed
-	}
-	d.closed = true
-	C.tk_dev_close(d.dev)
-	C.tk_ctx_free(d.ctx)
-	return nil
-}
-
 // CheckStatus is the result of one doctor check.
 type CheckStatus int
 
+// The results of a check.
 const (
 	CheckOK      CheckStatus = C.TK_CHECK_OK
 	CheckWarn    CheckStatus = C.TK_CHECK_WARN
@@ -438,7 +258,7 @@ type Evidence struct {
 
 // Check is one of the doctor's checks.
 type Check struct {
-	ID             string // stable: "linux.devnode", "linux.adapter.open"
+	ID             string // stable: "linux.devnode", "windows.adapter.open"
 	Title          string
 	Object         string // the adapter or path checked, "" if global
 	Status         CheckStatus
