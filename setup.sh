@@ -53,6 +53,7 @@ TEST_PACKAGES=(
 	gcc-mingw-w64-i686                   # make test-windows: the 32-bit test programs of doctor --program
 	osslsigncode openssl                 # make test-windows: a signed test driver file (test_signature.sh)
 	wireguard-go wireguard-tools         # sealed v2 against WireGuard (tests/netns/test_wg_handshake.sh)
+	gdb                                  # test_tunnel_netns: closes a running tunnel's epoll fd
 	python3-dissononce                   # sealed v2 byte-exact against a Noise library (tests/interop/noise_vectors.py)
 )
 
@@ -62,7 +63,7 @@ BENCH_PACKAGES=(
 	openvpn          # OpenVPN 2.6, --dev tap, no cipher and AES-256-GCM
 	openssl          # its self-signed certificates, made at run time
 	tinc             # tinc 1.0 in switch mode
-	valgrind         # callgrind instructions per frame
+	valgrind         # callgrind instructions per frame (bench/run.sh, bench/hub.sh)
 	python3          # the figures (CPU per GB, RSS, the verdicts) and the results table
 )
 

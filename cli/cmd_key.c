@@ -44,10 +44,7 @@ static int key_unavailable(struct cli *cli, int argc, char **argv)
 
 #else
 
-#include "tunnel/tunnel_internal.h"
-
 #include <errno.h>
-#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,14 +58,6 @@ static int key_fail(struct cli *cli, tk_status st, const char *op, const char *o
 	snprintf(err.message, sizeof(err.message), "%s", message);
 	snprintf(err.remedy, sizeof(err.remedy), "%s", remedy);
 	return cli_fail(cli, st, &err);
-}
-
-/* libsodium cannot start (it found no entropy source): the same failure for each key verb. */
-static int sodium_fail(struct cli *cli)
-{
-	return key_fail(cli, TK_E_INTERNAL, "sodium_init", "libsodium",
-			"libsodium cannot be initialised",
-			"check that the system has an entropy source (getrandom)");
 }
 
 /* A private key written to a file others may read is fixed at once, as `umask 077` would. */
@@ -85,7 +74,7 @@ static void stdout_protect(void)
 
 /*
  * The key text goes through write(2) and read(2), not stdio: stdio would keep a copy of the
- * private key in its own buffer, which sodium_memzero cannot reach.
+ * private key in its own buffer, which tk_key_wipe cannot reach.
  */
 static bool fd_write_all(int fd, const char *buf, size_t len)
 {
@@ -119,27 +108,25 @@ static size_t fd_read_all(int fd, char *buf, size_t size)
 static int genkey_run(struct cli *cli, int argc, char **argv)
 {
 	size_t npos = 0;
-	uint8_t sk[TK__KEY_LEN];
-	char b64[TK__KEY_B64_LEN + 2];
+	char b64[TK_KEY_TEXT_MAX + 1];
+	tk_error err = { 0 };
 
 	int rc = cli_args_parse(cli, argc, argv, NULL, 0, NULL, 0, &npos);
 	if (rc != 0)
 		return cli_args_exit(rc);
-	if (!tk__seal_init())
-		return sodium_fail(cli);
 	stdout_protect();
-	tk__key_generate(sk);
-	tk__key_to_base64(sk, b64);
-	sodium_memzero(sk, sizeof(sk));
-	b64[TK__KEY_B64_LEN] = '\n';
+	if (tk_key_generate(b64, &err) != TK_OK)
+		return cli_fail(cli, err.status, &err);
+	size_t len = strlen(b64);
+	b64[len] = '\n';
 	fflush(stdout); /* nothing is pending, but the order must hold if it ever is */
-	bool ok = fd_write_all(STDOUT_FILENO, b64, TK__KEY_B64_LEN + 1);
+	bool ok = fd_write_all(STDOUT_FILENO, b64, len + 1);
 	int e = errno;
-	sodium_memzero(b64, sizeof(b64));
+	tk_key_wipe(b64, sizeof(b64));
 	if (!ok) {
 		char ebuf[128];
 		return key_fail(cli, TK_E_IO, "write key", "<stdout>",
-				tk__errno_text(e, ebuf, sizeof(ebuf)),
+				strerror_r(e, ebuf, sizeof(ebuf)),
 				"check where stdout goes (a full disk, a closed pipe)");
 	}
 	return CLI_EXIT_OK;
@@ -148,24 +135,21 @@ static int genkey_run(struct cli *cli, int argc, char **argv)
 static int pubkey_run(struct cli *cli, int argc, char **argv)
 {
 	size_t npos = 0;
-	uint8_t sk[TK__KEY_LEN], pk[TK__KEY_LEN];
-	char text[256], b64[TK__KEY_B64_LEN + 1];
+	char text[256], b64[TK_KEY_TEXT_MAX];
+	tk_error err = { 0 };
 
 	int rc = cli_args_parse(cli, argc, argv, NULL, 0, NULL, 0, &npos);
 	if (rc != 0)
 		return cli_args_exit(rc);
-	if (!tk__seal_init())
-		return sodium_fail(cli);
 	size_t n = fd_read_all(STDIN_FILENO, text, sizeof(text));
-	bool ok = n < sizeof(text) && tk__key_from_base64(text, n, sk);
-	sodium_memzero(text, sizeof(text));
-	if (!ok)
+	tk_status st = n < sizeof(text) ? tk_key_public(text, n, b64, &err) : TK_E_BAD_ARGUMENT;
+	tk_key_wipe(text, sizeof(text));
+	if (st == TK_E_BAD_ARGUMENT)
 		return key_fail(cli, TK_E_BAD_ARGUMENT, "read key", "<stdin>",
 				"stdin does not hold one base64 private key",
 				"give it a key made by genkey: tapkit pubkey < private.key");
-	tk__key_public(sk, pk);
-	sodium_memzero(sk, sizeof(sk));
-	tk__key_to_base64(pk, b64);
+	if (st != TK_OK)
+		return cli_fail(cli, st, &err);
 	printf("%s\n", b64);
 	return CLI_EXIT_OK;
 }

@@ -82,8 +82,8 @@ static int set_parse_one(struct cli *cli, const char **pos, size_t npos, size_t 
 		/* Any number goes to the kernel, which knows this device's limits and says them. */
 		if (!cli_parse_u32(value, 0, UINT32_MAX, &item->mtu))
 			return cli_usage_error(
-				cli, "invalid MTU \"%s\": expected a number from 68 to 65535",
-				value);
+				cli, "invalid MTU \"%s\": expected a number from %d to %d", value,
+				TK_MTU_MIN, TK_MTU_MAX);
 	} else if (strcmp(key, "mac") == 0) {
 		item->kind = SET_MAC;
 		return set_parse_mac(cli, value, item->mac);

@@ -15,7 +15,7 @@ static const char tunnel_usage[] =
 	"                         [--mode plain|sealed] [--vni N] [--key FILE --peer-key PUBKEY]\n"
 	"                         [--addr CIDR[,CIDR...]] [--mtu N] [--mac MAC] [--control PATH]\n"
 	"                         [--user USER[:GROUP]]\n"
-	"       tapkit tunnel status [--dev NAME | --control PATH] [--json]\n"
+	"       tapkit tunnel status [--dev NAME | --control WHERE] [--json]\n"
 	"\n"
 	"Carries the Ethernet frames of a TAP adapter to peers over UDP. Plain mode is VXLAN\n"
 	"(RFC 7348; it interoperates with Linux's vxlan device); sealed mode encrypts and\n"
@@ -36,7 +36,8 @@ static const char tunnel_usage[] =
 	"  --mtu N            the adapter's MTU (default: 1500 minus the headers)\n"
 	"  --mac MAC          the adapter's MAC (default: one derived from the machine id,\n"
 	"                     network namespace and name, the same at every start)\n"
-	"  --control PATH     control socket (default /run/tapkit/tunnel-NAME.sock)\n"
+	"  --control WHERE    control socket: /PATH, or @NAME (abstract); default\n"
+	"                     @tapkit/tunnel/NAME, which belongs to the network namespace\n"
 	"  --user USER[:GROUP] once started, run as USER keeping only CAP_NET_ADMIN (for\n"
 	"                     re-creating a vanished adapter); in a file: User = USER\n"
 	"\n"
@@ -45,7 +46,9 @@ static const char tunnel_usage[] =
 	"FILE:LINE and the running configuration stays).\n"
 	"\n"
 	"status prints per peer frames and bytes in and out, last seen, the drops by reason and\n"
-	"the learned MAC addresses; --json as documented in docs/tunnel.md.\n";
+	"the learned MAC addresses; --json as documented in docs/tunnel.md. Without --dev it asks\n"
+	"the one tunnel of the current network namespace (ip netns exec NS tapkit tunnel status\n"
+	"for another namespace's).\n";
 
 #if defined(_WIN32)
 
@@ -58,201 +61,181 @@ static int tunnel_run(struct cli *cli, int argc, char **argv)
 
 #else
 
-#include "tunnel/tunnel_internal.h"
+#include "tunnel/tunnel.h"
 
-#include <glob.h>
 #include <inttypes.h>
-#include <sodium.h>
+#include <unistd.h>
 
-/* ---- status rendering (called inside the running tunnel) ---- */
+/* ---- status rendering (from the engine's snapshot, inside the running daemon) ---- */
 
-static const char *mode_name(enum tk__tunnel_mode m)
-{
-	return m == TK__TUNNEL_SEALED ? "sealed" : "plain";
-}
-
-static void drops_json(struct cli_json *j, const char *key, const uint64_t *drops)
+static void drops_json(struct cli_json *j, const char *key, const uint64_t *drops, size_t n)
 {
 	cli_json_object_begin(j, key);
-	for (int d = 1; d < TK__DROP__COUNT; d++)
-		cli_json_int(j, tk__drop_key((enum tk__drop)d), (int64_t)drops[d]);
+	for (size_t d = 1; d < n; d++)
+		cli_json_int(j, tk_tunnel_drop_name(d), (int64_t)drops[d]);
 	cli_json_object_end(j);
 }
 
-static void drops_text(FILE *f, const uint64_t *drops)
+static void drops_text(FILE *f, const uint64_t *drops, size_t n)
 {
 	bool any = false;
-	for (int d = 1; d < TK__DROP__COUNT; d++) {
+	for (size_t d = 1; d < n; d++) {
 		if (!drops[d])
 			continue;
-		fprintf(f, "%s%s %" PRIu64, any ? ", " : "", tk__drop_key((enum tk__drop)d),
-			drops[d]);
+		fprintf(f, "%s%s %" PRIu64, any ? ", " : "", tk_tunnel_drop_name(d), drops[d]);
 		any = true;
 	}
 	fputs(any ? "\n" : "none\n", f);
 }
 
-static const char *peer_ep(const struct tk__tunnel_view *v, uint32_t port)
+static const char *peer_ep(const tk_tunnel_snapshot *s, int64_t peer)
 {
-	if (port == TK__MAC_LOCAL)
+	if (peer == TK_TUNNEL_PORT_LOCAL)
 		return "local";
-	return port < v->npeers ? v->peers[port].conf.ep_text : "?";
+	return peer >= 0 && (size_t)peer < s->npeers ? s->peers[peer].endpoint : "?";
 }
 
-static void macs_json(struct cli_json *j, const struct tk__tunnel_view *v)
+static void key_json(struct cli_json *j, const char *key, const char *b64)
 {
-	const struct tk__mactable *m = v->macs;
+	if (b64[0])
+		cli_json_string(j, key, b64);
+	else
+		cli_json_null(j, key);
+}
+
+static void macs_json(struct cli_json *j, const tk_tunnel_snapshot *s)
+{
 	char mac[24];
 
 	cli_json_object_begin(j, "mac_table");
-	cli_json_int(j, "count", m->count);
-	cli_json_int(j, "capacity", m->capacity);
-	cli_json_int(j, "age_s", (int64_t)(m->age_ns / 1000000000ull));
-	cli_json_int(j, "evictions", (int64_t)m->evictions);
+	cli_json_int(j, "count", s->mac_count);
+	cli_json_int(j, "capacity", s->mac_capacity);
+	cli_json_int(j, "age_s", s->mac_age_s);
+	cli_json_int(j, "evictions", (int64_t)s->mac_evictions);
 	cli_json_array_begin(j, "entries");
-	for (uint32_t i = m->newest; i != TK__MAC_NONE; i = m->e[i].older) {
+	for (size_t i = 0; i < s->nmacs; i++) {
 		cli_json_object_begin(j, NULL);
-		cli_json_string(j, "mac", tk_mac_format(m->e[i].mac, mac, sizeof(mac)));
-		cli_json_string(j, "peer", peer_ep(v, m->e[i].port));
-		cli_json_int(j, "age_ms", (int64_t)((v->mono_now_ns - m->e[i].seen_ns) / 1000000u));
+		cli_json_string(j, "mac", tk_mac_format(s->macs[i].mac, mac, sizeof(mac)));
+		cli_json_string(j, "peer", peer_ep(s, s->macs[i].peer));
+		cli_json_int(j, "age_ms", (int64_t)s->macs[i].age_ms);
 		cli_json_object_end(j);
 	}
 	cli_json_array_end(j);
 	cli_json_object_end(j);
 }
 
-static void peer_json(struct cli_json *j, const struct tk__tunnel_view *v, const struct tk__peer *p)
+static void peer_json(struct cli_json *j, const tk_tunnel_snapshot *s, const tk_tunnel_peer_info *p)
 {
 	char mac[24];
 
 	cli_json_object_begin(j, NULL);
-	cli_json_string(j, "endpoint", p->conf.ep_text);
-	if (p->conf.has_key) {
-		char b64[TK__KEY_B64_LEN + 1];
-
-		tk__key_to_base64(p->conf.pk, b64);
-		cli_json_string(j, "public_key", b64);
-	} else {
-		cli_json_null(j, "public_key");
-	}
+	cli_json_string(j, "endpoint", p->endpoint);
+	key_json(j, "public_key", p->public_key);
 	cli_json_array_begin(j, "allowed_macs");
-	for (size_t i = 0; i < p->conf.nmacs; i++)
-		cli_json_string(j, NULL, tk_mac_format(p->conf.macs[i], mac, sizeof(mac)));
+	for (size_t i = 0; i < p->nallowed; i++)
+		cli_json_string(j, NULL, tk_mac_format(p->allowed_macs[i], mac, sizeof(mac)));
 	cli_json_array_end(j);
-	cli_json_int(j, "rx_frames", (int64_t)p->st.rx_frames);
-	cli_json_int(j, "rx_bytes", (int64_t)p->st.rx_bytes);
-	cli_json_int(j, "tx_frames", (int64_t)p->st.tx_frames);
-	cli_json_int(j, "tx_bytes", (int64_t)p->st.tx_bytes);
-	if (p->st.last_seen_ns) {
-		cli_json_int(j, "last_seen", (int64_t)(p->st.last_seen_ns / 1000000000ull));
+	cli_json_int(j, "rx_frames", (int64_t)p->rx_frames);
+	cli_json_int(j, "rx_bytes", (int64_t)p->rx_bytes);
+	cli_json_int(j, "tx_frames", (int64_t)p->tx_frames);
+	cli_json_int(j, "tx_bytes", (int64_t)p->tx_bytes);
+	if (p->last_seen_ns) {
+		cli_json_int(j, "last_seen", (int64_t)(p->last_seen_ns / 1000000000ull));
 		cli_json_int(j, "last_seen_ago_ms",
-			     (int64_t)((v->now_ns - p->st.last_seen_ns) / 1000000u));
+			     (int64_t)((s->now_ns - p->last_seen_ns) / 1000000u));
 	} else {
 		cli_json_null(j, "last_seen");
 		cli_json_null(j, "last_seen_ago_ms");
 	}
-	cli_json_int(j, "sessions", (int64_t)p->rx.sessions);
-	drops_json(j, "drops", p->st.drops);
+	cli_json_int(j, "sessions", (int64_t)p->sessions);
+	drops_json(j, "drops", p->drops, s->ndrops);
 	cli_json_object_end(j);
 }
 
-static void status_json(FILE *f, const struct tk__tunnel_view *v)
+static void status_json(FILE *f, const tk_tunnel_snapshot *s)
 {
-	const struct tk__tunnel_conf *c = v->conf;
 	struct cli_json j;
 
 	cli_json_doc_begin(&j, f);
 	cli_json_object_begin(&j, "tunnel");
-	cli_json_string(&j, "adapter", c->dev);
-	cli_json_bool(&j, "adapter_open", v->dev[0] != '\0');
-	cli_json_int(&j, "pid", v->pid);
-	cli_json_string(&j, "mode", mode_name(c->mode));
-	cli_json_int(&j, "vni", c->vni);
-	cli_json_string(&j, "listen", v->listen);
-	cli_json_int(&j, "mtu", c->mtu);
-	cli_json_bool(&j, "forward", c->forward);
-	if (c->origin[0])
-		cli_json_string(&j, "config", c->origin);
+	cli_json_int(&j, "snapshot_version", s->version);
+	cli_json_string(&j, "adapter", s->adapter);
+	cli_json_bool(&j, "adapter_open", s->adapter_open);
+	cli_json_int(&j, "pid", (int64_t)getpid());
+	cli_json_string(&j, "mode", s->mode);
+	cli_json_int(&j, "vni", s->vni);
+	cli_json_string(&j, "listen", s->listen);
+	cli_json_int(&j, "mtu", s->mtu);
+	cli_json_bool(&j, "forward", s->forward);
+	if (s->config[0])
+		cli_json_string(&j, "config", s->config);
 	else
 		cli_json_null(&j, "config");
-	if (c->has_key) {
-		char b64[TK__KEY_B64_LEN + 1];
-
-		tk__key_to_base64(c->pk, b64);
-		cli_json_string(&j, "public_key", b64);
-	} else {
-		cli_json_null(&j, "public_key");
-	}
-	cli_json_int(&j, "uptime_s", (int64_t)((v->now_ns - v->started_ns) / 1000000000ull));
-	cli_json_int(&j, "adapter_reopens", (int64_t)v->reopens);
-	cli_json_int(&j, "reloads", (int64_t)v->reloads);
-	cli_json_int(&j, "reload_failures", (int64_t)v->reload_failures);
-	drops_json(&j, "drops", v->drops);
+	key_json(&j, "public_key", s->public_key);
+	cli_json_int(&j, "uptime_s", (int64_t)((s->now_ns - s->started_ns) / 1000000000ull));
+	cli_json_int(&j, "adapter_reopens", (int64_t)s->adapter_reopens);
+	cli_json_int(&j, "reloads", (int64_t)s->reloads);
+	cli_json_int(&j, "reload_failures", (int64_t)s->reload_failures);
+	drops_json(&j, "drops", s->drops, s->ndrops);
 	cli_json_array_begin(&j, "peers");
-	for (size_t i = 0; i < v->npeers; i++)
-		peer_json(&j, v, &v->peers[i]);
+	for (size_t i = 0; i < s->npeers; i++)
+		peer_json(&j, s, &s->peers[i]);
 	cli_json_array_end(&j);
-	macs_json(&j, v);
+	macs_json(&j, s);
 	cli_json_object_end(&j);
 	cli_json_object_end(&j);
 	fputc('\n', f);
 }
 
-static void status_text(FILE *f, const struct tk__tunnel_view *v)
+static void status_text(FILE *f, const tk_tunnel_snapshot *s)
 {
-	const struct tk__tunnel_conf *c = v->conf;
-	const struct tk__mactable *m = v->macs;
-	char b64[TK__KEY_B64_LEN + 1], mac[24];
+	char mac[24];
 
 	fputs("tunnel ", f);
-	cli_text_write(f, c->dev);
+	cli_text_write(f, s->adapter);
 	fprintf(f, " (pid %d): mode %s, vni %" PRIu32 ", listening on %s, up %" PRIu64 " s\n",
-		v->pid, mode_name(c->mode), c->vni, v->listen,
-		(uint64_t)((v->now_ns - v->started_ns) / 1000000000u));
+		(int)getpid(), s->mode, s->vni, s->listen,
+		(uint64_t)((s->now_ns - s->started_ns) / 1000000000u));
 	fprintf(f, "  adapter:     %s, mtu %" PRIu32 ", reopened %" PRIu64 " time(s)\n",
-		v->dev[0] ? "open" : "reopening", c->mtu, v->reopens);
-	if (c->has_key) {
-		tk__key_to_base64(c->pk, b64);
-		fprintf(f, "  public key:  %s\n", b64);
-	}
+		s->adapter_open ? "open" : "reopening", s->mtu, s->adapter_reopens);
+	if (s->public_key[0])
+		fprintf(f, "  public key:  %s\n", s->public_key);
 	fprintf(f, "  config:      %s (reloaded %" PRIu64 ", rejected %" PRIu64 ")\n",
-		c->origin[0] ? c->origin : "flags", v->reloads, v->reload_failures);
+		s->config[0] ? s->config : "flags", s->reloads, s->reload_failures);
 	fputs("  drops:       ", f);
-	drops_text(f, v->drops);
-	for (size_t i = 0; i < v->npeers; i++) {
-		const struct tk__peer *p = &v->peers[i];
-		fprintf(f, "\npeer %s\n", p->conf.ep_text);
-		if (p->conf.has_key) {
-			tk__key_to_base64(p->conf.pk, b64);
-			fprintf(f, "  public key:  %s\n", b64);
-		}
-		if (p->st.last_seen_ns)
+	drops_text(f, s->drops, s->ndrops);
+	for (size_t i = 0; i < s->npeers; i++) {
+		const tk_tunnel_peer_info *p = &s->peers[i];
+		fprintf(f, "\npeer %s\n", p->endpoint);
+		if (p->public_key[0])
+			fprintf(f, "  public key:  %s\n", p->public_key);
+		if (p->last_seen_ns)
 			fprintf(f, "  last seen:   %.1f s ago\n",
-				(double)(v->now_ns - p->st.last_seen_ns) / 1e9);
+				(double)(s->now_ns - p->last_seen_ns) / 1e9);
 		else
 			fputs("  last seen:   never\n", f);
-		fprintf(f, "  in:          %" PRIu64 " frames, %" PRIu64 " bytes\n",
-			p->st.rx_frames, p->st.rx_bytes);
-		fprintf(f, "  out:         %" PRIu64 " frames, %" PRIu64 " bytes\n",
-			p->st.tx_frames, p->st.tx_bytes);
-		if (c->mode == TK__TUNNEL_SEALED)
-			fprintf(f, "  sessions:    %" PRIu64 "\n", p->rx.sessions);
+		fprintf(f, "  in:          %" PRIu64 " frames, %" PRIu64 " bytes\n", p->rx_frames,
+			p->rx_bytes);
+		fprintf(f, "  out:         %" PRIu64 " frames, %" PRIu64 " bytes\n", p->tx_frames,
+			p->tx_bytes);
+		if (strcmp(s->mode, "sealed") == 0)
+			fprintf(f, "  sessions:    %" PRIu64 "\n", p->sessions);
 		fputs("  drops:       ", f);
-		drops_text(f, p->st.drops);
+		drops_text(f, p->drops, s->ndrops);
 	}
-	fprintf(f, "\nMAC table: %" PRIu32 " of %" PRIu32 " entries, aged after %" PRIu64 " s\n",
-		m->count, m->capacity, (uint64_t)(m->age_ns / 1000000000u));
-	for (uint32_t i = m->newest; i != TK__MAC_NONE; i = m->e[i].older)
-		fprintf(f, "  %s  %-24s %.1f s\n", tk_mac_format(m->e[i].mac, mac, sizeof(mac)),
-			peer_ep(v, m->e[i].port), (double)(v->mono_now_ns - m->e[i].seen_ns) / 1e9);
+	fprintf(f, "\nMAC table: %" PRIu32 " of %" PRIu32 " entries, aged after %" PRIu32 " s\n",
+		s->mac_count, s->mac_capacity, s->mac_age_s);
+	for (size_t i = 0; i < s->nmacs; i++)
+		fprintf(f, "  %s  %-24s %.1f s\n", tk_mac_format(s->macs[i].mac, mac, sizeof(mac)),
+			peer_ep(s, s->macs[i].peer), (double)s->macs[i].age_ms / 1e3);
 }
 
-static void status_render(FILE *f, const struct tk__tunnel_view *v, bool json)
+static void status_render(FILE *f, const tk_tunnel_snapshot *s, bool json)
 {
 	if (json)
-		status_json(f, v);
+		status_json(f, s);
 	else
-		status_text(f, v);
+		status_text(f, s);
 }
 
 /* ---- run ---- */
@@ -274,115 +257,69 @@ enum {
 	O__COUNT
 };
 
-static void on_ready(void *user, const struct tk__tunnel_view *v)
+static void on_ready(const tk_tunnel_snapshot *s)
 {
-	(void)user;
 	printf("tunnel %s running: mode %s, vni %" PRIu32 ", listening on %s, %zu peer(s)\n",
-	       v->dev, mode_name(v->conf->mode), v->conf->vni, v->listen, v->npeers);
+	       s->adapter, s->mode, s->vni, s->listen, s->npeers);
 	fflush(stdout);
 }
 
-static tk_status on_confine(void *user, const struct tk__tunnel_view *v, tk_error *err)
+/* The configuration key each flag sets: one checker for a flag and a file's key. */
+static const char *const flag_key[O__COUNT] = {
+	[O_DEV] = "Name",
+	[O_MODE] = "Mode",
+	[O_LISTEN] = "ListenAddress",
+	[O_VNI] = "VNI",
+	[O_KEY] = "PrivateKeyFile",
+	[O_MTU] = "MTU",
+	[O_MAC] = "MACAddress",
+	[O_CONTROL] = "ControlSocket",
+	[O_USER] = "User",
+};
+
+/* A flag's value refused by the configuration's setter: a usage error naming the flag. */
+static int flag_error(struct cli *cli, const char *flag, const tk_error *err)
 {
-	struct cli *cli = user;
-	return tk__privilege_confine(cli->ctx, v, err);
+	return cli_usage_error(cli, "%s: %s", flag, err->message);
 }
 
-static int conf_from_flags(struct cli *cli, struct cli_opt *o, struct tk__tunnel_conf *c)
+static int conf_from_flags(struct cli *cli, struct cli_opt *o, tk_tunnel_config **out)
 {
+	tk_tunnel_config *c = NULL;
 	tk_error err = { 0 };
-	uint32_t u;
+	size_t peer = 0;
 
-	tk__tunnel_conf_init(c);
+	*out = NULL;
 	if (!o[O_DEV].value || !o[O_PEER].value)
 		return cli_usage_error(
 			cli, "give --config FILE, or at least --dev NAME and --peer ADDR:PORT");
-	if (tk_adapter_name_check(o[O_DEV].value, &err) != TK_OK ||
-	    strlen(o[O_DEV].value) >= sizeof(c->dev))
-		return cli_fail(cli, TK_E_NAME_INVALID, &err);
-	snprintf(c->dev, sizeof(c->dev), "%s", o[O_DEV].value);
-	if (o[O_MODE].value) {
-		if (strcmp(o[O_MODE].value, "sealed") == 0)
-			c->mode = TK__TUNNEL_SEALED;
-		else if (strcmp(o[O_MODE].value, "plain") != 0)
-			return cli_usage_error(cli, "--mode \"%s\": expected plain or sealed",
-					       o[O_MODE].value);
-	}
-	if (o[O_VNI].value) {
-		if (!cli_parse_u32(o[O_VNI].value, 0, TK__VNI_MAX, &u))
-			return cli_usage_error(cli, "--vni \"%s\": expected 0 to 16777215",
-					       o[O_VNI].value);
-		c->vni = u;
-	}
-	if (o[O_MTU].value) {
-		if (!cli_parse_u32(o[O_MTU].value, 576, 9000, &u))
-			return cli_usage_error(cli, "--mtu \"%s\": expected 576 to 9000",
-					       o[O_MTU].value);
-		c->mtu = u;
-	}
-	if (o[O_MAC].value) {
-		if (tk_mac_parse(o[O_MAC].value, false, c->mac) != TK_OK)
-			return cli_usage_error(
-				cli, "--mac \"%s\": expected a unicast MAC like 02:00:5e:10:00:01",
-				o[O_MAC].value);
-		c->has_mac = true;
-	}
-	if (o[O_LISTEN].value &&
-	    !tk__endpoint_parse(o[O_LISTEN].value, TK__VXLAN_PORT, &c->listen, &c->listen_len))
-		return cli_usage_error(cli, "--listen \"%s\": expected ADDR:PORT or [IPV6]:PORT",
-				       o[O_LISTEN].value);
-	if (o[O_CONTROL].value) {
-		if (o[O_CONTROL].value[0] != '/' || strlen(o[O_CONTROL].value) >= 100)
-			return cli_usage_error(
-				cli, "--control: expected an absolute path under 100 bytes");
-		snprintf(c->control, sizeof(c->control), "%s", o[O_CONTROL].value);
+	if (tk_tunnel_config_new(cli->ctx, &c, &err) != TK_OK)
+		return cli_fail(cli, err.status, &err);
+	*out = c;
+	/* User before the key file: the key may belong to the User */
+	static const int order[] = { O_DEV, O_MODE,    O_LISTEN, O_VNI, O_MTU,
+				     O_MAC, O_CONTROL, O_USER,	 O_KEY };
+	for (size_t i = 0; i < CLI_ARRAY_SIZE(order); i++) {
+		int f = order[i];
+		if (o[f].value && tk_tunnel_config_set(c, flag_key[f], o[f].value, &err) != TK_OK)
+			return flag_error(cli, o[f].name, &err);
 	}
 	if (o[O_ADDR].value) {
 		char buf[1024];
 		char *save = NULL;
 		snprintf(buf, sizeof(buf), "%s", o[O_ADDR].value);
-		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			if (c->naddrs >= TK_MAX_ADDRS)
-				return cli_usage_error(cli, "--addr: at most %d addresses",
-						       TK_MAX_ADDRS);
-			if (tk_ip_addr_parse(t, &c->addrs[c->naddrs]) != TK_OK)
-				return cli_usage_error(cli,
-						       "--addr \"%s\": expected ADDRESS/PREFIX", t);
-			c->naddrs++;
-		}
+		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			if (tk_tunnel_config_set(c, "Address", t, &err) != TK_OK)
+				return flag_error(cli, "--addr", &err);
 	}
-	struct tk__peer_conf *p = tk__tunnel_conf_add_peer(c, 0);
-	if (!p) {
-		tk_error e = { 0 };
-		return cli_fail(cli, TK_E_NO_MEMORY, &e); /* a failure (1), not a usage error (2) */
-	}
-	if (!tk__endpoint_parse(o[O_PEER].value, TK__VXLAN_PORT, &p->ep, &p->ep_len))
-		return cli_usage_error(cli, "--peer \"%s\": expected ADDR:PORT or [IPV6]:PORT",
-				       o[O_PEER].value);
-	tk__endpoint_format((const struct sockaddr *)&p->ep, p->ep_text, sizeof(p->ep_text));
-	if (o[O_PEER_KEY].value) {
-		if (!tk__key_from_base64(o[O_PEER_KEY].value, strlen(o[O_PEER_KEY].value), p->pk))
-			return cli_usage_error(
-				cli,
-				"--peer-key: expected a base64 key of 44 characters (the peer's `tapkit pubkey`)");
-		p->has_key = true;
-	}
-	if (o[O_USER].value) {
-		char why[TK_ERROR_TEXT_MAX / 2];
-		if (!tk__user_resolve(o[O_USER].value, c, why, sizeof(why)))
-			return cli_usage_error(cli, "--user \"%s\": %s", o[O_USER].value, why);
-	}
-	if (o[O_KEY].value) {
-		snprintf(c->key_file, sizeof(c->key_file), "%s", o[O_KEY].value);
-		if (tk__key_file_read_for(c->key_file, "--key", c->has_user ? c->uid : (uid_t)-1,
-					  c->sk, &err) != TK_OK)
-			return cli_fail(cli, err.status, &err);
-		c->has_key = true;
-		tk__key_public(c->sk, c->pk);
-	} else if (c->mode == TK__TUNNEL_SEALED) {
-		return cli_usage_error(cli, "--mode sealed needs --key FILE and --peer-key PUBKEY");
-	}
-	if (tk__tunnel_conf_finish(c, &err) != TK_OK)
+	if (tk_tunnel_config_add_peer(c, &peer, &err) != TK_OK)
+		return cli_fail(cli, TK_E_NO_MEMORY, &err); /* a failure (1), not a usage error */
+	if (tk_tunnel_config_peer_set(c, peer, "Endpoint", o[O_PEER].value, &err) != TK_OK)
+		return flag_error(cli, "--peer", &err);
+	if (o[O_PEER_KEY].value &&
+	    tk_tunnel_config_peer_set(c, peer, "PublicKey", o[O_PEER_KEY].value, &err) != TK_OK)
+		return flag_error(cli, "--peer-key", &err);
+	if (tk_tunnel_config_check(c, &err) != TK_OK)
 		return cli_fail(cli, err.status, &err);
 	return 0;
 }
@@ -404,21 +341,14 @@ static int run_main(struct cli *cli, int argc, char **argv)
 		[O_CONTROL] = { .name = "--control", .takes_value = true },
 		[O_USER] = { .name = "--user", .takes_value = true },
 	};
-	struct tk__tunnel_conf conf;
-	struct tk__tunnel_opts opts = {
-		.render = status_render, .ready = on_ready, .confine = on_confine, .user = cli
-	};
+	struct tunnel_daemon_opts opts = { .render = status_render, .ready = on_ready };
+	tk_tunnel_config *conf = NULL;
 	tk_error err = { 0 };
 	size_t npos = 0;
 
 	int rc = cli_args_parse(cli, argc, argv, o, O__COUNT, NULL, 0, &npos);
 	if (rc != 0)
 		return cli_args_exit(rc);
-	if (!tk__seal_init()) {
-		err.status = TK_E_INTERNAL;
-		snprintf(err.message, sizeof(err.message), "libsodium cannot be initialised");
-		return cli_fail(cli, TK_E_INTERNAL, &err);
-	}
 	if (o[O_CONFIG].value) {
 		for (int i = 0; i < O__COUNT; i++)
 			if (i != O_CONFIG && o[i].seen)
@@ -426,17 +356,17 @@ static int run_main(struct cli *cli, int argc, char **argv)
 					cli,
 					"%s cannot be combined with --config (put it in the file)",
 					o[i].name);
-		tk_status st = tk__tunnel_conf_load(o[O_CONFIG].value, &conf, &err);
+		tk_status st = tk_tunnel_config_load(cli->ctx, o[O_CONFIG].value, &conf, &err);
 		if (st != TK_OK)
 			return cli_fail(cli, st, &err);
 	} else {
 		rc = conf_from_flags(cli, o, &conf);
 		if (rc != 0) {
-			tk__tunnel_conf_free(&conf);
+			tk_tunnel_config_free(conf);
 			return rc;
 		}
 	}
-	tk_status st = tk__tunnel_run(cli->ctx, &conf, &opts, &err);
+	tk_status st = tunnel_daemon_run(cli->ctx, conf, &opts, &err);
 	if (st != TK_OK)
 		return cli_fail(cli, st, &err);
 	return CLI_EXIT_OK;
@@ -444,31 +374,26 @@ static int run_main(struct cli *cli, int argc, char **argv)
 
 /* ---- status ---- */
 
-/* The one running tunnel's socket when --dev is not given. */
-static int control_find(struct cli *cli, char *out, size_t size)
+/* The one tunnel running in this network namespace when --dev is not given. */
+static int tunnel_find(struct cli *cli, char *out, size_t size)
 {
-	glob_t g;
-	/* NOLINTNEXTLINE(concurrency-mt-unsafe): the CLI has one thread */
-	int r = glob(TK__CONTROL_DIR "/tunnel-*.sock", 0, NULL, &g);
-	if (r != 0 || g.gl_pathc == 0) {
-		if (r == 0)
-			globfree(&g);
+	size_t n = control_find(out, size);
+	if (n == 0) {
 		tk_error err = { 0 };
 		err.status = TK_E_ADAPTER_NOT_FOUND;
 		snprintf(err.op, sizeof(err.op), "status");
-		snprintf(err.object, sizeof(err.object), "%s", TK__CONTROL_DIR);
-		snprintf(err.message, sizeof(err.message), "no tunnel is running");
-		snprintf(err.remedy, sizeof(err.remedy),
-			 "start one: tapkit tunnel run --config FILE");
+		snprintf(err.object, sizeof(err.object), "%s", CONTROL_ABSTRACT_PREFIX "*");
+		snprintf(err.message, sizeof(err.message),
+			 "no tunnel is running in this network namespace");
+		snprintf(
+			err.remedy, sizeof(err.remedy),
+			"start one: tapkit tunnel run --config FILE; for another namespace: ip "
+			"netns exec NS tapkit tunnel status; for a ControlSocket path: --control PATH");
 		return cli_fail(cli, TK_E_ADAPTER_NOT_FOUND, &err);
 	}
-	if (g.gl_pathc > 1) {
-		globfree(&g);
+	if (n > 1)
 		return cli_usage_error(cli,
 				       "several tunnels are running: choose one with --dev NAME");
-	}
-	snprintf(out, size, "%s", g.gl_pathv[0]);
-	globfree(&g);
 	return 0;
 }
 
@@ -476,7 +401,7 @@ static int status_main(struct cli *cli, int argc, char **argv)
 {
 	struct cli_opt o[] = { { .name = "--dev", .takes_value = true },
 			       { .name = "--control", .takes_value = true } };
-	char path[TK__PATH_MAX];
+	char where[256];
 	tk_error err = { 0 };
 	size_t npos = 0;
 
@@ -484,15 +409,15 @@ static int status_main(struct cli *cli, int argc, char **argv)
 	if (rc != 0)
 		return cli_args_exit(rc);
 	if (o[1].value) {
-		snprintf(path, sizeof(path), "%s", o[1].value);
+		snprintf(where, sizeof(where), "%s", o[1].value);
 	} else if (o[0].value) {
 		if (tk_adapter_name_check(o[0].value, &err) != TK_OK)
 			return cli_fail(cli, TK_E_NAME_INVALID, &err);
-		tk__control_path(o[0].value, path, sizeof(path));
-	} else if ((rc = control_find(cli, path, sizeof(path))) != 0) {
+		control_default(o[0].value, where, sizeof(where));
+	} else if ((rc = tunnel_find(cli, where, sizeof(where))) != 0) {
 		return rc;
 	}
-	tk_status st = tk__control_query(path, cli->json, stdout, &err);
+	tk_status st = control_query(where, cli->json, stdout, &err);
 	if (st != TK_OK)
 		return cli_fail(cli, st, &err);
 	return CLI_EXIT_OK;

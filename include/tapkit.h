@@ -383,6 +383,20 @@ TK_API TK_NODISCARD tk_status tk_adapter_create(tk_ctx *ctx, const tk_create_opt
 TK_API TK_NODISCARD tk_status tk_adapter_delete(tk_ctx *ctx, const char *name, tk_error *err);
 TK_API TK_NODISCARD tk_status tk_adapter_set_up(tk_ctx *ctx, const char *name, bool up,
 						tk_error *err);
+/*
+ * The one MTU rule (configuration files, flags, the tunnel, Windows): TK_MTU_MIN..TK_MTU_MAX,
+ * at least TK_MTU_MIN_IPV6 for an adapter with IPv6 (flag TK_MTU_IPV6), and at most
+ * TK_MTU_TUNNEL_MAX for the tunnel's adapter (TK_MTU_TUNNEL: a frame and its headers go in one
+ * datagram). TK_E_BAD_ARGUMENT naming the range otherwise. On Linux tk_adapter_set_mtu leaves
+ * the device's own limits to the kernel (a TAP takes at most 65521), which says them.
+ */
+#define TK_MTU_MIN	  68	/* RFC 791: every IPv4 host must take 68 bytes */
+#define TK_MTU_MIN_IPV6	  1280	/* RFC 8200 */
+#define TK_MTU_MAX	  65535 /* the largest IP packet */
+#define TK_MTU_TUNNEL_MAX 9000	/* jumbo frames: the tunnel's datagram buffers */
+#define TK_MTU_IPV6	  0x01u
+#define TK_MTU_TUNNEL	  0x02u
+TK_API TK_NODISCARD tk_status tk_mtu_check(uint32_t mtu, uint32_t flags, tk_error *err);
 TK_API TK_NODISCARD tk_status tk_adapter_set_mtu(tk_ctx *ctx, const char *name, uint32_t mtu,
 						 tk_error *err);
 TK_API TK_NODISCARD tk_status tk_adapter_set_mac(tk_ctx *ctx, const char *name,
@@ -656,6 +670,179 @@ TK_API tk_os_handle tk_watch_handle(const tk_watch *w);
  * since what they should look like may have changed.
  */
 TK_API TK_NODISCARD tk_status tk_watch_reload(tk_watch *w, tk_watch_config *cfg, tk_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tunnel engine: the L2 tunnel (VXLAN, sealed) inside your own process (docs/tunnel.md)       */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * API status: 0.x. These calls may change before tapkit 1.0 (the key exchange and the Windows
+ * loop are next); the rest of this header is stable. Linux only for now: elsewhere every call
+ * fails with TK_E_UNSUPPORTED.
+ *
+ * The engine owns no process-wide state: it blocks no signal, ignores no SIGPIPE, changes no
+ * user or capability, keeps no static descriptor. Signals, the privilege drop and the control
+ * socket are the program's job (the `tapkit tunnel run` daemon does all three on top of this).
+ * Threads: one tunnel is driven by one thread at a time; tk_tunnel_stop alone may be called from
+ * any thread. Several tunnels may run in one process (each on its own adapter and port).
+ * Errors: every call fills err (may be NULL) with the cause, the object and the fix.
+ */
+typedef struct tk_tunnel tk_tunnel;
+typedef struct tk_tunnel_config tk_tunnel_config;
+
+/*
+ * A configuration: the file format of docs/tunnel.md ([Interface] and [Peer] sections), parsed
+ * strictly (TK_E_CONFIG at FILE:LINE naming the key and what was expected), or built key by key
+ * with the setters, which are what the file reader itself calls: a value means the same in a file
+ * and from a program (or a command line). load/parse also run tk_tunnel_config_check.
+ */
+TK_API TK_NODISCARD tk_status tk_tunnel_config_new(tk_ctx *ctx, tk_tunnel_config **out,
+						   tk_error *err);
+TK_API TK_NODISCARD tk_status tk_tunnel_config_load(tk_ctx *ctx, const char *path,
+						    tk_tunnel_config **out, tk_error *err);
+/* From text in memory; origin names it in errors ("<stdin>"), may be NULL. */
+TK_API TK_NODISCARD tk_status tk_tunnel_config_parse(tk_ctx *ctx, const char *text, size_t len,
+						     const char *origin, tk_tunnel_config **out,
+						     tk_error *err);
+/*
+ * Sets one [Interface] key ("Name", "Mode", "VNI", "ListenAddress", "ListenPort",
+ * "PrivateKeyFile", "MTU", "Address" (adds one), "MACAddress", "MACTableSize", "MACAge",
+ * "Forward", "ControlSocket", "User") from its text. TK_E_CONFIG with err->object = the key and
+ * the expected form in err->message when the value is wrong; the configuration is unchanged then.
+ */
+TK_API TK_NODISCARD tk_status tk_tunnel_config_set(tk_tunnel_config *cfg, const char *key,
+						   const char *value, tk_error *err);
+/* Adds an empty [Peer]; *index (may be NULL) receives its index for tk_tunnel_config_peer_set. */
+TK_API TK_NODISCARD tk_status tk_tunnel_config_add_peer(tk_tunnel_config *cfg, size_t *index,
+							tk_error *err);
+/* Sets one [Peer] key of peer `index`: "Endpoint", "PublicKey", "AllowedMACs" (adds). */
+TK_API TK_NODISCARD tk_status tk_tunnel_config_peer_set(tk_tunnel_config *cfg, size_t index,
+							const char *key, const char *value,
+							tk_error *err);
+/*
+ * Checks what the keys mean together (sealed mode needs keys, families must meet, no peer twice)
+ * and reads the private key file (refused when others may read it); fills the defaults that
+ * depend on other keys (MTU). tk_tunnel_new calls it on a configuration not checked yet.
+ */
+TK_API TK_NODISCARD tk_status tk_tunnel_config_check(tk_tunnel_config *cfg, tk_error *err);
+/* Wipes the private key and frees (NULL is fine). */
+TK_API void tk_tunnel_config_free(tk_tunnel_config *cfg);
+/* The adapter's name ("" until Name is set), the file it came from ("" when built). */
+TK_API const char *tk_tunnel_config_name(const tk_tunnel_config *cfg);
+TK_API const char *tk_tunnel_config_origin(const tk_tunnel_config *cfg);
+/* ControlSocket as given ("": the program's default). The engine itself opens no socket. */
+TK_API const char *tk_tunnel_config_control(const tk_tunnel_config *cfg);
+
+/* User = USER[:GROUP], resolved at parse time; the engine does not act on it (the daemon does). */
+typedef struct tk_tunnel_user {
+	bool set;
+	bool group_given; /* USER:GROUP: that group alone, no supplementary groups */
+	uint32_t uid, gid;
+	char name[64]; /* "" for a uid without a passwd entry */
+} tk_tunnel_user;
+TK_API void tk_tunnel_config_user(const tk_tunnel_config *cfg, tk_tunnel_user *out);
+
+/*
+ * Starts a tunnel: opens (creating it when missing) and configures the adapter, binds the UDP
+ * socket, sets the peers up. Takes ownership of cfg, also on failure. The private key and the
+ * peers' keys are locked in memory (best effort). When the adapter vanishes later it is
+ * reopened with the context's retry policy while the peers stay.
+ */
+TK_API TK_NODISCARD tk_status tk_tunnel_new(tk_ctx *ctx, tk_tunnel_config *cfg, tk_tunnel **out,
+					    tk_error *err);
+/*
+ * Stops forwarding, closes the adapter (one the tunnel created goes away) and frees (NULL ok).
+ * Call it on the thread that dispatched the tunnel: it also releases that thread's cipher
+ * context (made again on the next use by any tunnel on it).
+ */
+TK_API void tk_tunnel_free(tk_tunnel *t);
+/* The pollable fd (Linux: an epoll fd) that is readable when tk_tunnel_dispatch has work. */
+TK_API tk_os_handle tk_tunnel_handle(const tk_tunnel *t);
+/*
+ * Waits up to timeout_ms (-1: forever; 0: poll) and handles what is ready: frames, datagrams,
+ * ICMP errors, an adapter to reopen. TK_OK after handling events, TK_E_TIMEOUT when none came,
+ * TK_E_INTERRUPTED when a signal interrupted the wait or tk_tunnel_stop was called, any other
+ * status for a failure the tunnel cannot carry on after (the program should exit non-zero).
+ */
+TK_API TK_NODISCARD tk_status tk_tunnel_dispatch(tk_tunnel *t, int timeout_ms, tk_error *err);
+/* Dispatches until tk_tunnel_stop (TK_OK) or a fatal failure (its status). */
+TK_API TK_NODISCARD tk_status tk_tunnel_run(tk_tunnel *t, tk_error *err);
+/* Makes tk_tunnel_run return and wakes a waiting dispatch; safe from any thread or handler. */
+TK_API void tk_tunnel_stop(tk_tunnel *t);
+/*
+ * Replaces the configuration (ownership of cfg taken, also on failure): peers that stay keep
+ * their state, addresses and MTU are synchronised, the socket is rebound if the listen address
+ * changed. Name, ControlSocket and User cannot change (TK_E_CONFIG). On failure the running
+ * configuration stays.
+ */
+TK_API TK_NODISCARD tk_status tk_tunnel_reload(tk_tunnel *t, tk_tunnel_config *cfg, tk_error *err);
+
+/* ---- the tunnel's state as plain data ---- */
+
+#define TK_TUNNEL_SNAPSHOT_VERSION 1
+#define TK_TUNNEL_DROPS_MAX	   16 /* counters by reason; names: tk_tunnel_drop_name */
+#define TK_TUNNEL_ALLOWED_MACS_MAX 64
+#define TK_KEY_TEXT_MAX		   45 /* a base64 key (44 characters) and its NUL */
+
+typedef struct tk_tunnel_peer_info {
+	char endpoint[64];		  /* "10.0.0.2:4789", "[fd00::2]:4789" */
+	char public_key[TK_KEY_TEXT_MAX]; /* "" in plain mode */
+	size_t nallowed;
+	uint8_t allowed_macs[TK_TUNNEL_ALLOWED_MACS_MAX][TK_MAC_LEN];
+	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
+	uint64_t last_seen_ns; /* CLOCK_REALTIME of the last datagram accepted, 0: never */
+	uint64_t sessions;     /* sealed: sessions of the peer followed so far */
+	uint64_t drops[TK_TUNNEL_DROPS_MAX];
+} tk_tunnel_peer_info;
+
+#define TK_TUNNEL_PORT_LOCAL (-1) /* a MAC learned behind our own adapter */
+
+typedef struct tk_tunnel_mac_info {
+	uint8_t mac[TK_MAC_LEN];
+	int64_t peer;	 /* index in peers, or TK_TUNNEL_PORT_LOCAL */
+	uint64_t age_ms; /* since the last frame from it */
+} tk_tunnel_mac_info;
+
+typedef struct tk_tunnel_snapshot {
+	uint32_t version;	   /* TK_TUNNEL_SNAPSHOT_VERSION */
+	char adapter[TK_NAME_MAX]; /* as configured */
+	bool adapter_open;	   /* false while a vanished adapter is being reopened */
+	char mode[8];		   /* "plain", "sealed" */
+	uint32_t vni, mtu;
+	bool forward;
+	char listen[80];		  /* the bound UDP address */
+	char config[256];		  /* the file, "" when built from setters */
+	char public_key[TK_KEY_TEXT_MAX]; /* ours, "" without a key */
+	uint64_t started_ns, now_ns;	  /* CLOCK_REALTIME */
+	uint64_t adapter_reopens, reloads, reload_failures;
+	size_t ndrops; /* entries of drops[] in use (index 0 is unused: "pass") */
+	uint64_t drops[TK_TUNNEL_DROPS_MAX];
+	size_t npeers;
+	tk_tunnel_peer_info *peers;
+	uint32_t mac_count, mac_capacity, mac_age_s;
+	uint64_t mac_evictions;
+	size_t nmacs; /* newest first */
+	tk_tunnel_mac_info *macs;
+} tk_tunnel_snapshot;
+
+/* A copy of the tunnel's state (allocated; free with tk_tunnel_snapshot_free). */
+TK_API TK_NODISCARD tk_status tk_tunnel_stats(tk_tunnel *t, tk_tunnel_snapshot **out,
+					      tk_error *err);
+TK_API void tk_tunnel_snapshot_free(tk_tunnel_snapshot *s);
+/* "bad_vni", "replay", ... for a drop index from 1 to ndrops - 1; NULL beyond. */
+TK_API const char *tk_tunnel_drop_name(size_t index);
+/* One line describing a drop reason, for documentation and help; NULL beyond. */
+TK_API const char *tk_tunnel_drop_description(size_t index);
+
+/* ---- keys for sealed mode (X25519, base64 like `wg genkey`) ---- */
+
+/* A new private key into out (44 characters and NUL). */
+TK_API TK_NODISCARD tk_status tk_key_generate(char out[TK_KEY_TEXT_MAX], tk_error *err);
+/* The public key of a private one given as text (spaces and a final newline allowed). */
+TK_API TK_NODISCARD tk_status tk_key_public(const char *private_text, size_t len,
+					    char out[TK_KEY_TEXT_MAX], tk_error *err);
+/* Overwrites memory that held a key in a way the compiler cannot elide. */
+TK_API void tk_key_wipe(void *buf, size_t len);
 
 #ifdef __cplusplus
 }

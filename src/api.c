@@ -137,6 +137,23 @@ tk_status tk_adapter_set_up(tk_ctx *ctx, const char *name, bool up, tk_error *er
 	return st;
 }
 
+tk_status tk_mtu_check(uint32_t mtu, uint32_t flags, tk_error *err)
+{
+	uint32_t min = (flags & TK_MTU_IPV6) ? TK_MTU_MIN_IPV6 : TK_MTU_MIN;
+	uint32_t max = (flags & TK_MTU_TUNNEL) ? TK_MTU_TUNNEL_MAX : TK_MTU_MAX;
+	if (mtu >= min && mtu <= max)
+		return TK_OK;
+	tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "check mtu", "MTU", TK_OS_NONE, 0,
+			    "MTU %u is outside %u..%u%s", (unsigned)mtu, (unsigned)min,
+			    (unsigned)max,
+			    (flags & TK_MTU_IPV6)     ? " (IPv6 needs 1280)"
+			    : (flags & TK_MTU_TUNNEL) ? " (the tunnel's adapter)"
+						      : "");
+	if (err)
+		tk__error_remedy(err, "use an MTU from %u to %u", (unsigned)min, (unsigned)max);
+	return TK_E_BAD_ARGUMENT;
+}
+
 tk_status tk_adapter_set_mtu(tk_ctx *ctx, const char *name, uint32_t mtu, tk_error *err)
 {
 	TK__ERR_LOCAL(err);

@@ -13,9 +13,6 @@
 
 #define TK__WATCH_MAGIC	   0x746b7774u /* "tkwt" */
 #define TK__WATCH_PATTERNS 16
-#define TK__MTU_MIN	   68	/* RFC 791: every IPv4 host must take 68 bytes */
-#define TK__MTU_MIN_IPV6   1280 /* RFC 8200 */
-#define TK__MTU_MAX	   65535
 
 struct watch_section {
 	unsigned line;
@@ -184,11 +181,11 @@ static tk_status section_finish(const tk_watch_config *cfg, const struct watch_s
 					"\"%s\"%s",
 					sec->patterns[0], sec->npatterns > 1 ? " and others" : "");
 	for (size_t i = 0; sec->mtu_line && i < sec->naddrs; i++)
-		if (sec->addrs[i].family == 6 && sec->mtu < TK__MTU_MIN_IPV6)
+		if (sec->addrs[i].family == 6 && sec->mtu < TK_MTU_MIN_IPV6)
 			return tk__config_error(err, cfg->origin, sec->mtu_line,
 						"MTU %u is below %d, the minimum for IPv6 "
 						"(Address on line %u)",
-						sec->mtu, TK__MTU_MIN_IPV6, sec->addr_lines[i]);
+						sec->mtu, TK_MTU_MIN_IPV6, sec->addr_lines[i]);
 	return TK_OK;
 }
 
@@ -274,10 +271,10 @@ static tk_status key_value(struct watch_section *sec, const struct tk__ini_item 
 	if (tk__config_key_is(k, "MTU")) {
 		if ((st = once(it, &sec->mtu_line, err)) != TK_OK)
 			return st;
-		if (!tk__config_parse_u32(v, TK__MTU_MIN, TK__MTU_MAX, &sec->mtu))
+		if (!tk__config_parse_u32(v, TK_MTU_MIN, TK_MTU_MAX, &sec->mtu))
 			return tk__config_error(err, it->origin, it->line,
 						"MTU must be a number from %d to %d, not \"%s\"",
-						TK__MTU_MIN, TK__MTU_MAX, v);
+						TK_MTU_MIN, TK_MTU_MAX, v);
 		return TK_OK;
 	}
 	if (tk__config_key_is(k, "MAC")) {

@@ -288,3 +288,51 @@ bool tk__seal_init(void)
 {
 	return sodium_init() >= 0 /* 1: already done, which is fine */ && aead_ready();
 }
+
+/* ---- keys as text, the public calls (tapkit.h) ---- */
+
+tk_status tk_key_generate(char out[TK_KEY_TEXT_MAX], tk_error *err)
+{
+	uint8_t sk[TK__KEY_LEN];
+
+	if (!out)
+		return tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "genkey", "out", TK_OS_NONE, 0,
+					   "out is NULL");
+	if (!tk__seal_init())
+		return tk__error_set_quiet(err, TK_E_INTERNAL, "sodium_init", "libsodium",
+					   TK_OS_NONE, 0, "libsodium cannot be initialised");
+	tk__key_generate(sk);
+	tk__key_to_base64(sk, out);
+	sodium_memzero(sk, sizeof(sk));
+	return TK_OK;
+}
+
+tk_status tk_key_public(const char *private_text, size_t len, char out[TK_KEY_TEXT_MAX],
+			tk_error *err)
+{
+	uint8_t sk[TK__KEY_LEN], pk[TK__KEY_LEN];
+
+	if (!private_text || !out)
+		return tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "pubkey", "key", TK_OS_NONE, 0,
+					   "the key or out is NULL");
+	if (!tk__seal_init())
+		return tk__error_set_quiet(err, TK_E_INTERNAL, "sodium_init", "libsodium",
+					   TK_OS_NONE, 0, "libsodium cannot be initialised");
+	if (!tk__key_from_base64(private_text, len, sk)) {
+		tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "read key", "private key", TK_OS_NONE,
+				    0, "the text does not hold one base64 private key");
+		if (err)
+			tk__error_remedy(err, "give it a key made by genkey");
+		return TK_E_BAD_ARGUMENT;
+	}
+	tk__key_public(sk, pk);
+	sodium_memzero(sk, sizeof(sk));
+	tk__key_to_base64(pk, out);
+	return TK_OK;
+}
+
+void tk_key_wipe(void *buf, size_t len)
+{
+	if (buf)
+		sodium_memzero(buf, len);
+}

@@ -265,170 +265,224 @@ static void resolve_path(const char *origin, const char *value, char *out, size_
 	snprintf(out, size, "%.*s/%s", (int)(slash - origin), origin, value);
 }
 
-/* [Interface] keys of the switch and the host: MAC table, forwarding, control, MAC, user. */
-static tk_status iface_item_switch(struct parse_state *s, const struct tk__ini_item *it,
-				   tk_error *err)
-{
-	struct tk__tunnel_conf *c = s->c;
-	const char *k = it->key, *v = it->value;
-	tk_status st;
+/* Writes the reason into why and returns false: `return why_fail(...)` in a setter. */
+static bool why_fail(char *why, size_t size, const char *fmt, ...) TK_PRINTF(3, 4);
 
-	if (tk__config_key_is(k, "MACTableSize")) {
-		if ((st = once(s, K_MACSIZE, it, err)) != TK_OK)
-			return st;
-		if (!tk__config_parse_u32(v, 1, 1u << 20, &c->mac_table_size))
-			return tk__config_error(
-				err, s->origin, it->line,
-				"MACTableSize \"%s\": expected a number from 1 to 1048576", v);
-	} else if (tk__config_key_is(k, "MACAge")) {
-		if ((st = once(s, K_MACAGE, it, err)) != TK_OK)
-			return st;
-		if (!tk__config_parse_u32(v, 1, 86400, &c->mac_age_s))
-			return tk__config_error(err, s->origin, it->line,
-						"MACAge \"%s\": expected seconds from 1 to 86400",
-						v);
-	} else if (tk__config_key_is(k, "Forward")) {
-		if ((st = once(s, K_FORWARD, it, err)) != TK_OK)
-			return st;
-		if (!tk__config_parse_bool(v, &c->forward))
-			return tk__config_error(err, s->origin, it->line,
-						"Forward \"%s\": expected true or false", v);
-	} else if (tk__config_key_is(k, "ControlSocket")) {
-		if ((st = once(s, K_CONTROL, it, err)) != TK_OK)
-			return st;
-		if (v[0] != '/' || strlen(v) >= 100)
-			return tk__config_error(
-				err, s->origin, it->line,
-				"ControlSocket \"%s\": expected an absolute path under 100 bytes",
-				v);
-		tk__strlcpy(c->control, v, sizeof(c->control));
-	} else if (tk__config_key_is(k, "MACAddress")) {
-		if ((st = once(s, K_MAC, it, err)) != TK_OK)
-			return st;
-		if (tk_mac_parse(v, false, c->mac) != TK_OK)
-			return tk__config_error(
-				err, s->origin, it->line,
-				"MACAddress \"%s\": expected a unicast MAC address like 02:00:5e:10:00:01",
-				v);
-		c->has_mac = true;
-	} else if (tk__config_key_is(k, "User")) {
-		char why[TK_ERROR_TEXT_MAX / 2];
-		if ((st = once(s, K_USER, it, err)) != TK_OK)
-			return st;
-		if (!tk__user_resolve(v, c, why, sizeof(why)))
-			return tk__config_error(err, s->origin, it->line, "User \"%s\": %s", v,
-						why);
-	} else {
-		return tk__config_error(err, s->origin, it->line,
-					"unknown key \"%s\" in [Interface] (expected one of: %s)",
-					k, iface_keys);
-	}
-	return TK_OK;
+static bool why_fail(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, ap is started */
+	(void)vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return false;
 }
 
-static tk_status iface_item(struct parse_state *s, const struct tk__ini_item *it, tk_error *err)
+/* The index of an [Interface] key that may be given once, or -1 (Address: repeatable). */
+static int iface_key_index(const char *k)
 {
-	struct tk__tunnel_conf *c = s->c;
-	const char *k = it->key, *v = it->value;
+	static const char *const names[K__IFACE_COUNT] = {
+		[K_NAME] = "Name",
+		[K_MODE] = "Mode",
+		[K_VNI] = "VNI",
+		[K_LISTEN_ADDR] = "ListenAddress",
+		[K_LISTEN_PORT] = "ListenPort",
+		[K_KEYFILE] = "PrivateKeyFile",
+		[K_MTU] = "MTU",
+		[K_MACSIZE] = "MACTableSize",
+		[K_MACAGE] = "MACAge",
+		[K_FORWARD] = "Forward",
+		[K_CONTROL] = "ControlSocket",
+		[K_USER] = "User",
+		[K_MAC] = "MACAddress",
+	};
+	if (tk__config_key_is(k, "Adapter"))
+		return K_NAME;
+	for (int i = 0; i < K__IFACE_COUNT; i++)
+		if (tk__config_key_is(k, names[i]))
+			return i;
+	return -1;
+}
+
+/* [Interface] keys of the switch and the host: MAC table, forwarding, control, MAC, user. */
+static bool iface_set_switch(struct tk__tunnel_conf *c, const char *k, const char *v, char *why,
+			     size_t size)
+{
+	if (tk__config_key_is(k, "MACTableSize")) {
+		if (!tk__config_parse_u32(v, 1, 1u << 20, &c->mac_table_size))
+			return why_fail(why, size,
+					"MACTableSize \"%s\": expected a number from 1 to 1048576",
+					v);
+	} else if (tk__config_key_is(k, "MACAge")) {
+		if (!tk__config_parse_u32(v, 1, 86400, &c->mac_age_s))
+			return why_fail(why, size,
+					"MACAge \"%s\": expected seconds from 1 to 86400", v);
+	} else if (tk__config_key_is(k, "Forward")) {
+		if (!tk__config_parse_bool(v, &c->forward))
+			return why_fail(why, size, "Forward \"%s\": expected true or false", v);
+	} else if (tk__config_key_is(k, "ControlSocket")) {
+		/* a path, or @NAME: an abstract socket, which belongs to the network namespace */
+		if ((v[0] != '/' && !(v[0] == '@' && v[1])) || strlen(v) >= 100)
+			return why_fail(why, size,
+					"ControlSocket \"%s\": expected an absolute path or @NAME "
+					"(abstract), under 100 bytes",
+					v);
+		tk__strlcpy(c->control, v, sizeof(c->control));
+	} else if (tk__config_key_is(k, "MACAddress")) {
+		if (tk_mac_parse(v, false, c->mac) != TK_OK)
+			return why_fail(why, size,
+					"MACAddress \"%s\": expected a unicast MAC address like "
+					"02:00:5e:10:00:01",
+					v);
+		c->has_mac = true;
+	} else if (tk__config_key_is(k, "User")) {
+		char r[TK_ERROR_TEXT_MAX / 2];
+		if (!tk__user_resolve(v, c, r, sizeof(r)))
+			return why_fail(why, size, "User \"%s\": %s", v, r);
+	} else {
+		return why_fail(why, size,
+				"unknown key \"%s\" in [Interface] (expected one of: %s)", k,
+				iface_keys);
+	}
+	return true;
+}
+
+/*
+ * One [Interface] key from its text: the single place a value is checked, for the file reader,
+ * tk_tunnel_config_set and the CLI's flags alike. false with the reason in why.
+ */
+bool tk__tunnel_conf_set(struct tk__tunnel_conf *c, const char *k, const char *v, char *why,
+			 size_t size)
+{
 	uint32_t u;
-	tk_status st;
 
 	if (tk__config_key_is(k, "Name") || tk__config_key_is(k, "Adapter")) {
-		if ((st = once(s, K_NAME, it, err)) != TK_OK)
-			return st;
 		tk_error e2 = { 0 };
 		if (tk_adapter_name_check(v, &e2) != TK_OK || strlen(v) >= sizeof(c->dev))
-			return tk__config_error(err, s->origin, it->line,
-						"invalid adapter name \"%s\": %s", v, e2.message);
+			return why_fail(why, size, "invalid adapter name \"%s\": %s", v,
+					e2.message);
 		tk__strlcpy(c->dev, v, sizeof(c->dev));
 	} else if (tk__config_key_is(k, "Mode")) {
-		if ((st = once(s, K_MODE, it, err)) != TK_OK)
-			return st;
 		if (tk__config_key_is(v, "plain"))
 			c->mode = TK__TUNNEL_PLAIN;
 		else if (tk__config_key_is(v, "sealed"))
 			c->mode = TK__TUNNEL_SEALED;
 		else
-			return tk__config_error(err, s->origin, it->line,
-						"Mode \"%s\": expected plain or sealed", v);
+			return why_fail(why, size, "Mode \"%s\": expected plain or sealed", v);
 	} else if (tk__config_key_is(k, "VNI")) {
-		if ((st = once(s, K_VNI, it, err)) != TK_OK)
-			return st;
 		if (!tk__config_parse_u32(v, 0, TK__VNI_MAX, &c->vni))
-			return tk__config_error(err, s->origin, it->line,
-						"VNI \"%s\": expected a number from 0 to 16777215",
-						v);
+			return why_fail(why, size,
+					"VNI \"%s\": expected a number from 0 to 16777215", v);
 	} else if (tk__config_key_is(k, "ListenAddress")) {
-		if ((st = once(s, K_LISTEN_ADDR, it, err)) != TK_OK)
-			return st;
 		if (!tk__endpoint_parse(v, 0, &c->listen, &c->listen_len))
-			return tk__config_error(
-				err, s->origin, it->line,
-				"ListenAddress \"%s\": expected ADDRESS, ADDRESS:PORT or [IPV6]:PORT",
-				v);
+			return why_fail(why, size,
+					"ListenAddress \"%s\": expected ADDRESS, ADDRESS:PORT or "
+					"[IPV6]:PORT",
+					v);
 	} else if (tk__config_key_is(k, "ListenPort")) {
-		if ((st = once(s, K_LISTEN_PORT, it, err)) != TK_OK)
-			return st;
 		if (!tk__config_parse_u32(v, 1, 65535, &u))
-			return tk__config_error(
-				err, s->origin, it->line,
-				"ListenPort \"%s\": expected a port from 1 to 65535", v);
+			return why_fail(why, size,
+					"ListenPort \"%s\": expected a port from 1 to 65535", v);
 		c->port = (uint16_t)u;
-		s->listen_port_set = true;
-		s->listen_port_line = it->line;
 	} else if (tk__config_key_is(k, "PrivateKeyFile")) {
-		if ((st = once(s, K_KEYFILE, it, err)) != TK_OK)
-			return st;
-		resolve_path(s->origin, v, c->key_file, sizeof(c->key_file));
-		s->key_line = it->line;
+		resolve_path(c->origin, v, c->key_file, sizeof(c->key_file));
 	} else if (tk__config_key_is(k, "MTU")) {
-		if ((st = once(s, K_MTU, it, err)) != TK_OK)
-			return st;
-		if (!tk__config_parse_u32(v, 576, 9000, &c->mtu))
-			return tk__config_error(err, s->origin, it->line,
-						"MTU \"%s\": expected a number from 576 to 9000",
-						v);
+		tk_error e2 = { 0 };
+		if (!tk__config_parse_u32(v, 0, UINT32_MAX, &u) ||
+		    tk_mtu_check(u, TK_MTU_TUNNEL, &e2) != TK_OK)
+			return why_fail(why, size, "MTU \"%s\": expected a number from %d to %d", v,
+					TK_MTU_MIN, TK_MTU_TUNNEL_MAX);
+		c->mtu = u;
 	} else if (tk__config_key_is(k, "Address")) {
 		if (c->naddrs >= TK_MAX_ADDRS)
-			return tk__config_error(err, s->origin, it->line, "more than %d addresses",
-						TK_MAX_ADDRS);
+			return why_fail(why, size, "more than %d addresses", TK_MAX_ADDRS);
 		if (tk_ip_addr_parse(v, &c->addrs[c->naddrs]) != TK_OK)
-			return tk__config_error(
-				err, s->origin, it->line,
-				"Address \"%s\": expected an IPv4 or IPv6 address with a prefix, like 10.0.0.1/24",
-				v);
+			return why_fail(why, size,
+					"Address \"%s\": expected an IPv4 or IPv6 address with a "
+					"prefix, like 10.0.0.1/24",
+					v);
 		c->naddrs++;
 	} else {
-		return iface_item_switch(s, it, err);
+		return iface_set_switch(c, k, v, why, size);
+	}
+	return true;
+}
+
+static tk_status iface_item(struct parse_state *s, const struct tk__ini_item *it, tk_error *err)
+{
+	char why[TK_ERROR_TEXT_MAX];
+	tk_status st;
+	int k = iface_key_index(it->key);
+
+	if (k >= 0 && (st = once(s, k, it, err)) != TK_OK)
+		return st;
+	if (!tk__tunnel_conf_set(s->c, it->key, it->value, why, sizeof(why)))
+		return tk__config_error(err, s->origin, it->line, "%s", why);
+	if (k == K_LISTEN_PORT) {
+		s->listen_port_set = true;
+		s->listen_port_line = it->line;
+	} else if (k == K_KEYFILE) {
+		s->key_line = it->line;
 	}
 	return TK_OK;
 }
 
-static tk_status peer_macs(struct parse_state *s, struct tk__peer_conf *p,
-			   const struct tk__ini_item *it, tk_error *err)
+/* AllowedMACs: one or more MACs separated by commas or spaces, added to the peer's. */
+static bool peer_macs(struct tk__peer_conf *p, const char *value, char *why, size_t size)
 {
 	char buf[TK__INI_LINE_MAX + 1];
-	tk__strlcpy(buf, it->value, sizeof(buf));
+	tk__strlcpy(buf, value, sizeof(buf));
 	char *save = NULL;
 	for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 		if (p->nmacs >= TK__ALLOWED_MACS_MAX)
-			return tk__config_error(err, s->origin, it->line,
-						"more than %d AllowedMACs for one peer",
-						TK__ALLOWED_MACS_MAX);
+			return why_fail(why, size, "more than %d AllowedMACs for one peer",
+					TK__ALLOWED_MACS_MAX);
 		if (tk_mac_parse(tok, false, p->macs[p->nmacs]) != TK_OK)
-			return tk__config_error(
-				err, s->origin, it->line,
-				"AllowedMACs: \"%s\" is not a unicast MAC address like 02:00:5e:10:00:01",
-				tok);
+			return why_fail(why, size,
+					"AllowedMACs: \"%s\" is not a unicast MAC address like "
+					"02:00:5e:10:00:01",
+					tok);
 		p->nmacs++;
 	}
-	return TK_OK;
+	return true;
+}
+
+/* One [Peer] key from its text (Endpoint, PublicKey, AllowedMACs); false with the reason. */
+bool tk__tunnel_peer_set(struct tk__peer_conf *p, const char *k, const char *v, char *why,
+			 size_t size)
+{
+	if (tk__config_key_is(k, "Endpoint")) {
+		if (!tk__endpoint_parse(v, TK__VXLAN_PORT, &p->ep, &p->ep_len))
+			return why_fail(why, size,
+					"Endpoint \"%s\": expected ADDRESS:PORT or [IPV6]:PORT "
+					"(numeric, no host names)",
+					v);
+		tk__endpoint_format((const struct sockaddr *)&p->ep, p->ep_text,
+				    sizeof(p->ep_text));
+	} else if (tk__config_key_is(k, "PublicKey")) {
+		if (!tk__key_from_base64(v, strlen(v), p->pk))
+			return why_fail(why, size,
+					"PublicKey \"%s\": expected a base64 key of 44 characters "
+					"(tapkit pubkey prints one)",
+					v);
+		p->has_key = true;
+	} else if (tk__config_key_is(k, "AllowedMACs")) {
+		return peer_macs(p, v, why, size);
+	} else {
+		return why_fail(
+			why, size,
+			"unknown key \"%s\" in [Peer] (expected one of: Endpoint, PublicKey, "
+			"AllowedMACs)",
+			k);
+	}
+	return true;
 }
 
 static tk_status peer_item(struct parse_state *s, const struct tk__ini_item *it, tk_error *err)
 {
 	struct tk__peer_conf *p = &s->c->peers[s->c->npeers - 1];
-	const char *k = it->key, *v = it->value;
+	const char *k = it->key;
+	char why[TK_ERROR_TEXT_MAX];
 
 	if (tk__config_key_is(k, "Endpoint")) {
 		if (s->peer_ep_line)
@@ -436,33 +490,15 @@ static tk_status peer_item(struct parse_state *s, const struct tk__ini_item *it,
 						"Endpoint given twice (first at line %u)",
 						s->peer_ep_line);
 		s->peer_ep_line = it->line;
-		if (!tk__endpoint_parse(v, TK__VXLAN_PORT, &p->ep, &p->ep_len))
-			return tk__config_error(
-				err, s->origin, it->line,
-				"Endpoint \"%s\": expected ADDRESS:PORT or [IPV6]:PORT (numeric, no host names)",
-				v);
-		tk__endpoint_format((const struct sockaddr *)&p->ep, p->ep_text,
-				    sizeof(p->ep_text));
 	} else if (tk__config_key_is(k, "PublicKey")) {
 		if (s->peer_key_line)
 			return tk__config_error(err, s->origin, it->line,
 						"PublicKey given twice (first at line %u)",
 						s->peer_key_line);
 		s->peer_key_line = it->line;
-		if (!tk__key_from_base64(v, strlen(v), p->pk))
-			return tk__config_error(
-				err, s->origin, it->line,
-				"PublicKey \"%s\": expected a base64 key of 44 characters (tapkit pubkey prints one)",
-				v);
-		p->has_key = true;
-	} else if (tk__config_key_is(k, "AllowedMACs")) {
-		return peer_macs(s, p, it, err);
-	} else {
-		return tk__config_error(
-			err, s->origin, it->line,
-			"unknown key \"%s\" in [Peer] (expected one of: Endpoint, PublicKey, AllowedMACs)",
-			k);
 	}
+	if (!tk__tunnel_peer_set(p, k, it->value, why, sizeof(why)))
+		return tk__config_error(err, s->origin, it->line, "%s", why);
 	return TK_OK;
 }
 
@@ -643,6 +679,21 @@ static bool same_endpoint(const struct sockaddr_storage *a, const struct sockadd
 
 tk_status tk__tunnel_conf_finish(struct tk__tunnel_conf *c, tk_error *err)
 {
+	if (!c->dev[0])
+		return conf_error(c, 0, "Name", err, "no adapter: set Name = ADAPTER");
+	/* built key by key (a file reads its key as it is parsed): the key file now, User known */
+	if (c->mode == TK__TUNNEL_SEALED && !c->key_file[0] && !c->has_key)
+		return conf_error(c, 0, "PrivateKeyFile", err,
+				  "Mode = sealed needs PrivateKeyFile = FILE (make one: umask 077; "
+				  "tapkit genkey > FILE)");
+	if (c->key_file[0] && !c->has_key) {
+		tk_status st = tk__key_file_read_for(c->key_file, "PrivateKeyFile",
+						     c->has_user ? c->uid : (uid_t)-1, c->sk, err);
+		if (st != TK_OK)
+			return st;
+		c->has_key = true;
+		tk__key_public(c->sk, c->pk);
+	}
 	if (c->npeers == 0)
 		return conf_error(c, 0, "--peer", err,
 				  "no peer: add a [Peer] section with Endpoint = ADDRESS:PORT");
@@ -705,7 +756,185 @@ tk_status tk__tunnel_conf_finish(struct tk__tunnel_conf *c, tk_error *err)
 	}
 	if (c->mtu == 0)
 		c->mtu = tk__tunnel_default_mtu(c->mode, v6);
-	if (!c->control[0])
-		tk__control_path(c->dev, c->control, sizeof(c->control));
+	for (size_t i = 0; i < c->naddrs; i++) {
+		tk_error e2 = { 0 };
+		if (c->addrs[i].family == 6 &&
+		    tk_mtu_check(c->mtu, TK_MTU_TUNNEL | TK_MTU_IPV6, &e2) != TK_OK)
+			return conf_error(c, 0, "MTU", err, "MTU %u with an IPv6 Address: %s",
+					  (unsigned)c->mtu, e2.message);
+	}
 	return TK_OK;
+}
+
+/* ---- the public configuration object (tapkit.h) ---- */
+
+/* A new configuration with the defaults, or NULL (err filled) when out of memory. */
+static tk_tunnel_config *cfg_alloc(tk_ctx *ctx, tk_error *err)
+{
+	tk_tunnel_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		tk__error_set(ctx, err, TK_E_NO_MEMORY, "tunnel config", "", TK_OS_NONE, 0,
+			      "cannot allocate a tunnel configuration");
+		return NULL;
+	}
+	cfg->ctx = ctx;
+	tk__tunnel_conf_init(&cfg->c);
+	return cfg;
+}
+
+tk_status tk_tunnel_config_new(tk_ctx *ctx, tk_tunnel_config **out, tk_error *err)
+{
+	if (!out)
+		return tk__error_set(ctx, err, TK_E_BAD_ARGUMENT, "tunnel config", "out",
+				     TK_OS_NONE, 0, "out is NULL");
+	*out = cfg_alloc(ctx, err);
+	return *out ? TK_OK : TK_E_NO_MEMORY;
+}
+
+tk_status tk_tunnel_config_parse(tk_ctx *ctx, const char *text, size_t len, const char *origin,
+				 tk_tunnel_config **out, tk_error *err)
+{
+	if (!out || (!text && len))
+		return tk__error_set(ctx, err, TK_E_BAD_ARGUMENT, "tunnel config", "text",
+				     TK_OS_NONE, 0, "text or out is NULL");
+	tk_tunnel_config *cfg = cfg_alloc(ctx, err);
+	*out = NULL;
+	if (!cfg)
+		return TK_E_NO_MEMORY;
+	tk_status st = tk__tunnel_conf_parse(text ? text : "", len, origin, &cfg->c, err);
+	if (st != TK_OK) {
+		free(cfg);
+		return st;
+	}
+	cfg->checked = true;
+	*out = cfg;
+	return TK_OK;
+}
+
+tk_status tk_tunnel_config_load(tk_ctx *ctx, const char *path, tk_tunnel_config **out,
+				tk_error *err)
+{
+	if (!out || !path)
+		return tk__error_set(ctx, err, TK_E_BAD_ARGUMENT, "tunnel config", "path",
+				     TK_OS_NONE, 0, "path or out is NULL");
+	tk_tunnel_config *cfg = cfg_alloc(ctx, err);
+	*out = NULL;
+	if (!cfg)
+		return TK_E_NO_MEMORY;
+	tk_status st = tk__tunnel_conf_load(path, &cfg->c, err);
+	if (st != TK_OK) {
+		free(cfg);
+		return st;
+	}
+	cfg->checked = true;
+	*out = cfg;
+	return TK_OK;
+}
+
+static tk_status set_fail(tk_error *err, const char *key, const char *why)
+{
+	return tk__error_set_quiet(err, TK_E_CONFIG, "tunnel config", key ? key : "", TK_OS_NONE, 0,
+				   "%s", why);
+}
+
+tk_status tk_tunnel_config_set(tk_tunnel_config *cfg, const char *key, const char *value,
+			       tk_error *err)
+{
+	char why[TK_ERROR_TEXT_MAX];
+	if (!cfg || !key || !value)
+		return set_fail(err, key, "the configuration, key or value is NULL");
+	/* a failed setter leaves the configuration as it was */
+	struct tk__tunnel_conf before = cfg->c;
+	if (!tk__tunnel_conf_set(&cfg->c, key, value, why, sizeof(why))) {
+		struct tk__peer_conf *peers = cfg->c.peers;
+		cfg->c = before;
+		cfg->c.peers = peers;
+		sodium_memzero(&before, sizeof(before));
+		return set_fail(err, key, why);
+	}
+	sodium_memzero(&before, sizeof(before));
+	cfg->checked = false;
+	return TK_OK;
+}
+
+tk_status tk_tunnel_config_add_peer(tk_tunnel_config *cfg, size_t *index, tk_error *err)
+{
+	if (!cfg)
+		return set_fail(err, "[Peer]", "the configuration is NULL");
+	if (!tk__tunnel_conf_add_peer(&cfg->c, 0)) {
+		char why[80];
+		snprintf(why, sizeof(why), "too many peers (at most %d), or out of memory",
+			 TK__PEERS_MAX);
+		return set_fail(err, "[Peer]", why);
+	}
+	if (index)
+		*index = cfg->c.npeers - 1;
+	cfg->checked = false;
+	return TK_OK;
+}
+
+tk_status tk_tunnel_config_peer_set(tk_tunnel_config *cfg, size_t index, const char *key,
+				    const char *value, tk_error *err)
+{
+	char why[TK_ERROR_TEXT_MAX];
+	if (!cfg || !key || !value || index >= cfg->c.npeers)
+		return set_fail(err, key, "no such peer, or the key or value is NULL");
+	struct tk__peer_conf before = cfg->c.peers[index];
+	if (!tk__tunnel_peer_set(&cfg->c.peers[index], key, value, why, sizeof(why))) {
+		cfg->c.peers[index] = before;
+		return set_fail(err, key, why);
+	}
+	cfg->checked = false;
+	return TK_OK;
+}
+
+tk_status tk_tunnel_config_check(tk_tunnel_config *cfg, tk_error *err)
+{
+	if (!cfg)
+		return set_fail(err, "", "the configuration is NULL");
+	if (cfg->checked)
+		return TK_OK;
+	for (size_t i = 0; i < cfg->c.npeers; i++)
+		if (cfg->c.peers[i].ep.ss_family == AF_UNSPEC)
+			return set_fail(err, "Endpoint", "a peer has no Endpoint = ADDRESS:PORT");
+	tk_status st = tk__tunnel_conf_finish(&cfg->c, err);
+	if (st == TK_OK)
+		cfg->checked = true;
+	return st;
+}
+
+void tk_tunnel_config_free(tk_tunnel_config *cfg)
+{
+	if (!cfg)
+		return;
+	tk__tunnel_conf_free(&cfg->c);
+	sodium_memzero(cfg, sizeof(*cfg));
+	free(cfg);
+}
+
+const char *tk_tunnel_config_name(const tk_tunnel_config *cfg)
+{
+	return cfg ? cfg->c.dev : "";
+}
+
+const char *tk_tunnel_config_origin(const tk_tunnel_config *cfg)
+{
+	return cfg ? cfg->c.origin : "";
+}
+
+const char *tk_tunnel_config_control(const tk_tunnel_config *cfg)
+{
+	return cfg ? cfg->c.control : "";
+}
+
+void tk_tunnel_config_user(const tk_tunnel_config *cfg, tk_tunnel_user *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!cfg || !cfg->c.has_user)
+		return;
+	out->set = true;
+	out->group_given = cfg->c.user_group_given;
+	out->uid = (uint32_t)cfg->c.uid;
+	out->gid = (uint32_t)cfg->c.gid;
+	tk__strlcpy(out->name, cfg->c.user, sizeof(out->name));
 }

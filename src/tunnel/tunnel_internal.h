@@ -3,8 +3,9 @@
  * The L2 tunnel's internals (docs/tunnel.md, docs/tunnel-crypto.md). The pure parts (wire
  * formats, replay window, MAC table, configuration) take buffers and state and return a verdict:
  * no I/O, no globals, no allocation per frame, so unit tests and fuzzers call them directly.
- * The datapath (datapath.c) and the control socket (control.c) are the only parts that touch
- * the OS; adapters are reached through the public API only.
+ * The engine (engine.h and its files) is the only part that touches the OS; adapters are reached through
+ * the public API only. Signals, the control socket and the privilege drop are the daemon's
+ * (cli/tunnel/): the library keeps no process-wide state.
  */
 #ifndef TK_TUNNEL_INTERNAL_H
 #define TK_TUNNEL_INTERNAL_H
@@ -301,6 +302,12 @@ struct tk__mac_entry {
 	bool used;
 };
 
+struct tk__mac_static {
+	uint8_t mac[TK_MAC_LEN];
+	uint32_t port;
+	uint32_t next; /* chain in the bucket; TK__MAC_NONE ends it */
+};
+
 /*
  * A bounded table: capacity entries allocated once, a hash of chains for lookup and a list by
  * last use, so learning, lookup, ageing and eviction of the oldest are O(1) per frame.
@@ -314,6 +321,13 @@ struct tk__mactable {
 	uint32_t oldest, newest, free_head;
 	uint64_t age_ns;
 	uint64_t evictions;
+	/*
+	 * Static entries (a peer's AllowedMACs): found before the learned ones, never aged,
+	 * evicted or re-learned. Their own chained hash, rebuilt with the peers.
+	 */
+	struct tk__mac_static *st;
+	uint32_t *st_buckets;
+	uint32_t st_nbuckets, st_count, st_cap;
 };
 
 /* false when out of memory. capacity >= 1. */
@@ -327,6 +341,14 @@ void tk__mac_learn(struct tk__mactable *t, const uint8_t mac[TK_MAC_LEN], uint32
 uint32_t tk__mac_lookup(struct tk__mactable *t, const uint8_t mac[TK_MAC_LEN], uint64_t now_ns);
 /* Removes entries older than the age. */
 void tk__mac_expire(struct tk__mactable *t, uint64_t now_ns);
+/*
+ * Replaces the static entries with room for n (false when out of memory: the old ones stay).
+ * Then tk__mac_add_static for each; a MAC given twice keeps its first port.
+ */
+bool tk__mac_statics_reset(struct tk__mactable *t, uint32_t n);
+void tk__mac_add_static(struct tk__mactable *t, const uint8_t mac[TK_MAC_LEN], uint32_t port);
+/* The port of a static mac, or TK__MAC_NONE. */
+uint32_t tk__mac_static_port(const struct tk__mactable *t, const uint8_t mac[TK_MAC_LEN]);
 /* Forgets every entry of a port (a peer removed on reload). */
 void tk__mac_forget_port(struct tk__mactable *t, uint32_t port);
 
@@ -338,7 +360,7 @@ enum tk__tunnel_mode {
 };
 
 #define TK__ALLOWED_MACS_MAX 64
-#define TK__PEERS_MAX	     256
+#define TK__PEERS_MAX	     4096
 #define TK__PATH_MAX	     256
 
 struct tk__peer_conf {
@@ -385,7 +407,6 @@ struct tk__tunnel_conf {
 
 #define TK__MAC_TABLE_DEFAULT 4096
 #define TK__MAC_AGE_DEFAULT   300
-#define TK__CONTROL_DIR	      "/run/tapkit"
 
 /* Defaults: mode plain, VNI 1, port 4789, MAC table 4096 entries aged after 300 s. */
 void tk__tunnel_conf_init(struct tk__tunnel_conf *c);
@@ -394,6 +415,14 @@ void tk__tunnel_conf_free(struct tk__tunnel_conf *c); /* wipes the private key *
 tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_error *err);
 tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin,
 				struct tk__tunnel_conf *c, tk_error *err);
+/*
+ * One [Interface] or [Peer] key from its text: the one place each value is checked, used by the
+ * file reader and by tk_tunnel_config_set (the CLI's flags). false with the reason in why.
+ */
+bool tk__tunnel_conf_set(struct tk__tunnel_conf *c, const char *key, const char *value, char *why,
+			 size_t size);
+bool tk__tunnel_peer_set(struct tk__peer_conf *p, const char *key, const char *value, char *why,
+			 size_t size);
 /* Adds an empty peer (line) and returns it; NULL when there are too many or no memory. */
 struct tk__peer_conf *tk__tunnel_conf_add_peer(struct tk__tunnel_conf *c, unsigned line);
 /*
@@ -418,12 +447,18 @@ char *tk__endpoint_format(const struct sockaddr *sa, char *buf, size_t size);
 /* The MTU used when none is set: 1500 minus the underlay, UDP, VXLAN (and seal) headers. */
 uint32_t tk__tunnel_default_mtu(enum tk__tunnel_mode mode, bool ipv6);
 
-/* ---- the running tunnel, datapath.c ---- */
+/* ---- the running tunnel, engine.h (public calls: tk_tunnel_* in tapkit.h) ---- */
 
 struct tk__peer_stats {
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
 	uint64_t last_seen_ns; /* CLOCK_REALTIME of the last accepted datagram, 0: never */
 	uint64_t drops[TK__DROP__COUNT];
+};
+
+/* At most one log line per interval for a kind of event (send.c: tk__log_due). */
+struct tk__log_limit {
+	uint64_t last_ns;  /* CLOCK_MONOTONIC of the last line, 0: none yet */
+	uint64_t unlogged; /* events since that line, not logged */
 };
 
 struct tk__peer {
@@ -434,47 +469,21 @@ struct tk__peer {
 	struct tk__seal_rx rx;
 	struct tk__peer_stats st;
 	int last_errno; /* the last send error, for the log (once per change) */
-};
-
-struct tk__tunnel;
-
-/* What `tapkit tunnel status` shows; read by the renderer between two events. */
-struct tk__tunnel_view {
-	const struct tk__tunnel_conf *conf;
-	const char *dev; /* the adapter's name as opened; "" while it is being reopened */
-	const struct tk__peer *peers;
-	size_t npeers;
-	const uint64_t *drops; /* totals, TK__DROP__COUNT entries */
-	const struct tk__mactable *macs;
-	char listen[80];
-	uint64_t started_ns; /* CLOCK_REALTIME */
-	uint64_t now_ns;     /* CLOCK_REALTIME */
-	uint64_t mono_now_ns;
-	uint64_t reopens, reloads, reload_failures;
-	int pid;
-};
-
-/* Writes the status document (json: docs/tunnel.md's schema; else aligned text) to f. */
-typedef void tk__tunnel_render_fn(FILE *f, const struct tk__tunnel_view *v, bool json);
-
-struct tk__tunnel_opts {
-	tk__tunnel_render_fn *render;
-	/* Called once the tunnel forwards (adapter up, socket bound), e.g. to print a line. */
-	void (*ready)(void *user, const struct tk__tunnel_view *v);
 	/*
-	 * Called once after start (adapter, UDP and control sockets open), before the loop: drops
-	 * privileges (privilege.c). A failure stops the tunnel with that error, as a start failure.
+	 * Unreachability (ICMP errors, refused sends) is logged at most once per interval per
+	 * peer: anyone on the path can forge ICMP errors, and a line per event floods the log.
 	 */
-	tk_status (*confine)(void *user, const struct tk__tunnel_view *v, tk_error *err);
-	void *user;
+	struct tk__log_limit icmp_log, send_log;
+	uint32_t next_exact, next_addr; /* chains of the peer hashes (peer.c); UINT32_MAX ends */
+	bool fail_logged;		/* a send failure was logged: log the recovery once */
 };
 
-/*
- * Runs the tunnel until SIGTERM/SIGINT (TK_OK) or a failure to start. Takes conf (freed here).
- * SIGHUP re-reads conf->origin when it is a file; a bad file keeps the running configuration.
- */
-tk_status tk__tunnel_run(tk_ctx *ctx, struct tk__tunnel_conf *conf,
-			 const struct tk__tunnel_opts *opts, tk_error *err);
+/* The public configuration object (tapkit.h): the parsed form and whether it was checked. */
+struct tk_tunnel_config {
+	struct tk__tunnel_conf c;
+	tk_ctx *ctx;
+	bool checked; /* tk__tunnel_conf_finish passed since the last change */
+};
 
 /* ---- privileges, privilege.c ---- */
 
@@ -486,28 +495,4 @@ bool tk__user_resolve(const char *spec, struct tk__tunnel_conf *c, char *why, si
 /* tk__key_file_read, also accepting a file owned by uid `user` (the User; (uid_t)-1: none). */
 tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 				uint8_t sk[TK__KEY_LEN], tk_error *err);
-/*
- * Confines the started tunnel (its view: conf and peers): locks the key material in memory
- * (best effort), sets no_new_privs and, when a key is loaded, makes the process non-dumpable.
- * With a User: switches to it, keeping CAP_NET_ADMIN only (adapter recovery re-creates and
- * reconfigures the adapter), the bounding set cut to it, and checks that root cannot come back.
- */
-tk_status tk__privilege_confine(tk_ctx *ctx, const struct tk__tunnel_view *v, tk_error *err);
-
-/* ---- control socket, control.c ---- */
-
-/* The control socket of adapter dev: /run/tapkit/tunnel-DEV.sock. */
-void tk__control_path(const char *dev, char *out, size_t size);
-/*
- * Creates the listening socket: the directory 0700, the socket 0600, both root's. A directory
- * owned by another user or writable by group or others is refused (TK_E_CONFIG). Another live
- * tunnel on the same path gives TK_E_ADAPTER_BUSY; a stale socket file is replaced.
- */
-tk_status tk__control_listen(tk_ctx *ctx, const char *path, int *out, tk_error *err);
-/* Answers one client on the listening fd: reads its request, renders, writes, closes. */
-void tk__control_serve(tk_ctx *ctx, int lfd, tk__tunnel_render_fn *render,
-		       const struct tk__tunnel_view *v);
-/* Client side: sends the request ("json" or "text") and copies the answer to out. */
-tk_status tk__control_query(const char *path, bool json, FILE *out, tk_error *err);
-
 #endif /* TK_TUNNEL_INTERNAL_H */

@@ -181,10 +181,13 @@ tk_status tk__backend_adapter_set_up(tk_ctx *ctx, const char *name, bool up, tk_
 
 tk_status tk__backend_adapter_set_mtu(tk_ctx *ctx, const char *name, uint32_t mtu, tk_error *err)
 {
-	if (mtu < 576 || mtu > 65535)
-		return tk__error_set(ctx, err, TK_E_BAD_ARGUMENT, "set mtu", name, TK_OS_NONE, 0,
-				     "MTU %u is outside 576..65535", (unsigned)mtu);
-	tk_status st = tk__elevation_require(ctx, "set mtu", name, err);
+	tk_status st = tk_mtu_check(mtu, 0, err);
+	if (st != TK_OK) {
+		tk__strlcpy(err->object, name, sizeof(err->object));
+		tk__error_log(ctx, err);
+		return st;
+	}
+	st = tk__elevation_require(ctx, "set mtu", name, err);
 	struct tk_win_adapter a;
 	if (st == TK_OK)
 		st = find(ctx, name, &a, err);

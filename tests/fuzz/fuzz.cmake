@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # libFuzzer targets (tests/fuzz/README.md): one per parser, built with clang when TK_FUZZ is on.
 # The whole build gets -fsanitize=fuzzer-no-link plus ASan and UBSan (coverage in the library
-# too); each target links the fuzzer's main. `make fuzz` configures build-fuzz/ and runs them.
+# too); each target links the fuzzer's main (the tunnel's parsers come from libtapkit.a). `make fuzz` configures build-fuzz/ and runs them.
 if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
 	message(FATAL_ERROR "TK_FUZZ needs clang: -DCMAKE_C_COMPILER=clang")
 endif()
@@ -14,10 +14,6 @@ foreach(t ${TK_FUZZ_TARGETS})
 	target_include_directories(fuzz_${t} PRIVATE src cli tests/fuzz)
 	target_link_libraries(fuzz_${t} PRIVATE tapkit_static)
 	target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
-	if(t MATCHES "^(vxlan|seal|tunnel_config|addr|mactable|offload|noise)$")
-		target_sources(fuzz_${t} PRIVATE ${TK_TUNNEL_SRC})
-		target_link_libraries(fuzz_${t} PRIVATE tk_tunnel_deps)
-	endif()
 	if(t STREQUAL "recorded")
 		# the Windows backend's pure parsers (no Windows header)
 		target_sources(fuzz_${t} PRIVATE ${CMAKE_SOURCE_DIR}/src/windows/recorded.c

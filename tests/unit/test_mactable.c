@@ -157,6 +157,35 @@ static void forgetting_a_port(void **state)
 	tk__mac_free(&t);
 }
 
+/* AllowedMACs: static entries win over learning, never age, are not re-learned elsewhere. */
+static void static_entries_are_pinned(void **state)
+{
+	struct tk__mactable t;
+	uint8_t a[6], b[6], c[6];
+	(void)state;
+	mac_of(1, a);
+	mac_of(2, b);
+	mac_of(3, c);
+	assert_true(tk__mac_init(&t, 4, 1000));
+	tk__mac_learn(&t, a, 9, 0); /* learned first, then pinned: the static one wins */
+	assert_true(tk__mac_statics_reset(&t, 2));
+	tk__mac_add_static(&t, a, 5);
+	tk__mac_add_static(&t, b, 6);
+	tk__mac_add_static(&t, b, 7); /* listed by a second peer: the first keeps it */
+	assert_int_equal(tk__mac_lookup(&t, a, 10), 5);
+	assert_int_equal(tk__mac_lookup(&t, b, 10), 6);
+	assert_int_equal(t.count, 0); /* the learned entry of a went with the pin */
+	tk__mac_learn(&t, a, 8, 20);  /* a frame from a behind another peer moves nothing */
+	assert_int_equal(tk__mac_lookup(&t, a, 30), 5);
+	assert_int_equal(tk__mac_lookup(&t, a, 1000000), 5); /* not aged */
+	tk__mac_learn(&t, c, 1, 0);
+	assert_int_equal(tk__mac_lookup(&t, c, 10), 1);
+	tk__mac_flush(&t); /* learned ones only */
+	assert_int_equal(tk__mac_lookup(&t, c, 10), TK__MAC_NONE);
+	assert_int_equal(tk__mac_static_port(&t, b), 6);
+	tk__mac_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +196,7 @@ int main(void)
 		cmocka_unit_test(the_table_is_bounded_and_evicts_the_oldest),
 		cmocka_unit_test(recently_used_survives_eviction),
 		cmocka_unit_test(forgetting_a_port),
+		cmocka_unit_test(static_entries_are_pinned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

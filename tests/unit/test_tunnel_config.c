@@ -107,8 +107,52 @@ static void a_good_file(void **state)
 	assert_int_equal(c.npeers, 1);
 	assert_string_equal(c.peers[0].ep_text, "10.0.0.2:4790");
 	assert_int_equal(c.peers[0].nmacs, 2);
-	assert_string_equal(c.control, "/run/tapkit/tunnel-tk0.sock");
+	/* no ControlSocket: the daemon's default (an abstract socket of the namespace) */
+	assert_string_equal(c.control, "");
 	tk__tunnel_conf_free(&c);
+}
+
+/*
+ * The public setters are the file reader's checks: the same value is refused with the same
+ * words (naming the key instead of FILE:LINE), and a refused value changes nothing.
+ */
+static void setters_are_the_file_checks(void **state)
+{
+	tk_tunnel_config *cfg = NULL, *parsed = NULL;
+	tk_error err = { 0 }, ferr = { 0 };
+	size_t peer = 99;
+	(void)state;
+	assert_int_equal(tk_tunnel_config_new(NULL, &cfg, &err), TK_OK);
+	assert_int_equal(tk_tunnel_config_set(cfg, "Name", "tk0", &err), TK_OK);
+	assert_int_equal(tk_tunnel_config_set(cfg, "MTU", "1400", &err), TK_OK);
+	assert_int_equal(tk_tunnel_config_set(cfg, "MTU", "50", &err), TK_E_CONFIG);
+	assert_string_equal(err.object, "MTU");
+	assert_int_equal(tk_tunnel_config_parse(NULL,
+						"[Interface]\nName = tk0\nMTU = 50\n[Peer]\n"
+						"Endpoint = 10.0.0.2\n",
+						56, "f.conf", &parsed, &ferr),
+			 TK_E_CONFIG);
+	assert_null(parsed);
+	assert_string_equal(ferr.object, "f.conf:3");
+	assert_string_equal(err.message, ferr.message);
+	memset(&err, 0, sizeof(err)); /* an error record keeps its first cause */
+	assert_int_equal(tk_tunnel_config_set(cfg, "Colour", "blue", &err), TK_E_CONFIG);
+	assert_non_null(strstr(err.message, "unknown key \"Colour\""));
+	/* no peer yet: refused by the check, as a file without [Peer] is */
+	assert_int_equal(tk_tunnel_config_check(cfg, &err), TK_E_CONFIG);
+	assert_int_equal(tk_tunnel_config_add_peer(cfg, &peer, &err), TK_OK);
+	assert_int_equal(peer, 0);
+	assert_int_equal(tk_tunnel_config_peer_set(cfg, 0, "Endpoint", "nowhere", &err),
+			 TK_E_CONFIG);
+	assert_int_equal(tk_tunnel_config_peer_set(cfg, 1, "Endpoint", "10.0.0.2", &err),
+			 TK_E_CONFIG);
+	assert_int_equal(tk_tunnel_config_peer_set(cfg, 0, "Endpoint", "10.0.0.2", &err), TK_OK);
+	assert_int_equal(tk_tunnel_config_check(cfg, &err), TK_OK);
+	assert_string_equal(tk_tunnel_config_name(cfg), "tk0");
+	assert_string_equal(tk_tunnel_config_origin(cfg), "");
+	assert_int_equal(cfg->c.mtu, 1400); /* the refused 50 changed nothing */
+	assert_int_equal(cfg->c.peers[0].ep.ss_family, AF_INET);
+	tk_tunnel_config_free(cfg);
 }
 
 static void defaults(void **state)
@@ -167,7 +211,12 @@ static void errors_name_file_and_line(void **state)
 	refused("[Interface]\nMode = plain\n[Peer]\nEndpoint = 10.0.0.2\n", 1, "no Name");
 	refused("[Interface]\nName = tk0\nMode = sealed\n[Peer]\nEndpoint = 10.0.0.2\n", 1,
 		"PrivateKeyFile");
-	refused("[Interface]\nName = tk0\nMTU = 100\n", 3, "MTU");
+	/* the one MTU rule (tk_mtu_check): 68..9000 for the tunnel, 1280 with an IPv6 address */
+	refused("[Interface]\nName = tk0\nMTU = 60\n", 3, "from 68 to 9000");
+	refused("[Interface]\nName = tk0\nMTU = 9001\n", 3, "from 68 to 9000");
+	refused("[Interface]\nName = tk0\nMTU = 1000\nAddress = fd00::1/64\n[Peer]\nEndpoint = "
+		"10.0.0.2\n",
+		0, "IPv6 needs 1280");
 	refused("[Interface]\nName = tk0\nMACAddress = 01:00:5e:00:00:01\n", 3, "unicast MAC");
 	refused("[Interface]\nName = tk0\nMACAddress = 02:00:00:00:00:01\nMACAddress = 02:00:00:00:00:02\n",
 		4, "given twice");
@@ -246,6 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_good_file),
 		cmocka_unit_test(defaults),
+		cmocka_unit_test(setters_are_the_file_checks),
 		cmocka_unit_test(errors_name_file_and_line),
 		cmocka_unit_test(mac_address),
 		cmocka_unit_test(sealed_peer_needs_a_key),

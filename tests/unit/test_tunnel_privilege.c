@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Least privilege (src/tunnel/privilege.c): User = USER[:GROUP] resolved or refused with the
+ * Least privilege (src/tunnel/user.c resolves User, cli/tunnel/privilege.c drops to it): User = USER[:GROUP] resolved or refused with the
  * reason, a key file owned by another user refused (and one owned by the User accepted), and the
  * drop itself in a child process: ids, CAP_NET_ADMIN alone, the bounding set, no_new_privs, not
  * dumpable, and no way back to root. The cases that change owners or ids need root and are
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "tunnel/tunnel_internal.h"
+#include "../cli/tunnel/tunnel.h"
 
 static bool nobody(uid_t *uid, gid_t *gid)
 {
@@ -167,11 +168,22 @@ static void key_owned_by_another_user_is_refused(void **state)
 	rmdir(dir);
 }
 
+/* What the daemon gets from tk_tunnel_config_user. */
+static void user_of(const struct tk__tunnel_conf *c, tk_tunnel_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->set = c->has_user;
+	u->group_given = c->user_group_given;
+	u->uid = c->uid;
+	u->gid = c->gid;
+	snprintf(u->name, sizeof(u->name), "%s", c->user);
+}
+
 /* In a child: the drop, then what the kernel says about us. Exit 0 or the failed check's no. */
 static int child_drop(uid_t uid, gid_t gid)
 {
 	struct tk__tunnel_conf c;
-	struct tk__tunnel_view v;
+	tk_tunnel_user u;
 	tk_ctx *ctx = NULL;
 	tk_error err = { 0 };
 	char why[160];
@@ -179,11 +191,10 @@ static int child_drop(uid_t uid, gid_t gid)
 	tk__tunnel_conf_init(&c);
 	if (!tk__user_resolve("nobody", &c, why, sizeof(why)))
 		return 10;
-	memset(&v, 0, sizeof(v));
-	v.conf = &c;
+	user_of(&c, &u);
 	if (tk_ctx_new(&ctx, &err) != TK_OK)
 		return 11;
-	if (tk__privilege_confine(ctx, &v, &err) != TK_OK) {
+	if (tunnel_confine(ctx, &u, false, &err) != TK_OK) {
 		fprintf(stderr, "confine: %s: %s\n", tk_status_name(err.status), err.message);
 		return 12;
 	}
@@ -238,23 +249,19 @@ static void no_user_sets_no_new_privs(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct tk__tunnel_conf c;
-		struct tk__tunnel_view v;
+		tk_tunnel_user u;
 		tk_ctx *ctx = NULL;
 		tk_error err = { 0 };
 		uid_t before = geteuid();
-		tk__tunnel_conf_init(&c);
-		memset(&v, 0, sizeof(v));
-		v.conf = &c;
+		memset(&u, 0, sizeof(u));
 		if (tk_ctx_new(&ctx, &err) != TK_OK ||
-		    tk__privilege_confine(ctx, &v, &err) != TK_OK)
+		    tunnel_confine(ctx, &u, false, &err) != TK_OK)
 			_exit(1);
 		if (geteuid() != before || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 			_exit(2);
 		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1)
 			_exit(3); /* plain, no key: a crash may still be debugged */
-		c.has_key = true;
-		if (tk__privilege_confine(ctx, &v, &err) != TK_OK ||
+		if (tunnel_confine(ctx, &u, true, &err) != TK_OK ||
 		    prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
 			_exit(4);
 		tk_ctx_free(ctx);

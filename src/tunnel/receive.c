@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Receiving: one datagram from a peer, checked (seal, VXLAN, AllowedMACs), its source learned,
+ * the frame written to the adapter and, with Forward, switched on.
+ */
+#include "engine.h"
+
+/* One datagram (len bytes at buf, which it may overwrite) from src. */
+void tk__from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf, size_t n)
+{
+	uint32_t idx = 0;
+	struct tk__peer *p = tk__peer_find(t, src, &idx);
+	uint8_t *vx = buf;
+	size_t vlen = n;
+	const uint8_t *fr = NULL;
+	size_t flen = 0;
+
+	if (!p) {
+		tk__count_drop(t, NULL, TK__DROP_UNKNOWN_PEER);
+		return;
+	}
+	if (t->conf.mode == TK__TUNNEL_SEALED) {
+		enum tk__drop d =
+			tk__seal_open(&p->rx, buf, n, t->open_buf + HEADROOM - TK__VXLAN_HLEN,
+				      BUF_SIZE - HEADROOM, &vlen);
+		if (d != TK__PASS) {
+			tk__count_drop(t, p, d);
+			return;
+		}
+		vx = t->open_buf + HEADROOM - TK__VXLAN_HLEN;
+	}
+	enum tk__drop d = tk__vxlan_decode(vx, vlen, t->conf.vni, &fr, &flen);
+	if (d != TK__PASS) {
+		tk__count_drop(t, p, d);
+		return;
+	}
+	uint8_t *frame = vx + TK__VXLAN_HLEN; /* == fr, writable: forwarding prepends headers */
+	if (flen > t->frame_max) {
+		tk__count_drop(t, p, TK__DROP_TOO_BIG);
+		return;
+	}
+	const uint8_t *smac = frame + TK_MAC_LEN;
+	if (p->conf.nmacs && !tk__mac_listed(&p->conf, smac)) {
+		tk__count_drop(t, p, TK__DROP_MAC_NOT_ALLOWED);
+		return;
+	}
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	p->st.rx_frames++;
+	p->st.rx_bytes += flen;
+	p->st.last_seen_ns = t->batch_realtime;
+	if (!TK__MAC_IS_GROUP(smac))
+		tk__mac_learn(&t->macs, smac, idx, now);
+	if (t->conf.forward) {
+		uint32_t port = tk__dst_port(t, frame, now);
+		if (port == idx)
+			return; /* behind the sender itself: a switch filters it */
+		if (port != TK__MAC_NONE && port < t->npeers) {
+			tk__send_to(t, &t->peers[port], frame, flen);
+			return;
+		}
+		if (port == TK__MAC_NONE)
+			tk__flood(t, frame, flen, NULL, idx);
+		/* headers were written in front; the frame itself is unchanged */
+	}
+	tk__to_tap(t, idx, frame, flen);
+}
