@@ -624,6 +624,20 @@ print("%.0f %.0f" % (rtt[len(rtt) // 2], rtt[min(len(rtt) - 1, -(-99 * len(rtt) 
 	fi
 }
 
+# iperf_server ID SECONDS WHAT: a one-off iperf3 server on INNER_B in $NB (pid in SRV) for a
+# client of SECONDS; a note about WHAT (the client's options) when it does not listen.
+SRV=""
+iperf_server()
+{
+	ip netns exec "$NB" timeout $(($2 + 25)) iperf3 -s -1 -B "$INNER_B" >"$TMP/iperf-srv.log" 2>&1 &
+	SRV=$!
+	wait_for 5 listening "$NB" 5201 && return 0
+	NOTE[$1]+="iperf3 $3: the server did not listen within 5 s; "
+	kill "$SRV" 2>/dev/null
+	wait "$SRV" 2>/dev/null
+	return 1
+}
+
 # measure_iperf ID STREAMS: a TCP transfer of T seconds from $NA to INNER_B; Gbit/s received,
 # and the CPU it took (all CPUs, and the daemons alone), and the daemons' peak RSS.
 IP_BYTES=0
@@ -632,15 +646,8 @@ IP_PROC=0
 IP_USER=0
 measure_iperf()
 {
-	local id=$1 streams=$2 srv b0 b1 p0 p1 u0 u1 out r rss
-	ip netns exec "$NB" timeout $((T + 25)) iperf3 -s -1 -B "$INNER_B" >"$TMP/iperf-srv.log" 2>&1 &
-	srv=$!
-	if ! wait_for 5 listening "$NB" 5201; then
-		NOTE[$id]+="iperf3 -P $streams: the server did not listen within 5 s; "
-		kill "$srv" 2>/dev/null
-		wait "$srv" 2>/dev/null
-		return 1
-	fi
+	local id=$1 streams=$2 b0 b1 p0 p1 u0 u1 out r rss
+	iperf_server "$id" "$T" "-P $streams" || return 1
 	rss_sampler "$TMP/rss" &
 	SAMPLER=$!
 	b0=$(cpu_busy)
@@ -651,7 +658,7 @@ measure_iperf()
 	b1=$(cpu_busy)
 	read -r p1 u1 <<<"$(proc_cpu)"
 	stop_sampler
-	wait "$srv" 2>/dev/null
+	wait "$SRV" 2>/dev/null
 	rss=$(cat "$TMP/rss" 2>/dev/null || echo 0)
 	r=$(python3 -c '
 import json, sys
@@ -699,20 +706,13 @@ per_mpkt()
 # keeps a CPU busy whatever the tunnel does, so the CPU of the whole machine says little here).
 measure_udp()
 {
-	local id=$1 srv p0 p1 u0 u1 _p r
-	ip netns exec "$NB" timeout $((UDP_T + 25)) iperf3 -s -1 -B "$INNER_B" >"$TMP/iperf-srv.log" 2>&1 &
-	srv=$!
-	if ! wait_for 5 listening "$NB" 5201; then
-		NOTE[$id]+="iperf3 -u: the server did not listen within 5 s; "
-		kill "$srv" 2>/dev/null
-		wait "$srv" 2>/dev/null
-		return 1
-	fi
+	local id=$1 p0 p1 u0 u1 _p r
+	iperf_server "$id" "$UDP_T" "-u" || return 1
 	read -r p0 u0 <<<"$(proc_cpu)"
 	fgw "$TMP/udp.json" ip netns exec "$NA" timeout $((UDP_T + 15)) \
 		iperf3 -c "$INNER_B" -u -l 64 -b "$UDP_RATE" -t "$UDP_T" -J --connect-timeout 5000
 	read -r p1 u1 <<<"$(proc_cpu)"
-	wait "$srv" 2>/dev/null
+	wait "$SRV" 2>/dev/null
 	r=$(python3 -c '
 import json, sys
 try:

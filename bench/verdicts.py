@@ -67,7 +67,9 @@ s_kern = s_cpu - s_user if ok(s_cpu, s_user) else None
 aead = {"seal": float(sys.argv[2]), "open": float(sys.argv[3])} if sys.argv[2] and sys.argv[3] else {}
 # one seal and one open per byte carried (one at each end), seconds per GB
 aead_sgb = 1e9 / aead["seal"] + 1e9 / aead["open"] if aead.get("seal") and aead.get("open") else None
-s_top = ceiling(s_kern + aead_sgb) if ok(s_kern, aead_sgb) else None
+# The kernel's work a TAP + UDP tunnel cannot avoid is plain's (with its offloads): what sealed's
+# own data path adds in the kernel beyond it is tapkit's, not the platform's.
+s_top = ceiling(p_kern + aead_sgb) if ok(p_kern, aead_sgb) else None
 
 relay_d = f("relay", "pmed") - f("vxlan", "pmed") if ok(f("relay", "pmed"), f("vxlan", "pmed")) else None
 over = {m: (f("tk-" + m, "pmed") - f("relay", "pmed") if ok(f("tk-" + m, "pmed"), f("relay", "pmed")) else None)
@@ -83,14 +85,15 @@ if p_top:
 else:
     limits.append("LIMIT tapkit plain if its own code cost nothing: n/a (a figure is missing)")
 if s_top:
-    limits.append("LIMIT tapkit sealed if its code besides the cipher cost nothing: CPU %.2f - tunnel user %.2f = %.2f s/GB "
-                  "of kernel work + %.2f s/GB of ChaCha20-Poly1305 (openssl speed -aead, 1450 bytes: seal %.0f MB/s, "
-                  "open %.0f MB/s, one of each per byte) = %.2f s/GB; %d CPUs all busy move at most %.1f Gbit/s"
-                  % (s_cpu, s_user, s_kern, aead_sgb, aead["seal"] / 1e6, aead["open"] / 1e6, s_kern + aead_sgb, NCPU,
-                     s_top))
+    limits.append("LIMIT tapkit sealed if its code besides the cipher cost nothing: plain's %.2f s/GB of kernel work "
+                  "+ %.2f s/GB of ChaCha20-Poly1305 (openssl speed -aead, 1450 bytes: seal %.0f MB/s, open %.0f MB/s, "
+                  "one of each per byte) = %.2f s/GB; %d CPUs all busy move at most %.1f Gbit/s (sealed's own kernel "
+                  "work: CPU %s - tunnel user %s = %s s/GB)"
+                  % (p_kern, aead_sgb, aead["seal"] / 1e6, aead["open"] / 1e6, p_kern + aead_sgb, NCPU, s_top,
+                     fmt(s_cpu), fmt(s_user), fmt(s_kern)))
 else:
     limits.append("LIMIT tapkit sealed if its code besides the cipher cost nothing: n/a (%s)"
-                  % ("a figure is missing" if s_kern is None else "the AEAD micro-benchmark gave no figure"))
+                  % ("a figure of tapkit plain is missing" if p_kern is None else "the AEAD micro-benchmark gave no figure"))
 pp_tcpu, pp_user = f("tk-plain", "pps_tcpu"), f("tk-plain", "pps_user")
 pp_kern = pp_tcpu - pp_user if ok(pp_tcpu, pp_user) else None
 pp_top = NCPU / pp_kern * 1e3 if pp_kern and pp_kern > 0 else None  # kpps
@@ -151,7 +154,9 @@ r = s_t1 / s_top if ok(s_t1, s_top) else None
 target("tapkit sealed >= 0.85 of its LIMIT ceiling (TCP 1 stream)", r, ">=", 0.85,
        "%s / %s Gbit/s = %s (target >= 0.85)" % (fmt(s_t1), fmt(s_top, "%.1f"), fmt(r)),
        lambda: "tapkit (the ceiling is the platform's and the cipher's): its code besides the cipher costs "
-               "%.2f - %.2f = %.2f s/GB" % (s_user, aead_sgb, s_user - aead_sgb))
+               "%s - %.2f = %s s/GB, its data path %s s/GB more kernel work than plain's"
+               % (fmt(s_user), aead_sgb, fmt(s_user - aead_sgb if ok(s_user) else None),
+                  fmt(s_kern - p_kern if ok(s_kern) else None)))
 r = p_pps / vx_pps if ok(p_pps, vx_pps) and vx_pps > 0 else None
 
 
