@@ -33,7 +33,7 @@ struct daemon {
 	bool stop;
 };
 
-static bool render(void *user, bool json, char **doc, size_t *len)
+static bool render(void *user, char **doc, size_t *len)
 {
 	struct daemon *d = user;
 	tk_tunnel_snapshot *s = NULL;
@@ -47,7 +47,7 @@ static bool render(void *user, bool json, char **doc, size_t *len)
 		return false;
 	}
 	s->reload_failures += d->load_failures; /* a refused file is a refused reload too */
-	d->o->render(f, s, json);
+	d->o->render(f, s);
 	tk_tunnel_snapshot_free(s);
 	return fclose(f) == 0;
 }
