@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char tunnel_usage[] =
-	"usage: tapkit tunnel run --config FILE\n"
+	"usage: tapkit tunnel run --config FILE [--no-watch]\n"
 	"       tapkit tunnel run --dev NAME --peer ADDR:PORT [--listen ADDR:PORT]\n"
 	"                         [--mode plain|sealed] [--vni N] [--key FILE --peer-key PUBKEY]\n"
 	"                         [--addr CIDR[,CIDR...]] [--mtu N] [--mac MAC] [--control PATH]\n"
@@ -24,7 +24,9 @@ static const char tunnel_usage[] =
 	"configured (MTU, addresses, up) and reopened if it vanishes.\n"
 	"\n"
 	"run options:\n"
-	"  --config FILE      [Interface] and [Peer] sections (docs/tunnel.md); SIGHUP re-reads it\n"
+	"  --config FILE      [Interface] and [Peer] sections (docs/tunnel.md); re-read when it\n"
+	"                     changes (and on SIGHUP)\n"
+	"  --no-watch         do not watch the --config file: reload on SIGHUP only\n"
 	"  --dev NAME         the TAP adapter\n"
 	"  --mode MODE        plain (default) or sealed\n"
 	"  --listen ADDR:PORT local UDP address (default: every address, port 4789)\n"
@@ -42,8 +44,10 @@ static const char tunnel_usage[] =
 	"                     re-creating a vanished adapter); in a file: User = USER\n"
 	"\n"
 	"run prints \"tunnel NAME running ...\" on stdout once frames flow; SIGINT/SIGTERM stop it\n"
-	"(removing an adapter it created), SIGHUP reloads --config (a bad file is logged with\n"
-	"FILE:LINE and the running configuration stays).\n"
+	"(removing an adapter it created). The --config file is watched (inotify on its\n"
+	"directory, so an editor's rename-replace is seen) and reloaded 250 ms after the last\n"
+	"change, and on SIGHUP; a bad file is logged with FILE:LINE and the running configuration\n"
+	"stays.\n"
 	"\n"
 	"status prints per peer frames and bytes in and out, last seen, the drops by reason and\n"
 	"the learned MAC addresses; --json as documented in docs/tunnel.md. Without --dev it asks\n"
@@ -194,6 +198,7 @@ enum {
 	O_MAC,
 	O_CONTROL,
 	O_USER,
+	O_NO_WATCH,
 	O__COUNT
 };
 
@@ -280,8 +285,11 @@ static int run_main(struct cli *cli, int argc, char **argv)
 		[O_MAC] = { .name = "--mac", .takes_value = true },
 		[O_CONTROL] = { .name = "--control", .takes_value = true },
 		[O_USER] = { .name = "--user", .takes_value = true },
+		[O_NO_WATCH] = { .name = "--no-watch" },
 	};
-	struct tunnel_daemon_opts opts = { .render = status_json, .ready = on_ready };
+	struct tunnel_daemon_opts opts = { .render = status_json,
+					   .ready = on_ready,
+					   .watch = true };
 	tk_tunnel_config *conf = NULL;
 	tk_error err = { 0 };
 	size_t npos = 0;
@@ -291,7 +299,7 @@ static int run_main(struct cli *cli, int argc, char **argv)
 		return cli_args_exit(rc);
 	if (o[O_CONFIG].value) {
 		for (int i = 0; i < O__COUNT; i++)
-			if (i != O_CONFIG && o[i].seen)
+			if (i != O_CONFIG && i != O_NO_WATCH && o[i].seen)
 				return cli_usage_error(
 					cli,
 					"%s cannot be combined with --config (put it in the file)",
@@ -306,6 +314,7 @@ static int run_main(struct cli *cli, int argc, char **argv)
 			return rc;
 		}
 	}
+	opts.watch = !o[O_NO_WATCH].seen;
 	tk_status st = tunnel_daemon_run(cli->ctx, conf, &opts, &err);
 	if (st != TK_OK)
 		return cli_fail(cli, st, &err);

@@ -125,12 +125,16 @@ struct tunnel_daemon_opts {
 	tunnel_render_fn *render;
 	/* Called once the tunnel forwards (adapter up, socket bound, privileges dropped). */
 	void (*ready)(const tk_tunnel_snapshot *s);
+	/* Reload the configuration file when it changes (inotify on its directory, debounced). */
+	bool watch;
 };
 
 /*
  * Runs a tunnel as a daemon until SIGTERM/SIGINT (TK_OK) or a failure (its status): the control
  * socket (ControlSocket or the namespace's default), the engine (cfg: taken, also on failure),
- * the privilege drop, SIGHUP re-reading the configuration file. Signals are blocked while it
+ * the privilege drop, SIGHUP (and with o->watch a change of the file) re-reading the
+ * configuration file; a file refused is logged with FILE:LINE and the running configuration
+ * stays. Signals are blocked while it
  * runs and the mask restored at the end.
  */
 tk_status tunnel_daemon_run(tk_ctx *ctx, tk_tunnel_config *cfg, const struct tunnel_daemon_opts *o,
