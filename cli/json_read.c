@@ -151,7 +151,7 @@ static void put_cp(struct reader *r, uint32_t cp)
 /* A \uXXXX escape (pos after the 'u'), surrogate pairs joined; never U+0000. */
 static bool unicode_escape(struct reader *r)
 {
-	unsigned hi, lo;
+	unsigned hi = 0, lo = 0;
 	size_t at = r->pos - 2;
 	if (!hex4(r, &hi))
 		return false;
@@ -262,7 +262,7 @@ static size_t value(struct reader *r, int depth);
 /* The members of an array or object at pos (the bracket), linked under vals[parent]. */
 static bool members(struct reader *r, size_t parent, int depth, bool object)
 {
-	char close = object ? '}' : ']';
+	unsigned char close = object ? '}' : ']';
 	size_t last = NONE;
 	r->pos++;
 	skip_ws(r);
@@ -329,8 +329,8 @@ static size_t value(struct reader *r, int depth)
 			return NONE;
 		return v;
 	case '"': {
-		const char *s;
-		size_t n;
+		const char *s = NULL;
+		size_t n = 0;
 		if ((v = new_val(r, CLI_J_STRING)) == NONE || !string(r, &s, &n))
 			return NONE;
 		r->vals[v].s = s;
@@ -350,7 +350,7 @@ static size_t value(struct reader *r, int depth)
 		return v;
 	default:
 		if (c == '-' || (c >= '0' && c <= '9')) {
-			int64_t i;
+			int64_t i = 0;
 			if ((v = new_val(r, CLI_J_INT)) == NONE || !number(r, &i))
 				return NONE;
 			r->vals[v].i = i;
@@ -388,14 +388,15 @@ bool cli_jread(const char *text, size_t len, struct cli_jdoc *doc, struct cli_je
 		free(r.text);
 		return false;
 	}
+	struct cli_jval *vals = r.vals; /* the heap array, now complete */
 	for (size_t i = 0; i < r.nvals; i++) {
-		struct cli_jval *v = &r.vals[i];
-		v->first = v->first_i == NONE ? NULL : &r.vals[v->first_i];
-		v->next = v->next_i == NONE ? NULL : &r.vals[v->next_i];
+		struct cli_jval *v = vals + i;
+		v->first = v->first_i == NONE ? NULL : vals + v->first_i;
+		v->next = v->next_i == NONE ? NULL : vals + v->next_i;
 	}
-	doc->vals = r.vals;
+	doc->vals = vals;
 	doc->text = r.text;
-	doc->root = &r.vals[root];
+	doc->root = vals + root;
 	return true;
 }
 

@@ -25,6 +25,7 @@ static void out(struct render *r, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, ap is started */
 	vfprintf(r->f, fmt, ap);
 	va_end(ap);
 }
@@ -221,6 +222,7 @@ static tk_status refuse(const char *where, tk_error *err, const char *fmt, ...)
 	snprintf(err->op, sizeof(err->op), "status");
 	snprintf(err->object, sizeof(err->object), "%s", where);
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, ap is started */
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
 	snprintf(err->remedy, sizeof(err->remedy),

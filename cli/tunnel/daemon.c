@@ -129,7 +129,7 @@ static uint64_t now_ms(void)
  */
 static void watch_open(struct daemon *d)
 {
-	char dir[sizeof(d->origin)], ebuf[128];
+	char dir[sizeof(d->origin)];
 	const char *slash = strrchr(d->origin, '/');
 
 	d->ifd = -1;
@@ -147,6 +147,7 @@ static void watch_open(struct daemon *d)
 	if (fd < 0 ||
 	    inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR) < 0) {
 		int e = errno;
+		char ebuf[128];
 		if (fd >= 0)
 			close(fd);
 		tunnel_log(
@@ -172,9 +173,9 @@ static void watch_read(struct daemon *d)
 			return; /* EAGAIN: drained */
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
-			if (ev->mask & IN_Q_OVERFLOW)
-				d->reload_at_ms = now_ms() + WATCH_DEBOUNCE_MS; /* may be ours */
-			else if (ev->len && strcmp(ev->name, d->base) == 0)
+			/* an overflow lost events that may have been ours */
+			if ((ev->mask & IN_Q_OVERFLOW) ||
+			    (ev->len && strcmp(ev->name, d->base) == 0))
 				d->reload_at_ms = now_ms() + WATCH_DEBOUNCE_MS;
 			if (ev->mask & IN_IGNORED) {
 				tunnel_log(d->ctx, TK_LOG_WARN, SUB,

@@ -118,11 +118,11 @@ static void documents_refused_naming_the_field(void **state)
 	char *mac = strstr(cut, "\"age_ms\":1530");
 	memcpy(mac, "\"agx_ms\"", 8);
 	refused(cut, "\"tunnel.mac_table.entries[].age_ms\" is missing");
-	strcpy(cut, doc);
+	memcpy(cut, doc, len + 1);
 	char *rx = strstr(cut, "\"rx_frames\":19084");
 	memcpy(rx + 12, "true ", 5);
 	refused(cut, "\"tunnel.peers[].rx_frames\" is a boolean, not an integer");
-	strcpy(cut, doc);
+	memcpy(cut, doc, len + 1);
 	char *neg = subst(doc, "\"bad_tag\":3", "\"bad_tag\":-3");
 	refused(neg, "\"tunnel.drops\" is not an object of counters");
 	free(neg);
@@ -135,7 +135,7 @@ static void documents_refused_naming_the_field(void **state)
 		cut[at] = '\0';
 		snprintf(want, sizeof(want), "at byte %zu of %zu", at, at);
 		refused(cut, want);
-		strcpy(cut, doc);
+		memcpy(cut, doc, len + 1);
 	}
 	free(cut);
 	free(doc);
