@@ -7,6 +7,8 @@
  */
 #include "json_read.h"
 
+#include "cli.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,34 +96,6 @@ static bool hex4(struct reader *r, unsigned *out)
 	}
 	*out = v;
 	return true;
-}
-
-/* The well-formed UTF-8 sequence at pos (RFC 3629): its length, 0 when it is not one. */
-static size_t utf8_at(const struct reader *r)
-{
-	const unsigned char *s = r->p + r->pos;
-	size_t n = r->len - r->pos, len;
-	uint32_t cp, min;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, cp = s[0] & 0x1fu, min = 0x80;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, cp = s[0] & 0x0fu, min = 0x800;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, cp = s[0] & 0x07u, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
 }
 
 static void put_cp(struct reader *r, uint32_t cp)
@@ -217,7 +191,7 @@ static bool string(struct reader *r, const char **out, size_t *n)
 			}
 			continue;
 		}
-		size_t u = utf8_at(r);
+		size_t u = cli_utf8_len(r->p + r->pos, r->len - r->pos);
 		if (!u)
 			return fail(r, "invalid UTF-8 in a string");
 		memcpy(r->text + r->tlen, r->p + r->pos, u);
