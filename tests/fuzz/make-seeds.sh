@@ -120,7 +120,8 @@ head -c 300 /dev/zero | tr '\0' 'x' | seed cli_json long
 
 # ---- cli_jread: the tunnel status documents of the unit tests, and JSON edge cases ----
 for f in "$(dirname "$0")"/../unit/fixtures/tunnel/*.json; do
-	seed cli_jread "$(basename "$f" .json)" <"$f"
+	name=$(basename "$f" .json)
+	seed cli_jread "$name" <"$f"
 done
 printf '{"a":[1,-2,9223372036854775807,-9223372036854775808],"b":{"c":true,"d":null}}' | seed cli_jread types
 printf '"\\u00e9\\ud83d\\ude00\\n\\"\xc3\xa9"' | seed cli_jread escapes
