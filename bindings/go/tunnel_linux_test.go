@@ -142,7 +142,15 @@ func tunnelIn(t *testing.T, ns string, cfg *TunnelConfig) *Tunnel {
 	if r.err != nil {
 		t.Fatalf("NewTunnel in %s: %v", ns, r.err)
 	}
-	t.Cleanup(func() { r.tun.Close() })
+	t.Cleanup(func() { // bounded: a Close that hangs fails the test and leaves no namespace behind
+		closed := make(chan error, 1)
+		go func() { closed <- r.tun.Close() }()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Errorf("Close(%s): still waiting after 5 s", r.tun.Name())
+		}
+	})
 	return r.tun
 }
 
@@ -162,6 +170,18 @@ func statsT(t *testing.T, tun *Tunnel) *TunnelStats {
 		t.Fatalf("Stats(%s): %v", tun.Name(), err)
 	}
 	return s
+}
+
+// within is what ch gives within d; the test fails if it gives nothing.
+func within(t *testing.T, ch <-chan error, d time.Duration, what string) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(d):
+		t.Fatalf("%s: still waiting after %v", what, d)
+		return nil
+	}
 }
 
 func linkExists(ns, name string) bool {
@@ -315,13 +335,8 @@ PublicKey = %s
 
 	// ctx cancel stops Run within a bound; Run again carries on, and the counters grow
 	cancelA()
-	select {
-	case err := <-aDone:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Run after cancel: %v", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("Run still running 2 s after its context was cancelled")
+	if err := within(t, aDone, 2*time.Second, "Run after its context was cancelled"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: %v", err)
 	}
 	before := statsT(t, ta).Peers[0].RxFrames
 	go func() { aDone <- ta.Run(context.Background()) }()
@@ -333,16 +348,13 @@ PublicKey = %s
 	}
 
 	// Close ends Run (nil) and the Dispatch loop (os.ErrClosed); the adapters go away
-	if err := ta.Close(); err != nil {
+	closed := make(chan error, 1)
+	go func() { closed <- ta.Close() }()
+	if err := within(t, closed, 5*time.Second, "Close"); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	select {
-	case err := <-aDone:
-		if err != nil {
-			t.Fatalf("Run after Close: %v", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("Run still running 2 s after Close")
+	if err := within(t, aDone, 2*time.Second, "Run after Close"); err != nil {
+		t.Fatalf("Run after Close: %v", err)
 	}
 	if err := ta.Close(); !errors.Is(err, os.ErrClosed) {
 		t.Fatalf("second Close: %v", err)
@@ -357,13 +369,8 @@ PublicKey = %s
 		t.Fatal("tkga still there after Close")
 	}
 	tb.Close()
-	select {
-	case err := <-bDone:
-		if !errors.Is(err, os.ErrClosed) {
-			t.Fatalf("Dispatch after Close: %v", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("Dispatch still waiting 2 s after Close")
+	if err := within(t, bDone, 2*time.Second, "Dispatch after Close"); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("Dispatch after Close: %v", err)
 	}
 	if linkExists(nsB, "tkgb") {
 		t.Fatal("tkgb still there after Close")
