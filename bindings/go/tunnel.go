@@ -301,7 +301,10 @@ func (t *Tunnel) Run(ctx context.Context) error {
 // Dispatch is Run for a program with its own loop: it waits up to timeout for work (0: does not
 // wait; negative: without limit) and handles what is ready. nil after handling events,
 // os.ErrDeadlineExceeded when none came, os.ErrClosed after Close, an *Error for a failure the
-// engine cannot carry on after. Stats and Reload are served while it waits.
+// engine cannot carry on after. Stats and Reload are served while it waits. Each call is handed
+// to the tunnel's thread and back (a request and two goroutine switches): for throughput and
+// latency prefer Run (ping through two tunnels: 1.3 ms with a Dispatch loop on one side, 0.5 ms
+// with Run on both, README.md).
 func (t *Tunnel) Dispatch(timeout time.Duration) error {
 	r := &tunnelReq{kind: reqDrive, once: true}
 	if timeout >= 0 {
