@@ -13,6 +13,9 @@
 // cause, and errors.As(err, &errno) to a syscall.Errno when the OS gave one (an errno on Linux,
 // a Win32 error code on Windows).
 //
+// Tunnel runs the tapkit tunnel engine (an L2 tunnel: VXLAN, or sealed) inside the program:
+// NewTunnel from a TunnelConfig, Run(ctx), Stats, Reload, Close (Linux only for now).
+//
 // On Windows, reads and writes go through the library's overlapped I/O: the adapter handle is
 // never wrapped in an os.File (the classic source of "The handle is invalid", error 6, in Go
 // programs). Close from another goroutine ends a blocked Read on both systems.

@@ -5,12 +5,14 @@
 package tapkit_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log"
 	"net/netip"
 	"os"
+	"os/signal"
 	"time"
 
 	tapkit "github.com/tapkit/tapkit/bindings/go"
@@ -90,5 +92,49 @@ func ExampleDoctor() {
 	}
 	for _, c := range rep.Failed() {
 		fmt.Printf("%s %s: %s\nfix: %s\n", c.Status, c.ID, c.Summary, c.Remedy)
+	}
+}
+
+// A tunnel inside the program: from a configuration (text, a file, or key by key), run until
+// Ctrl-C, with its counters and a reload from another goroutine. Needs root (CAP_NET_ADMIN).
+func ExampleNewTunnel() {
+	cfg, err := tapkit.ParseTunnelConfig(`
+[Interface]
+Name = tap0
+ListenAddress = 10.0.0.1:4789
+Address = 10.250.0.1/24
+
+[Peer]
+Endpoint = 10.0.0.2:4789
+`)
+	if err != nil {
+		log.Fatal(err) // an ErrConfig naming "<string>:LINE" and what was expected
+	}
+	tun, err := tapkit.NewTunnel(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tun.Close()
+	go func() {
+		for range time.Tick(10 * time.Second) {
+			st, err := tun.Stats()
+			if err != nil {
+				return // os.ErrClosed
+			}
+			p := st.Peers[0]
+			fmt.Printf("%v: %d frames in, %d out, %d unreachable\n", p.Endpoint, p.RxFrames,
+				p.TxFrames, p.Drops["unreachable"])
+			if p.LastSeen.IsZero() { // never answered: try its other address
+				cfg.Peer(0).Set("Endpoint", "10.0.1.2:4789")
+				if err := tun.Reload(cfg); err != nil {
+					log.Print(err) // the running configuration stays
+				}
+			}
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := tun.Run(ctx); !errors.Is(err, context.Canceled) {
+		log.Fatal(err)
 	}
 }
