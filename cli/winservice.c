@@ -324,10 +324,11 @@ tk_status cli_svc_install(const struct cli_svc_spec *spec, char *warning, size_t
 	DWORD rc = set_recovery(svc);
 	if (rc != ERROR_SUCCESS && warning && wsize) {
 		/* Wine's SCM does not store recovery actions: the service works without them. */
+		const char *code_name = tk_os_code_name(TK_OS_WIN32, rc);
 		snprintf(warning, wsize,
 			 "service \"%s\": the service manager did not accept recovery actions "
-			 "(win32 %lu %s): it will not be restarted after a failure",
-			 spec->name, (unsigned long)rc, tk_os_code_name(TK_OS_WIN32, rc));
+			 "(win32 %lu%s%s): it will not be restarted after a failure",
+			 spec->name, (unsigned long)rc, *code_name ? " " : "", code_name);
 	}
 out:
 	free(wname);

@@ -114,6 +114,9 @@ tk watch service install --config "$CONF" --log-file "$SVCLOG"
 check "service install succeeds" test "$rc" -eq 0
 check "service install names the service, the config and the log" \
 	grep -q "installed service tapkit-watch (config C:.watch.conf, log C:.watch-svc.log)" <<<"$out"
+# Wine's service manager refuses SERVICE_CONFIG_FAILURE_ACTIONS (124): the install says so.
+check "service install: recovery actions refused by Wine's SCM are a warning, with the code" \
+	grep -q "did not accept recovery actions (win32 124): it will not be restarted" <<<"$errout"
 tk watch service install --config "$CONF" --json
 check "service install again: exit 5 (exists)" test "$rc" -eq 5
 expect "service install again: TK_E_EXISTS naming the service, win32 1073 and the fix" \
