@@ -113,38 +113,36 @@ static bool link_exists(const char *guid)
 	return QueryDosDeviceW(name, target, (DWORD)TK_ARRAY_SIZE(target)) != 0;
 }
 
-/* One scan: every TAP adapter with its state. *out is malloc'd (free()). */
+/*
+ * One scan: every TAP adapter with its state, from what `tapkit list` reads (a devnode that is
+ * not disabled shows as TK_ADAPTER_ENABLED) plus the device link. *out is malloc'd (free()).
+ */
 static tk_status scan(tk_ctx *ctx, struct tk_watch_snap **out, size_t *count, tk_error *err)
 {
-	struct tk_win_adapter *list;
+	tk_adapter_info *list;
 	size_t n;
-	tk_status st = tk__registry_adapters(ctx, &list, &n, err);
+	tk_status st = tk__backend_adapter_list(ctx, &list, &n, err);
 	if (st != TK_OK)
 		return st;
-	tk__setupapi_annotate(ctx, list, n);
 	struct tk_watch_snap *snap = calloc(n ? n : 1, sizeof(*snap));
 	if (!snap) {
 		free(list);
 		return tk__error_set(ctx, err, TK_E_NO_MEMORY, "watch", "", TK_OS_NONE, 0,
 				     "cannot allocate the scan");
 	}
-	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct tk_win_adapter *a = &list[i];
-		if (!a->guid[0])
-			continue;
-		struct tk_watch_snap *s = &snap[k++];
-		tk_adapter_info info;
-		memset(&info, 0, sizeof(info));
-		tk__iphlp_annotate(a->guid, &info);
-		tk__strlcpy(s->id, a->guid, sizeof(s->id));
+		const tk_adapter_info *a = &list[i];
+		struct tk_watch_snap *s = &snap[i];
+		bool devnode =
+			(a->flags & TK_ADAPTER_ENABLED) || a->problem_code == TK_CM_PROB_DISABLED;
+		tk__strlcpy(s->id, a->id, sizeof(s->id));
 		tk__strlcpy(s->name, a->name, sizeof(s->name));
-		s->ifindex = info.ifindex;
-		s->state = tk__watchlogic_state(a->devnode, a->problem, link_exists(a->guid));
+		s->ifindex = a->ifindex;
+		s->state = tk__watchlogic_state(devnode, a->problem_code, link_exists(a->id));
 	}
 	free(list);
 	*out = snap;
-	*count = k;
+	*count = n;
 	return TK_OK;
 }
 
