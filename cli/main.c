@@ -11,7 +11,8 @@
 #if defined(_WIN32)
 #include "compat.h"
 #include <io.h>
-#define cli_isatty(f) _isatty(_fileno(f))
+/* A service has no standard handles: _fileno is -2 and _isatty(-2) would end the process. */
+#define cli_isatty(f) (_fileno(f) >= 0 && _isatty(_fileno(f)))
 #else
 #include <unistd.h>
 #define cli_isatty(f) isatty(fileno(f))

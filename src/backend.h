@@ -115,7 +115,10 @@ struct tk__watch_os;
 struct tk__link_event {
 	const char *name;
 	uint32_t ifindex;
-	bool removed; /* RTM_DELLINK */
+	bool removed;	 /* RTM_DELLINK */
+	const char *id;	 /* Windows: the adapter's {GUID}, one per incarnation; NULL elsewhere */
+	bool disabled;	 /* Windows: there but disabled: applied only where Enable = true */
+	const char *why; /* Windows: what changed, for the log ("re-enabled"); NULL elsewhere */
 };
 typedef void tk__link_event_fn(void *user, const struct tk__link_event *ev);
 tk_status tk__backend_watch_open(tk_ctx *ctx, struct tk__watch_os **out, tk_error *err);
@@ -123,5 +126,8 @@ void tk__backend_watch_close(struct tk__watch_os *os);
 tk_os_handle tk__backend_watch_handle(const struct tk__watch_os *os);
 tk_status tk__backend_watch_read(tk_ctx *ctx, struct tk__watch_os *os, int timeout_ms,
 				 tk__link_event_fn *fn, void *user, bool *lost, tk_error *err);
+/* Renames the adapter's connection (Windows: ConnectionName); TK_E_UNSUPPORTED elsewhere. */
+tk_status tk__backend_watch_rename(tk_ctx *ctx, const char *name, const char *new_name,
+				   tk_error *err);
 
 #endif /* TK_BACKEND_H */

@@ -7,6 +7,7 @@
  */
 #include "backend.h"
 #include "config.h"
+#include "watchlogic.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,10 @@ struct watch_section {
 	size_t npatterns;
 	char patterns[TK__WATCH_PATTERNS][TK_NAME_MAX];
 	unsigned up_line, mtu_line, mac_line, master_line; /* 0: not set */
+	unsigned enable_line, rename_line;		   /* Windows: Enable, ConnectionName */
 	bool up;
+	bool enable;
+	char connection_name[TK_NAME_MAX];
 	uint32_t mtu;
 	uint8_t mac[TK_MAC_LEN];
 	char master[TK_NAME_MAX];
@@ -169,16 +173,23 @@ static tk_status section_finish(const tk_watch_config *cfg, const struct watch_s
 		return tk__config_error(err, cfg->origin, sec->line,
 					"[Adapter] names no adapter: write [Adapter NAME] or add "
 					"Match = PATTERN");
-	if (!sec->up_line && !sec->mtu_line && !sec->mac_line && !sec->master_line && !sec->naddrs)
+	if (!sec->up_line && !sec->mtu_line && !sec->mac_line && !sec->master_line &&
+	    !sec->naddrs && !sec->enable_line && !sec->rename_line)
 		return tk__config_error(err, cfg->origin, sec->line,
-					"[Adapter %s] sets nothing (use Up, MTU, Address, MAC or "
-					"Master)",
+					"[Adapter %s] sets nothing (use Up, MTU, Address, MAC, "
+					"Master, Enable or ConnectionName)",
 					sec->patterns[0]);
 	/* Two adapters with one MAC address break every bridge and switch they meet. */
 	if (sec->mac_line && (sec->npatterns > 1 || has_wildcard(sec->patterns[0])))
 		return tk__config_error(err, cfg->origin, sec->mac_line,
 					"MAC needs a section that names exactly one adapter, not "
 					"\"%s\"%s",
+					sec->patterns[0], sec->npatterns > 1 ? " and others" : "");
+	/* Two connections cannot have one name: Windows refuses the second rename. */
+	if (sec->rename_line && (sec->npatterns > 1 || has_wildcard(sec->patterns[0])))
+		return tk__config_error(err, cfg->origin, sec->rename_line,
+					"ConnectionName needs a section that names exactly one "
+					"adapter, not \"%s\"%s",
 					sec->patterns[0], sec->npatterns > 1 ? " and others" : "");
 	for (size_t i = 0; sec->mtu_line && i < sec->naddrs; i++)
 		if (sec->addrs[i].family == 6 && sec->mtu < TK_MTU_MIN_IPV6)
@@ -287,6 +298,26 @@ static tk_status key_value(struct watch_section *sec, const struct tk__ini_item 
 						v);
 		return TK_OK;
 	}
+	if (tk__config_key_is(k, "Enable")) {
+		if ((st = once(it, &sec->enable_line, err)) != TK_OK)
+			return st;
+		if (!tk__config_parse_bool(v, &sec->enable))
+			return tk__config_error(err, it->origin, it->line,
+						"Enable must be true or false, not \"%s\"", v);
+		return TK_OK;
+	}
+	if (tk__config_key_is(k, "ConnectionName")) {
+		if ((st = once(it, &sec->rename_line, err)) != TK_OK)
+			return st;
+		tk_error nerr = { 0 };
+		if (strlen(v) >= TK_NAME_MAX || tk_adapter_name_check(v, &nerr) != TK_OK)
+			return tk__config_error(err, it->origin, it->line,
+						"ConnectionName \"%s\" is not a valid connection "
+						"name: %s",
+						v, nerr.message[0] ? nerr.message : "too long");
+		tk__strlcpy(sec->connection_name, v, sizeof(sec->connection_name));
+		return TK_OK;
+	}
 	if (tk__config_key_is(k, "Master")) {
 		if ((st = once(it, &sec->master_line, err)) != TK_OK)
 			return st;
@@ -300,7 +331,7 @@ static tk_status key_value(struct watch_section *sec, const struct tk__ini_item 
 	}
 	return tk__config_error(err, it->origin, it->line,
 				"unknown key \"%s\" in [Adapter] (known: Match, Up, MTU, Address, "
-				"MAC, Master)",
+				"MAC, Master, Enable, ConnectionName)",
 				k);
 }
 
@@ -428,11 +459,33 @@ int tk_watch_config_match(const tk_watch_config *cfg, const char *name)
 
 /* ---- the engine ---- */
 
-/* An adapter configured in its current incarnation: a re-created one has a new ifindex. */
+/* The section for an adapter: by name, else (Windows) by its {GUID}. */
+static int section_for(const tk_watch_config *cfg, const char *name, const char *id)
+{
+	int idx = tk_watch_config_match(cfg, name);
+	if (idx < 0 && id && id[0] == '{')
+		idx = tk_watch_config_match(cfg, id);
+	return idx;
+}
+
+/*
+ * An adapter configured in its current incarnation: a re-created one has a new ifindex (Linux)
+ * or a new {GUID} (Windows, where the ifindex is 0 while TCP/IP does not know the adapter).
+ */
 struct seen {
 	uint32_t ifindex;
+	char id[TK_ID_MAX]; /* "" when the event did not say */
 	char name[TK_NAME_MAX];
+	bool disabled; /* pending only: there but disabled */
+	const char *why;
 };
+
+static bool seen_is(const struct seen *s, uint32_t ifindex, const char *id)
+{
+	if (id && id[0] && s->id[0])
+		return tk__config_key_is(s->id, id);
+	return s->ifindex == ifindex;
+}
 
 struct tk_watch {
 	uint32_t magic;
@@ -460,25 +513,25 @@ static bool watch_ok(tk_watch *w, tk_error *err, const char *op)
 	return false;
 }
 
-static struct seen *seen_find(tk_watch *w, uint32_t ifindex)
+static struct seen *seen_find(tk_watch *w, uint32_t ifindex, const char *id)
 {
 	for (size_t i = 0; i < w->nseen; i++)
-		if (w->seen[i].ifindex == ifindex)
+		if (seen_is(&w->seen[i], ifindex, id))
 			return &w->seen[i];
 	return NULL;
 }
 
-static void seen_forget(tk_watch *w, uint32_t ifindex)
+static void seen_forget(tk_watch *w, uint32_t ifindex, const char *id)
 {
 	for (size_t i = 0; i < w->nseen; i++) {
-		if (w->seen[i].ifindex == ifindex) {
+		if (seen_is(&w->seen[i], ifindex, id)) {
 			w->seen[i] = w->seen[--w->nseen];
 			return;
 		}
 	}
 }
 
-static bool list_push(struct seen **list, size_t *n, size_t *cap, uint32_t ifindex,
+static bool list_push(struct seen **list, size_t *n, size_t *cap, uint32_t ifindex, const char *id,
 		      const char *name)
 {
 	if (*n == *cap) {
@@ -489,20 +542,22 @@ static bool list_push(struct seen **list, size_t *n, size_t *cap, uint32_t ifind
 		*list = p;
 		*cap = ncap;
 	}
+	memset(&(*list)[*n], 0, sizeof((*list)[*n]));
 	(*list)[*n].ifindex = ifindex;
+	tk__strlcpy((*list)[*n].id, id ? id : "", TK_ID_MAX);
 	tk__strlcpy((*list)[*n].name, name, TK_NAME_MAX);
 	(*n)++;
 	return true;
 }
 
-static bool seen_remember(tk_watch *w, uint32_t ifindex, const char *name)
+static bool seen_remember(tk_watch *w, uint32_t ifindex, const char *id, const char *name)
 {
-	struct seen *s = seen_find(w, ifindex);
+	struct seen *s = seen_find(w, ifindex, id);
 	if (s) {
 		tk__strlcpy(s->name, name, sizeof(s->name));
 		return true;
 	}
-	return list_push(&w->seen, &w->nseen, &w->capseen, ifindex, name);
+	return list_push(&w->seen, &w->nseen, &w->capseen, ifindex, id, name);
 }
 
 /* One step of an apply, run under the retry policy. */
@@ -510,7 +565,7 @@ struct step {
 	tk_ctx *ctx;
 	const char *name;
 	const struct watch_section *sec;
-	enum { STEP_MAC, STEP_MTU, STEP_MASTER, STEP_ADDR, STEP_UP } kind;
+	enum { STEP_ENABLE, STEP_RENAME, STEP_MAC, STEP_MTU, STEP_MASTER, STEP_ADDR, STEP_UP } kind;
 	const tk_ip_addr *addr;
 };
 
@@ -518,6 +573,10 @@ static tk_status step_once(void *user, tk_error *err)
 {
 	const struct step *s = user;
 	switch (s->kind) {
+	case STEP_ENABLE:
+		return tk_adapter_set_enabled(s->ctx, s->name, s->sec->enable, err);
+	case STEP_RENAME:
+		return tk__backend_watch_rename(s->ctx, s->name, s->sec->connection_name, err);
 	case STEP_MAC:
 		return tk_adapter_set_mac(s->ctx, s->name, s->sec->mac, err);
 	case STEP_MTU:
@@ -536,6 +595,12 @@ static void step_describe(const struct step *s, char *buf, size_t size)
 {
 	char tmp[64];
 	switch (s->kind) {
+	case STEP_ENABLE:
+		tk__snprintf(buf, size, "%s the device", s->sec->enable ? "enable" : "disable");
+		return;
+	case STEP_RENAME:
+		tk__snprintf(buf, size, "rename to %s", s->sec->connection_name);
+		return;
 	case STEP_MAC:
 		tk__snprintf(buf, size, "set mac %s", tk_mac_format(s->sec->mac, tmp, sizeof(tmp)));
 		return;
@@ -590,64 +655,90 @@ static bool adapter_present(tk_watch *w, const char *name, uint32_t ifindex)
 	return tk_adapter_get(w->ctx, name, &info, &e) == TK_OK && info.ifindex == ifindex;
 }
 
+/* One adapter to configure, as the scan or the event described it. */
+struct target {
+	const char *name;
+	uint32_t ifindex;
+	const char *id;	 /* "" or NULL: unknown */
+	bool disabled;	 /* Windows: the device is disabled */
+	const char *why; /* what brought it here, for the log; NULL: at start */
+};
+
+static void step_add(struct step *steps, size_t *n, const struct step *base, int kind)
+{
+	steps[*n] = *base;
+	steps[*n].kind = kind;
+	(*n)++;
+}
+
 /*
- * Applies section sec to adapter name, in the order that works on a live link: the MAC first
- * (before anyone learns the old one), MTU, bridge, addresses, and the link state last so the
- * adapter comes up fully configured. Every step is tried even after one fails, except when the
- * adapter has gone: then the rest would only repeat "not found".
+ * Applies section sec to an adapter, in the order that works on a live link: the device enabled
+ * (Windows, Enable = true) and the connection renamed first, then the MAC (before anyone learns
+ * the old one), MTU, bridge, addresses, and the link state last so the adapter comes up fully
+ * configured. Enable = false only disables. Every step is tried even after one fails, except
+ * when the adapter has gone: then the rest would only repeat "not found".
  */
-static tk_status apply_section(tk_watch *w, const char *name, uint32_t ifindex,
-			       const struct watch_section *sec, tk_error *err)
+static tk_status apply_section(tk_watch *w, const struct target *t, const struct watch_section *sec,
+			       enum tk_watch_verdict verdict, tk_error *err)
 {
 	char trace[TK_TRACE_ID_MAX];
 	char line[32];
+	char name[TK_NAME_MAX];
 	tk_status first = TK_OK;
 	tk_error first_err;
 	memset(&first_err, 0, sizeof(first_err));
 
+	tk__strlcpy(name, t->name, sizeof(name));
 	tk_trace_begin(w->ctx, NULL, trace, sizeof(trace));
 	tk__snprintf(line, sizeof(line), "%u", sec->line);
 	tk_log_field f[] = { { "adapter", name }, { "config", w->cfg->origin }, { "line", line } };
 	tk__log(w->ctx, TK_LOG_INFO, "core.watch", f, TK_ARRAY_SIZE(f),
-		"%s (ifindex %u): applying [Adapter] of %s:%u", name, ifindex, w->cfg->origin,
-		sec->line);
+		"%s (ifindex %u%s%s%s%s): applying [Adapter] of %s:%u", name, t->ifindex,
+		t->id && t->id[0] == '{' ? ", " : "", t->id && t->id[0] == '{' ? t->id : "",
+		t->why ? ", " : "", t->why ? t->why : "", w->cfg->origin, sec->line);
 
-	struct step steps[5 + TK_MAX_ADDRS];
+	struct step steps[7 + TK_MAX_ADDRS];
 	size_t n = 0;
 	const struct step base = { .ctx = w->ctx, .name = name, .sec = sec };
-	if (sec->mac_line) {
-		steps[n] = base;
-		steps[n++].kind = STEP_MAC;
-	}
-	if (sec->mtu_line) {
-		steps[n] = base;
-		steps[n++].kind = STEP_MTU;
-	}
-	if (sec->master_line) {
-		steps[n] = base;
-		steps[n++].kind = STEP_MASTER;
-	}
-	for (size_t i = 0; i < sec->naddrs; i++) {
-		steps[n] = base;
-		steps[n].kind = STEP_ADDR;
-		steps[n++].addr = &sec->addrs[i];
-	}
-	if (sec->up_line) {
-		steps[n] = base;
-		steps[n++].kind = STEP_UP;
+	if (verdict == TK_WATCH_ENABLE_AND_APPLY || verdict == TK_WATCH_DISABLE_ONLY)
+		step_add(steps, &n, &base, STEP_ENABLE);
+	if (verdict != TK_WATCH_DISABLE_ONLY) {
+		if (tk__watchlogic_rename_due(sec->rename_line ? sec->connection_name : "", name))
+			step_add(steps, &n, &base, STEP_RENAME);
+		if (sec->mac_line)
+			step_add(steps, &n, &base, STEP_MAC);
+		if (sec->mtu_line)
+			step_add(steps, &n, &base, STEP_MTU);
+		if (sec->master_line)
+			step_add(steps, &n, &base, STEP_MASTER);
+		for (size_t i = 0; i < sec->naddrs; i++) {
+			step_add(steps, &n, &base, STEP_ADDR);
+			steps[n - 1].addr = &sec->addrs[i];
+		}
+		if (sec->up_line)
+			step_add(steps, &n, &base, STEP_UP);
 	}
 	for (size_t i = 0; i < n; i++) {
 		tk_error e = { 0 };
 		tk_status st = step_run(w, &steps[i], &e);
-		if (st == TK_OK)
+		if (st == TK_OK) {
+			if (steps[i].kind == STEP_RENAME) {
+				/* The rest goes to the new name; the scan must not see a stranger. */
+				tk__strlcpy(name, sec->connection_name, sizeof(name));
+				(void)seen_remember(w, t->ifindex, t->id, name);
+			}
 			continue;
+		}
 		if (first == TK_OK) {
 			first = st;
 			first_err = e;
 		}
 		/* "Not found" may name the bridge; only a gone adapter makes the rest pointless. */
 		if ((st == TK_E_ADAPTER_NOT_FOUND || st == TK_E_DEVICE_VANISHED) &&
-		    !adapter_present(w, name, ifindex))
+		    !adapter_present(w, name, t->ifindex))
+			break;
+		/* A device that stayed disabled takes no MTU or address. */
+		if (steps[i].kind == STEP_ENABLE)
 			break;
 	}
 	if (first == TK_OK)
@@ -664,23 +755,36 @@ static tk_status apply_section(tk_watch *w, const char *name, uint32_t ifindex,
 }
 
 /* Applies the matching section (if any) to one adapter and remembers this incarnation. */
-static tk_status apply_one(tk_watch *w, const char *name, uint32_t ifindex, bool *applied,
-			   tk_error *err)
+static tk_status apply_one(tk_watch *w, const struct target *t, bool *applied, tk_error *err)
 {
 	*applied = false;
-	int idx = tk_watch_config_match(w->cfg, name);
+	int idx = section_for(w->cfg, t->name, t->id);
 	if (idx < 0) {
 		tk__log(w->ctx, TK_LOG_DEBUG, "core.watch", NULL, 0,
-			"%s: no section matches, left alone", name);
+			"%s: no section matches, left alone", t->name);
+		return TK_OK;
+	}
+	const struct watch_section *sec = &w->cfg->s[idx];
+	enum tk_watch_verdict v =
+		tk__watchlogic_verdict(t->disabled, sec->enable_line != 0, sec->enable);
+	if (v == TK_WATCH_LEAVE_DISABLED || v == TK_WATCH_LEAVE_ALONE) {
+		tk_log_field f[] = { { "adapter", t->name } };
+		tk__log(w->ctx, TK_LOG_INFO, "core.watch", f, TK_ARRAY_SIZE(f),
+			"%s: disabled; left alone (%s:%u %s)", t->name, w->cfg->origin, sec->line,
+			v == TK_WATCH_LEAVE_ALONE ? "says Enable = false"
+						  : "has no Enable = true to re-enable it");
 		return TK_OK;
 	}
 	/* Remember first: our own changes raise link events that must not re-apply. */
-	if (!seen_remember(w, ifindex, name))
-		return tk__error_set(w->ctx, err, TK_E_NO_MEMORY, "watch", name, TK_OS_NONE, 0,
+	if (!seen_remember(w, t->ifindex, t->id, t->name))
+		return tk__error_set(w->ctx, err, TK_E_NO_MEMORY, "watch", t->name, TK_OS_NONE, 0,
 				     "cannot remember the adapter");
 	*applied = true;
-	return apply_section(w, name, ifindex, &w->cfg->s[idx], err);
+	return apply_section(w, t, sec, v, err);
 }
+
+/* Windows: CM problem 22, the device is disabled (0 on Linux). */
+#define TK__PROBLEM_DISABLED 22u
 
 static tk_status apply_existing(tk_watch *w, bool again, size_t *applied, size_t *failed,
 				tk_error *err)
@@ -695,12 +799,16 @@ static tk_status apply_existing(tk_watch *w, bool again, size_t *applied, size_t
 		return st;
 	for (size_t i = 0; i < count; i++) {
 		const tk_adapter_info *a = &list[i];
-		const struct seen *s = seen_find(w, a->ifindex);
+		const struct seen *s = seen_find(w, a->ifindex, a->id);
 		if (!again && s && strcmp(s->name, a->name) == 0)
 			continue;
 		tk_error e = { 0 };
 		bool did;
-		st = apply_one(w, a->name, a->ifindex, &did, &e);
+		struct target t = { .name = a->name,
+				    .ifindex = a->ifindex,
+				    .id = a->id,
+				    .disabled = a->problem_code == TK__PROBLEM_DISABLED };
+		st = apply_one(w, &t, &did, &e);
 		if (!did)
 			continue;
 		if (st == TK_OK) {
@@ -798,9 +906,14 @@ tk_status tk_watch_apply(tk_watch *w, const char *name, tk_error *err)
 	int tok = tk__call_begin(w->ctx, err);
 	tk_adapter_info info;
 	bool did;
+	memset(&info, 0, sizeof(info));
 	tk_status st = tk_adapter_get(w->ctx, name, &info, err);
+	struct target t = { .name = info.name,
+			    .ifindex = info.ifindex,
+			    .id = info.id,
+			    .disabled = info.problem_code == TK__PROBLEM_DISABLED };
 	if (st == TK_OK)
-		st = apply_one(w, info.name, info.ifindex, &did, err);
+		st = apply_one(w, &t, &did, err);
 	tk__call_end(w->ctx, tok);
 	return st;
 }
@@ -809,20 +922,24 @@ static void on_event(void *user, const struct tk__link_event *ev)
 {
 	tk_watch *w = user;
 	if (ev->removed) {
-		if (seen_find(w, ev->ifindex))
-			tk__log(w->ctx, TK_LOG_INFO, "core.watch", NULL, 0,
-				"%s (ifindex %u) is gone", ev->name, ev->ifindex);
-		seen_forget(w, ev->ifindex);
+		if (seen_find(w, ev->ifindex, ev->id))
+			tk__log(w->ctx, TK_LOG_INFO, "core.watch", NULL, 0, "%s (ifindex %u) is %s",
+				ev->name, ev->ifindex, ev->why ? ev->why : "gone");
+		seen_forget(w, ev->ifindex, ev->id);
 		for (size_t i = 0; i < w->npending; i++)
-			if (w->pending[i].ifindex == ev->ifindex)
-				w->pending[i].ifindex = 0;
+			if (seen_is(&w->pending[i], ev->ifindex, ev->id))
+				w->pending[i].name[0] = '\0';
 		return;
 	}
-	const struct seen *s = seen_find(w, ev->ifindex);
+	const struct seen *s = seen_find(w, ev->ifindex, ev->id);
 	if (s && strcmp(s->name, ev->name) == 0)
 		return; /* the same incarnation: a state change, maybe our own */
-	if (!list_push(&w->pending, &w->npending, &w->cappending, ev->ifindex, ev->name))
+	if (!list_push(&w->pending, &w->npending, &w->cappending, ev->ifindex, ev->id, ev->name)) {
 		w->pending_st = TK_E_NO_MEMORY;
+		return;
+	}
+	w->pending[w->npending - 1].disabled = ev->disabled;
+	w->pending[w->npending - 1].why = ev->why; /* a static string */
 }
 
 tk_status tk_watch_dispatch(tk_watch *w, int timeout_ms, tk_error *err)
@@ -841,14 +958,19 @@ tk_status tk_watch_dispatch(tk_watch *w, int timeout_ms, tk_error *err)
 		return st;
 	for (size_t i = 0; i < w->npending; i++) {
 		const struct seen *p = &w->pending[i];
-		if (!p->ifindex)
+		if (!p->name[0])
 			continue; /* created and deleted within one read */
-		const struct seen *s = seen_find(w, p->ifindex);
+		const struct seen *s = seen_find(w, p->ifindex, p->id);
 		if (s && strcmp(s->name, p->name) == 0)
 			continue; /* two events of one appearance in this read */
 		tk_error e = { 0 };
 		bool did;
-		(void)apply_one(w, p->name, p->ifindex, &did, &e); /* logged inside */
+		struct target t = { .name = p->name,
+				    .ifindex = p->ifindex,
+				    .id = p->id,
+				    .disabled = p->disabled,
+				    .why = p->why };
+		(void)apply_one(w, &t, &did, &e); /* logged inside */
 	}
 	if (lost || w->pending_st != TK_OK) {
 		/* Events were dropped: what exists now is the truth, rescan it. */

@@ -179,3 +179,15 @@ tk_status tk__backend_watch_read(tk_ctx *ctx, struct tk__watch_os *os, int timeo
 	free(buf);
 	return st;
 }
+
+tk_status tk__backend_watch_rename(tk_ctx *ctx, const char *name, const char *new_name,
+				   tk_error *err)
+{
+	tk__error_set(ctx, err, TK_E_UNSUPPORTED, "rename adapter", name, TK_OS_NONE, 0,
+		      "ConnectionName is a Windows setting (the connection's name)");
+	tk__error_remedy(err,
+			 "remove ConnectionName; on Linux name the adapter when it is created "
+			 "(tapkit create %s)",
+			 new_name);
+	return TK_E_UNSUPPORTED;
+}
