@@ -44,22 +44,13 @@ static const char tunnel_usage[] =
 	"run prints \"tunnel NAME running ...\" on stdout once frames flow; SIGINT/SIGTERM stop it\n"
 	"(removing an adapter it created), SIGHUP reloads --config (a bad file is logged with\n"
 	"FILE:LINE and the running configuration stays).\n"
+	"On Windows (docs/windows.md): plain mode only; Ctrl-C stops it; status comes over the\n"
+	"named pipe \\\\.\\pipe\\tapkit\\tunnel\\NAME, open to Administrators and SYSTEM only.\n"
 	"\n"
 	"status prints per peer frames and bytes in and out, last seen, the drops by reason and\n"
 	"the learned MAC addresses; --json as documented in docs/tunnel.md. Without --dev it asks\n"
 	"the one tunnel of the current network namespace (ip netns exec NS tapkit tunnel status\n"
 	"for another namespace's).\n";
-
-#if defined(_WIN32)
-
-static int tunnel_run(struct cli *cli, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return cli_usage_error(cli, "the tunnel is not available on Windows yet");
-}
-
-#else
 
 #include "tunnel/tunnel.h"
 
@@ -436,8 +427,6 @@ static int tunnel_run(struct cli *cli, int argc, char **argv)
 	return cli_usage_error(cli, "unknown tunnel command \"%s\": expected run or status",
 			       argv[1]);
 }
-
-#endif
 
 const struct cli_verb cli_verb_tunnel = {
 	.name = "tunnel",

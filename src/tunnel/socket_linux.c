@@ -44,7 +44,8 @@ static tk_status udp_bind_fail(const struct tk__tunnel_conf *c, const char *wher
 	return st;
 }
 
-tk_status tk__udp_open(const struct tk__tunnel_conf *c, int *out_fd, int *out_family, tk_error *err)
+tk_status tk__udp_open(const struct tk__tunnel_conf *c, tk__sock *out_fd, int *out_family,
+		       tk_error *err)
 {
 	struct sockaddr_storage ss = c->listen;
 	socklen_t len = c->listen_len;
@@ -102,6 +103,29 @@ tk_status tk__udp_open(const struct tk__tunnel_conf *c, int *out_fd, int *out_fa
 	*out_fd = fd;
 	*out_family = family;
 	return TK_OK;
+}
+
+tk_status tk__udp_start(struct tk_tunnel *t, tk_error *err)
+{
+	for (size_t i = 0; i < RX_BATCH; i++) {
+		t->rx_iov[i].iov_base = t->rx_bufs[i];
+		t->rx_iov[i].iov_len = BUF_SIZE;
+	}
+	return tk__loop_watch(&t->loop, t->udp, TK__EV_UDP, t->conf.dev, err);
+}
+
+void tk__udp_close(struct tk_tunnel *t)
+{
+	if (t->udp >= 0) {
+		tk__loop_unwatch(&t->loop, t->udp);
+		close(t->udp);
+	}
+	t->udp = -1;
+}
+
+void tk__sock_close(tk__sock s)
+{
+	close(s);
 }
 
 /* ---- sending ---- */

@@ -9,16 +9,20 @@
 
 #include "core/config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
-#include <netinet/in.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include "windows/os_windows.h"
+#else
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 void tk__tunnel_conf_init(struct tk__tunnel_conf *c)
 {
@@ -146,6 +150,7 @@ tk_status tk__key_file_read(const char *path, const char *where, uint8_t sk[TK__
 	return tk__key_file_read_for(path, where, (uid_t)-1, sk, err);
 }
 
+#ifndef _WIN32 /* Windows: src/tunnel/windows/ */
 tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 				uint8_t sk[TK__KEY_LEN], tk_error *err)
 {
@@ -210,6 +215,7 @@ out:
 	close(fd);
 	return st;
 }
+#endif
 
 /* ---- the file ---- */
 
@@ -365,8 +371,15 @@ bool tk__tunnel_conf_set(struct tk__tunnel_conf *c, const char *k, const char *v
 	} else if (tk__config_key_is(k, "Mode")) {
 		if (tk__config_key_is(v, "plain"))
 			c->mode = TK__TUNNEL_PLAIN;
+#ifdef _WIN32
+		else if (tk__config_key_is(v, "sealed"))
+			return why_fail(why, size,
+					"Mode = sealed is not in the Windows build (it has no "
+					"libsodium/OpenSSL): use Mode = plain, or run it on Linux");
+#else
 		else if (tk__config_key_is(v, "sealed"))
 			c->mode = TK__TUNNEL_SEALED;
+#endif
 		else
 			return why_fail(why, size, "Mode \"%s\": expected plain or sealed", v);
 	} else if (tk__config_key_is(k, "VNI")) {

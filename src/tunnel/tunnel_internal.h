@@ -17,7 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+typedef unsigned int uid_t; /* the Linux daemon's User=; unused on Windows */
+typedef unsigned int gid_t;
+#else
 #include <sys/socket.h>
+#endif
 
 /* ---- why a datagram or frame was dropped (a counter each; names are the JSON keys) ---- */
 
