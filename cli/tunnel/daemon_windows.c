@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `tapkit tunnel run|status` on Windows (tunnel.h): the engine's loop in this thread, stopped
- * by the console's Ctrl-C/Ctrl-Break/close (the handler runs on a thread of its own and only
- * calls tk_tunnel_stop, which is thread-safe); the control channel is a named pipe whose DACL
- * admits only SYSTEM and the Administrators (no remote clients), served between dispatches.
- * The status document is the Linux one (the same renderer).
+ * `tapkit tunnel run|status` on Windows (tunnel.h): the engine's loop runs as the body of the
+ * shared service module (winservice.h), on the console or under the SCM; its stop event
+ * (Ctrl-C, Ctrl-Break, closing the window, SERVICE_CONTROL_STOP, shutdown) ends the loop within
+ * SERVE_MS. The control channel is a named pipe whose DACL admits only SYSTEM and the
+ * Administrators (no remote clients), served between dispatches. The status document is the
+ * Linux one (the same renderer). A service logs to %ProgramData%\tapkit\tunnel-NAME.log.
  */
 #include "tunnel.h"
 
+#include "winservice.h"
+
 #include <windows.h>
 #include <sddl.h>
+
+#include <fcntl.h>
+#include <io.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +24,6 @@
 #define PIPE_PREFIX "\\\\.\\pipe\\tapkit\\tunnel\\"
 #define SERVE_MS    100	 /* the longest a status request waits for the engine */
 #define CLIENT_MS   2000 /* a client's whole exchange */
-
-static tk_tunnel *volatile g_tunnel;
-
-static BOOL WINAPI on_console(DWORD type)
-{
-	tk_tunnel *t = g_tunnel;
-	if (!t || (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT && type != CTRL_CLOSE_EVENT &&
-		   type != CTRL_SHUTDOWN_EVENT))
-		return FALSE;
-	tk_tunnel_stop(t);
-	return TRUE;
-}
 
 void control_default(const char *dev, char *out, size_t size)
 {
@@ -273,13 +267,74 @@ listen:
 	pipe_serve(p, t, o);
 }
 
-tk_status tunnel_daemon_run(tk_ctx *ctx, tk_tunnel_config *cfg, const struct tunnel_daemon_opts *o,
-			    tk_error *err)
+/* The service's name for the tunnel on adapter dev: tapkit-tunnel-DEV, other than letters,
+ * digits, '-' and '_' as '-'. */
+void tunnel_service_name(const char *dev, char *out, size_t size)
 {
+	int n = snprintf(out, size, "tapkit-tunnel-%s", dev);
+	for (size_t i = 14; n > 0 && i < size && out[i]; i++) {
+		unsigned char c = (unsigned char)out[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			out[i] = '-';
+	}
+}
+
+/* Under the SCM nobody reads stdout/stderr: both go to %ProgramData%\tapkit\tunnel-DEV.log. */
+static void log_to_file(const char *service)
+{
+	wchar_t dir[MAX_PATH], path[MAX_PATH + 64], wname[128];
+	/* a service's environment is the system's; where it lacks ProgramData, the system
+	 * drive's */
+	DWORD n = GetEnvironmentVariableW(L"ProgramData", dir, MAX_PATH);
+	if (n == 0 || n >= MAX_PATH) {
+		wchar_t drive[8];
+		n = GetEnvironmentVariableW(L"SystemDrive", drive, 8);
+		swprintf(dir, MAX_PATH, L"%ls\\ProgramData", n > 0 && n < 8 ? drive : L"C:");
+	}
+	if (!MultiByteToWideChar(CP_UTF8, 0, service, -1, wname, (int)(sizeof(wname) / 2)))
+		return;
+	(void)CreateDirectoryW(dir, NULL);
+	swprintf(path, sizeof(path) / sizeof(path[0]), L"%ls\\tapkit", dir);
+	(void)CreateDirectoryW(path, NULL); /* there already is fine */
+	swprintf(path, sizeof(path) / sizeof(path[0]), L"%ls\\tapkit\\%ls.log", dir, wname);
+	/* a service has no standard handles: descriptors 1 and 2 become the file's */
+	HANDLE h = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+			       OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE)
+		return;
+	int fd = _open_osfhandle((intptr_t)h, _O_WRONLY | _O_APPEND);
+	if (fd < 0) {
+		CloseHandle(h);
+		return;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	(void)_dup2(fd, 1);
+	(void)_dup2(fd, 2);
+	_close(fd);
+	setvbuf(stdout, NULL, _IONBF, 0);
+	setvbuf(stderr, NULL, _IONBF, 0);
+}
+
+struct run {
+	tk_ctx *ctx;
+	tk_tunnel_config *cfg;
+	const struct tunnel_daemon_opts *o;
+	tk_error *err;
+	tk_status st;
+};
+
+static int body(HANDLE stop, void *user)
+{
+	struct run *r = user;
 	char name[TK_NAME_MAX], where[256];
 	struct pipe_server p;
 	tk_tunnel *t = NULL;
+	tk_tunnel_config *cfg = r->cfg;
+	tk_error *err = r->err;
 
+	r->cfg = NULL; /* taken, also on failure */
 	memset(&p, 0, sizeof(p));
 	snprintf(name, sizeof(name), "%s", tk_tunnel_config_name(cfg));
 	const char *control = tk_tunnel_config_control(cfg);
@@ -289,7 +344,8 @@ tk_status tunnel_daemon_run(tk_ctx *ctx, tk_tunnel_config *cfg, const struct tun
 			     "ControlSocket on Windows is a named pipe");
 		tunnel_remedy(err, "use \\\\.\\pipe\\NAME, or leave it out (default %s%s)",
 			      PIPE_PREFIX, name);
-		return TK_E_CONFIG;
+		r->st = TK_E_CONFIG;
+		return 1;
 	}
 	if (control[0])
 		snprintf(where, sizeof(where), "%s", control);
@@ -297,43 +353,56 @@ tk_status tunnel_daemon_run(tk_ctx *ctx, tk_tunnel_config *cfg, const struct tun
 		control_default(name, where, sizeof(where));
 	/* the control pipe first: a second tunnel on the same adapter stops before touching it */
 	tk_status st = pipe_listen(&p, where, err);
-	if (st != TK_OK) {
+	if (st != TK_OK)
 		tk_tunnel_config_free(cfg);
-		pipe_close(&p);
-		return st;
-	}
-	st = tk_tunnel_new(ctx, cfg, &t, err);
+	else
+		st = tk_tunnel_new(r->ctx, cfg, &t, err);
 	if (st == TK_OK) {
-		g_tunnel = t;
-		if (!SetConsoleCtrlHandler(on_console, TRUE))
-			tunnel_log(ctx, TK_LOG_WARN, SUB,
-				   "no console control handler (Windows error %lu): stop it "
-				   "with taskkill",
-				   (unsigned long)GetLastError());
 		tk_tunnel_snapshot *s = NULL;
-		if (o->ready && tk_tunnel_stats(t, &s, err) == TK_OK) {
-			o->ready(s);
+		if (r->o->ready && tk_tunnel_stats(t, &s, err) == TK_OK) {
+			r->o->ready(s);
 			fflush(stdout);
 			tk_tunnel_snapshot_free(s);
 		}
+		cli_svc_running();
 	}
 	while (st == TK_OK) {
-		tk_error e = { 0 };
-		tk_status d = tk_tunnel_dispatch(t, SERVE_MS, &e);
-		if (d == TK_E_INTERRUPTED) {
-			tunnel_log(ctx, TK_LOG_INFO, SUB, "stop requested: stopping");
+		if (WaitForSingleObject(stop, 0) == WAIT_OBJECT_0) {
+			tunnel_log(r->ctx, TK_LOG_INFO, SUB, "stop requested: stopping");
 			break;
 		}
-		if (d != TK_OK && d != TK_E_TIMEOUT) {
+		tk_error e = { 0 };
+		tk_status d = tk_tunnel_dispatch(t, SERVE_MS, &e);
+		if (d != TK_OK && d != TK_E_TIMEOUT && d != TK_E_INTERRUPTED) {
 			*err = e;
 			st = d; /* the engine cannot carry on: exit non-zero */
 			break;
 		}
-		pipe_serve(&p, t, o);
+		pipe_serve(&p, t, r->o);
 	}
-	SetConsoleCtrlHandler(on_console, FALSE);
-	g_tunnel = NULL;
+	if (st == TK_OK)
+		cli_svc_pending(2000);
 	tk_tunnel_free(t);
 	pipe_close(&p);
-	return st;
+	r->st = st;
+	return st == TK_OK ? 0 : 1;
+}
+
+tk_status tunnel_daemon_run(tk_ctx *ctx, tk_tunnel_config *cfg, const struct tunnel_daemon_opts *o,
+			    tk_error *err)
+{
+	char service[TK_NAME_MAX + 16];
+	struct run r = { .ctx = ctx, .cfg = cfg, .o = o, .err = err, .st = TK_OK };
+
+	tunnel_service_name(tk_tunnel_config_name(cfg), service, sizeof(service));
+	if (o->service)
+		log_to_file(service);
+	int rc = cli_svc_main(service, o->service, body, &r);
+	if (r.cfg) {
+		/* the body never ran: the service module said why on stderr */
+		tk_tunnel_config_free(r.cfg);
+		return tunnel_error(err, TK_E_IO, "run service", service, TK_OS_NONE, 0,
+				    "the tunnel did not start (exit %d, see above)", rc);
+	}
+	return r.st;
 }

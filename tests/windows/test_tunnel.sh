@@ -205,6 +205,14 @@ stop_win() {
 	check "Ctrl-C stops tapkit.exe tunnel $1 with exit 0 (rc=$rc)" test "$rc" -eq 0
 }
 stop_win 2
+
+# --service sends stdout and stderr to %ProgramData%\tapkit\SERVICE.log before it connects to
+# the SCM; from a console the connection fails, and that failure is what the log must hold.
+# (Under Wine's SCM the service above ran, but no log file appeared: not explained yet.)
+W timeout 60 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$tmp/one.conf")" --service >/dev/null 2>&1 && rc=0 || rc=$?
+log=$WINEPREFIX/drive_c/ProgramData/tapkit/tapkit-tunnel-emu-one.log
+check "--service outside the SCM fails (rc=$rc) and says so in %ProgramData%\\tapkit\\tapkit-tunnel-emu-one.log" \
+	bash -c '[[ $0 -ne 0 ]] && grep -q "service control manager" "$1"' "$rc" "$log"
 check "tunnel 2 logged its stop" grep -q "stopping" "$tmp/win2.log"
 wst "emu two"
 check "no control pipe is left behind by tunnel 2 (status: no tunnel answers)" \
@@ -227,6 +235,32 @@ for _ in 1 2 3 4 5; do ping_ok && { ok=0; break; }; sleep 1; done
 check "ping crosses the Windows tunnels again after the recovery" test $ok -eq 0
 
 stop_win 1
+
+# the same tunnel as a service under Wine's SCM: install, start, status, traffic, stop, uninstall
+svc() { out=$(W timeout 90 wine "$TAPKIT_EXE" tunnel service "$@" 2>"$tmp/svc.err") && rc=0 || rc=$?; errout=$(<"$tmp/svc.err"); }
+svc install --config "$(winpath "$tmp/one.conf")"
+check "service install: tapkit-tunnel-emu-one ($out)" test "$rc" -eq 0
+svc status --dev "emu one"
+check "service status: installed, stopped, runs tunnel run --config ... --service as LocalSystem" \
+	bash -c 'grep -q "stopped" <<<"$0" && grep -q -- "--service" <<<"$0" && grep -qi "LocalSystem" <<<"$0"' "$out"
+svc start --dev "emu one"
+check "service start: running ($out)" test "$rc" -eq 0
+ok=1
+for _ in 1 2 3 4 5 6 7 8; do ping_ok && { ok=0; break; }; sleep 1; done
+check "ping crosses the Windows tunnels with tunnel 1 as a service" test $ok -eq 0
+wst "emu one"
+expect "status of the service's tunnel over its pipe" "d['tunnel']['adapter'] == 'emu one' and d['tunnel']['peers'][0]['rx_frames'] > 0"
+svc stop --dev "emu one"
+check "service stop: stopped ($out)" test "$rc" -eq 0
+svc status --dev "emu one"
+check "service status after the stop: stopped, exit 0 ($out)" bash -c 'grep -q "stopped" <<<"$0" && grep -q "last exit 0/0" <<<"$0"' "$out"
+wst "emu one"
+check "the stopped service left no control pipe" test "$rc" -ne 0
+svc uninstall --dev "emu one"
+check "service uninstall ($out)" test "$rc" -eq 0
+svc status --dev "emu one"
+check "service status after uninstall: not installed" grep -q "not installed" <<<"$out"
+
 stop_win 2
 if ((failures)); then
 	for f in l w win1 win2; do echo "--- $f.log"; tail -20 "$tmp/$f.log"; done

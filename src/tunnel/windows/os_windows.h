@@ -87,4 +87,7 @@ uint32_t randombytes_random(void);
 int crypto_shorthash(unsigned char *out, const unsigned char *in, unsigned long long inlen,
 		     const unsigned char *k);
 
+/* Sealed mode's calls where it is not built: TK_E_UNSUPPORTED saying so (seal_unavailable.c). */
+tk_status tk__no_seal(tk_error *err, const char *op, const char *object);
+
 #endif /* TK_TUNNEL_OS_WINDOWS_H */

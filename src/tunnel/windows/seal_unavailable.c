@@ -9,7 +9,7 @@
 #define NO_SEAL	    "sealed mode and keys are not in the Windows build (it has no libsodium/OpenSSL)"
 #define NO_SEAL_FIX "use Mode = plain on Windows, or run the sealed tunnel on Linux"
 
-static tk_status no_seal(tk_error *err, const char *op, const char *object)
+tk_status tk__no_seal(tk_error *err, const char *op, const char *object)
 {
 	tk__error_set_quiet(err, TK_E_UNSUPPORTED, op, object, TK_OS_NONE, 0, "%s", NO_SEAL);
 	if (err)
@@ -85,7 +85,7 @@ tk_status tk_key_generate(char out[TK_KEY_TEXT_MAX], tk_error *err)
 {
 	if (out)
 		out[0] = '\0';
-	return no_seal(err, "genkey", "key");
+	return tk__no_seal(err, "genkey", "key");
 }
 
 tk_status tk_key_public(const char *private_text, size_t len, char out[TK_KEY_TEXT_MAX],
@@ -95,22 +95,13 @@ tk_status tk_key_public(const char *private_text, size_t len, char out[TK_KEY_TE
 	(void)len;
 	if (out)
 		out[0] = '\0';
-	return no_seal(err, "pubkey", "key");
+	return tk__no_seal(err, "pubkey", "key");
 }
 
 void tk_key_wipe(void *buf, size_t len)
 {
 	if (buf)
 		sodium_memzero(buf, len);
-}
-
-/* The private key is sealed mode's only: refused like the mode itself. */
-tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
-				uint8_t sk[TK__KEY_LEN], tk_error *err)
-{
-	(void)user;
-	memset(sk, 0, TK__KEY_LEN);
-	return no_seal(err, "read key", where && *where ? where : path);
 }
 
 /* User= is the Linux daemon's privilege drop; a Windows service runs as its service account. */
