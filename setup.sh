@@ -61,10 +61,12 @@ TEST_PACKAGES=(
 # with, and how it is measured.
 BENCH_PACKAGES=(
 	openvpn          # OpenVPN 2.6, --dev tap, no cipher and AES-256-GCM
-	openssl          # its self-signed certificates, made at run time
+	openssl          # its self-signed certificates, made at run time; openssl speed: the AEAD's cost
 	tinc             # tinc 1.0 in switch mode
 	valgrind         # callgrind instructions per frame (bench/run.sh, bench/hub.sh)
 	python3          # the figures (CPU per GB, RSS, the verdicts) and the results table
+	wireguard-go     # wireguard-go as an L3 tunnel, and the kernel vxlan over it (bench/run.sh)
+	wireguard-tools  # wg: configures wireguard-go's keys and peer
 )
 
 usage()

@@ -3,11 +3,13 @@
 #
 # The benchmark (bench/README.md): two network namespaces joined by a veth pair, and side by side
 # in one run the raw veth, the kernel's vxlan, tapkit plain, tapkit sealed, OpenVPN 2.6 (--dev tap,
-# no cipher and AES-256-GCM) and tinc 1.0 (switch mode). For each: TCP throughput (iperf3, 1 and
-# 4 streams), ping RTT (median, p99), CPU seconds per GB moved (/proc/stat, all CPUs; and the
-# tunnel daemons' own /proc/PID/stat) and the daemons' peak RSS under load. Then the targets as
-# PASS/MISS lines computed from this run's figures, and callgrind instructions per frame of one
-# tapkit end (plain and sealed) as a regression number.
+# no cipher and AES-256-GCM), tinc 1.0 (switch mode), wireguard-go (L3) and the kernel's vxlan
+# over wireguard-go. For each: TCP throughput (iperf3, 1 and 4 streams), ping RTT (median, p99),
+# 64-byte UDP packets per second received, CPU seconds per GB moved (/proc/stat, all CPUs; and
+# the tunnel daemons' own /proc/PID/stat) and the daemons' peak RSS under load. Then the targets
+# as MET/MISSED lines computed from this run's figures (with, for a miss, whether tapkit or the
+# platform is short), an SVG chart next to the Markdown table, and callgrind instructions per
+# frame of one tapkit end (plain and sealed) as a regression number.
 #
 #   +------------- $NA -------------+   veth ul0 10.99.77.0/24   +------------- $NB -------------+
 #   | inner 10.200.N.1/24 (client)  |<======== underlay ========>| inner 10.200.N.2/24 (server)  |
@@ -20,10 +22,13 @@
 # Environment: TK_BUILD_DIR (default build/), TAPKIT (default $TK_BUILD_DIR/tapkit),
 # BENCH_SECONDS (iperf3 -t, default 5), BENCH_PINGS (default 1000, at -i 0.002),
 # BENCH_ONLY (space-separated setup ids: veth vxlan relay tk-plain tk-sealed ovpn-none ovpn-gcm
-# tinc), BENCH_RELAY (the reference relay, default $TK_BUILD_DIR/bench_relay),
-# BENCH_CALLGRIND (0: skip), BENCH_CG_PINGS (default 1000), BENCH_MAX_SECONDS (default 420),
+# tinc wg wg-vxlan), BENCH_RELAY (the reference relay, default $TK_BUILD_DIR/bench_relay),
+# BENCH_UDP_RATE (iperf3 -u -l 64 -b, default 400M: 781 kpps offered), BENCH_UDP_SECONDS
+# (default BENCH_SECONDS), BENCH_AEAD_SECONDS (openssl speed per direction, default 2),
+# BENCH_CALLGRIND (0: skip), BENCH_CG_PINGS (default 1000), BENCH_MAX_SECONDS (default 600),
 # BENCH_RESULTS (output directory, default bench/results), BENCH_README (0: leave
-# bench/README.md alone).
+# bench/README.md alone), BENCH_LABEL (a note for the header and the chart's title, e.g. that
+# this is a smoke run on a loaded machine).
 set -uo pipefail
 export LC_ALL=C
 
@@ -35,7 +40,11 @@ T=${BENCH_SECONDS:-5}
 PINGS=${BENCH_PINGS:-1000}
 ONLY=${BENCH_ONLY:-}
 CALLGRIND=${BENCH_CALLGRIND:-1}
-MAX_SECONDS=${BENCH_MAX_SECONDS:-420}
+MAX_SECONDS=${BENCH_MAX_SECONDS:-600}
+UDP_RATE=${BENCH_UDP_RATE:-400M}
+UDP_T=${BENCH_UDP_SECONDS:-$T}
+AEAD_T=${BENCH_AEAD_SECONDS:-2}
+LABEL_NOTE=${BENCH_LABEL:-}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/results}
 UPDATE_README=${BENCH_README:-1}
 NA="tkb$$a"
@@ -50,11 +59,14 @@ DPIDS=()       # the tunnel daemons of the current setup (for CPU and RSS)
 TK_SOCK_A=""   # tapkit's control socket in $NA, when tapkit runs
 FAIL=""        # why the current setup did not come up
 INNER_B=""     # the server's inner address of the current setup
+WGA="tkbw$$a" # wireguard-go's interfaces: their UAPI sockets share /var/run/wireguard
+WGB="tkbw$$b"
 HZ=$(getconf CLK_TCK)
 NCPU=$(nproc)
 
 SETUPS=()
 declare -A LABEL T1 T4 PMED P99 CPUGB PCPUGB PUSERGB RSS NOTE
+declare -A PPS PPS_SENT PPS_TCPU PPS_USER # 64-byte UDP: kpps received, sent; daemons s/Mpkt
 declare -A CG_IR CG_FRAMES CG_NOTE
 
 log()
@@ -103,6 +115,13 @@ done
 [[ $T =~ ^[0-9]+$ && $T -ge 1 && $T -le 60 ]] || die "BENCH_SECONDS=$T: expected 1 to 60"
 [[ $PINGS =~ ^[0-9]+$ && $PINGS -ge 10 && $PINGS -le 10000 ]] ||
 	die "BENCH_PINGS=$PINGS: expected 10 to 10000"
+[[ $UDP_T =~ ^[0-9]+$ && $UDP_T -ge 1 && $UDP_T -le 60 ]] ||
+	die "BENCH_UDP_SECONDS=$UDP_T: expected 1 to 60"
+[[ $UDP_RATE =~ ^[0-9]+[KMG]?$ ]] || die "BENCH_UDP_RATE=$UDP_RATE: expected an iperf3 -b rate such as 400M"
+[[ $AEAD_T =~ ^[0-9]+$ && $AEAD_T -ge 1 && $AEAD_T -le 30 ]] ||
+	die "BENCH_AEAD_SECONDS=$AEAD_T: expected 1 to 30"
+# Every daemon lives long enough for the pings, two TCP runs and the UDP run of its setup.
+DAEMON_S=$((120 + 2 * T + UDP_T + PINGS / 100))
 BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
 SANITIZE=$(sed -n 's/^TK_SANITIZE:BOOL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
 if [[ $SANITIZE == ON || $BUILD_TYPE == Debug ]]; then
@@ -294,6 +313,8 @@ stop_setup()
 		done
 		ip -n "$ns" link del tkbvx 2>/dev/null
 	done
+	# wireguard-go removes its socket when it ends normally, not when killed
+	rm -f "/var/run/wireguard/$WGA.sock" "/var/run/wireguard/$WGB.sock"
 	BG_PIDS=()
 	DPIDS=()
 	TK_SOCK_A=""
@@ -344,7 +365,7 @@ up_relay()
 	}
 	for n in 1 2; do
 		side "$n"
-		start_bg "$ns" "$TMP/relay$n.log" 120 "$RELAY" tkbrl "$self" "$peer" 4789 1 || true
+		start_bg "$ns" "$TMP/relay$n.log" "$DAEMON_S" "$RELAY" tkbrl "$self" "$peer" 4789 1 || true
 		if [[ -z $DAEMON ]] || ! wait_for 5 has_line "$TMP/relay$n.log" '^relay tkbrl running'; then
 			FAIL="expected 'relay tkbrl running' in $ns within 5 s, got: $(tail -n 3 "$TMP/relay$n.log" | tr '\n' ' ')"
 			return 1
@@ -381,10 +402,10 @@ tk_up()
 			args+=(--key "$TMP/tk$n.key" --peer-key "$(cat "$TMP/tk$((3 - n)).pub")")
 		fi
 		if [[ $n == 1 && $# -gt 0 ]]; then
-			start_bg "$ns" "$TMP/tk$n.log" 120 "$@" "$TAPKIT" "${args[@]}" || true
+			start_bg "$ns" "$TMP/tk$n.log" "$DAEMON_S" "$@" "$TAPKIT" "${args[@]}" || true
 			wait_s=60
 		else
-			start_bg "$ns" "$TMP/tk$n.log" 120 "$TAPKIT" "${args[@]}" || true
+			start_bg "$ns" "$TMP/tk$n.log" "$DAEMON_S" "$TAPKIT" "${args[@]}" || true
 		fi
 		[[ -n $DAEMON ]] || {
 			FAIL="tapkit tunnel run did not start in $ns: $(tail -n 3 "$TMP/tk$n.log" | tr '\n' ' ')"
@@ -447,7 +468,7 @@ ovpn_up()
 		else
 			args+=(--data-ciphers "$cipher")
 		fi
-		start_bg "$ns" "$TMP/ov-$cipher-$n.log" 120 openvpn "${args[@]}" || {
+		start_bg "$ns" "$TMP/ov-$cipher-$n.log" "$DAEMON_S" openvpn "${args[@]}" || {
 			FAIL="openvpn did not start in $ns: $(tail -n 3 "$TMP/ov-$cipher-$n.log" | tr '\n' ' ')"
 			return 1
 		}
@@ -506,7 +527,7 @@ up_tinc()
 	for n in 1 2; do
 		ns=$NA
 		[[ $n == 2 ]] && ns=$NB
-		start_bg "$ns" "$TMP/tinc$n.log" 120 tincd -c "$TMP/tinc$n" -D -d1 \
+		start_bg "$ns" "$TMP/tinc$n.log" "$DAEMON_S" tincd -c "$TMP/tinc$n" -D -d1 \
 			--pidfile="$TMP/tinc$n.pid" || {
 			FAIL="tincd did not start in $ns: $(tail -n 3 "$TMP/tinc$n.log" | tr '\n' ' ')"
 			return 1
@@ -514,6 +535,70 @@ up_tinc()
 		DPIDS+=("$DAEMON")
 	done
 	INNER_B=$net.2
+}
+
+# wg_up NET: Debian's wireguard-go on both ends (foreground, under timeout), configured with
+# `wg` from wireguard-tools: ChaCha20-Poly1305 over UDP 51820, one peer each, NET.N/24 on the
+# interface (an L3 tunnel). Its interface is a TUN owned by the process: it goes with it.
+wg_up()
+{
+	local net=$1 n ns self peer ifc
+	if ! command -v wireguard-go >/dev/null || ! command -v wg >/dev/null; then
+		FAIL="wireguard-go or wg is not installed (sudo ./setup.sh bench: wireguard-go wireguard-tools)"
+		return 1
+	fi
+	for n in 1 2; do
+		if ! (umask 077 && wg genkey >"$TMP/wg$n.key") || ! wg pubkey <"$TMP/wg$n.key" >"$TMP/wg$n.pub"; then
+			FAIL="wg genkey/pubkey failed"
+			return 1
+		fi
+	done
+	for n in 1 2; do
+		side "$n"
+		ifc=$WGA
+		[[ $n == 2 ]] && ifc=$WGB
+		start_bg "$ns" "$TMP/wg$n.log" "$DAEMON_S" env WG_PROCESS_FOREGROUND=1 wireguard-go "$ifc" || true
+		[[ -n $DAEMON ]] || {
+			FAIL="wireguard-go did not start in $ns: $(tail -n 3 "$TMP/wg$n.log" | tr '\n' ' ')"
+			return 1
+		}
+		DPIDS+=("$DAEMON")
+		wait_for 10 test -S "/var/run/wireguard/$ifc.sock" || {
+			FAIL="expected wireguard-go's UAPI socket /var/run/wireguard/$ifc.sock within 10 s, got: $(tail -n 3 "$TMP/wg$n.log" | tr '\n' ' ')"
+			return 1
+		}
+		if ! ip netns exec "$ns" timeout 10 wg set "$ifc" private-key "$TMP/wg$n.key" listen-port 51820 \
+			peer "$(cat "$TMP/wg$((3 - n)).pub")" endpoint "$peer:51820" allowed-ips "$net.$((3 - n))/32" \
+			>"$TMP/wg-set$n.log" 2>&1 || ! ip -n "$ns" addr add "$net.$n/24" dev "$ifc" ||
+			! ip -n "$ns" link set "$ifc" up; then
+			FAIL="could not configure wireguard-go's $ifc in $ns: $(tail -n 2 "$TMP/wg-set$n.log" | tr '\n' ' ')"
+			return 1
+		fi
+	done
+	INNER_B=$net.2
+}
+
+up_wg()
+{
+	wg_up 10.200.9
+}
+
+# The encrypted L2 a Linux user would build instead of tapkit sealed: the kernel's vxlan whose
+# underlay is wireguard-go's interface (VXLAN over UDP 4789 to the peer's WireGuard address).
+up_wg-vxlan()
+{
+	local n ns self peer
+	wg_up 10.202.0 || return 1
+	for n in 1 2; do
+		side "$n"
+		if ! ip -n "$ns" link add tkbvx type vxlan id 2 remote "10.202.0.$((3 - n))" local "10.202.0.$n" \
+			dstport 4789 dev "$([[ $n == 1 ]] && echo "$WGA" || echo "$WGB")" ||
+			! ip -n "$ns" addr add "10.200.10.$n/24" dev tkbvx || ! ip -n "$ns" link set tkbvx up; then
+			FAIL="ip link add ... type vxlan dev (wireguard-go's interface) failed in $ns"
+			return 1
+		fi
+	done
+	INNER_B=10.200.10.2
 }
 
 # ---- measurements ----------------------------------------------------------------------------
@@ -539,6 +624,20 @@ print("%.0f %.0f" % (rtt[len(rtt) // 2], rtt[min(len(rtt) - 1, -(-99 * len(rtt) 
 	fi
 }
 
+# iperf_server ID SECONDS WHAT: a one-off iperf3 server on INNER_B in $NB (pid in SRV) for a
+# client of SECONDS; a note about WHAT (the client's options) when it does not listen.
+SRV=""
+iperf_server()
+{
+	ip netns exec "$NB" timeout $(($2 + 25)) iperf3 -s -1 -B "$INNER_B" >"$TMP/iperf-srv.log" 2>&1 &
+	SRV=$!
+	wait_for 5 listening "$NB" 5201 && return 0
+	NOTE[$1]+="iperf3 $3: the server did not listen within 5 s; "
+	kill "$SRV" 2>/dev/null
+	wait "$SRV" 2>/dev/null
+	return 1
+}
+
 # measure_iperf ID STREAMS: a TCP transfer of T seconds from $NA to INNER_B; Gbit/s received,
 # and the CPU it took (all CPUs, and the daemons alone), and the daemons' peak RSS.
 IP_BYTES=0
@@ -547,15 +646,8 @@ IP_PROC=0
 IP_USER=0
 measure_iperf()
 {
-	local id=$1 streams=$2 srv b0 b1 p0 p1 u0 u1 out r rss
-	ip netns exec "$NB" timeout $((T + 25)) iperf3 -s -1 -B "$INNER_B" >"$TMP/iperf-srv.log" 2>&1 &
-	srv=$!
-	if ! wait_for 5 listening "$NB" 5201; then
-		NOTE[$id]+="iperf3 -P $streams: the server did not listen within 5 s; "
-		kill "$srv" 2>/dev/null
-		wait "$srv" 2>/dev/null
-		return 1
-	fi
+	local id=$1 streams=$2 b0 b1 p0 p1 u0 u1 out r rss
+	iperf_server "$id" "$T" "-P $streams" || return 1
 	rss_sampler "$TMP/rss" &
 	SAMPLER=$!
 	b0=$(cpu_busy)
@@ -566,7 +658,7 @@ measure_iperf()
 	b1=$(cpu_busy)
 	read -r p1 u1 <<<"$(proc_cpu)"
 	stop_sampler
-	wait "$srv" 2>/dev/null
+	wait "$SRV" 2>/dev/null
 	rss=$(cat "$TMP/rss" 2>/dev/null || echo 0)
 	r=$(python3 -c '
 import json, sys
@@ -601,6 +693,51 @@ else:
 	fi
 }
 
+# per_mpkt JIFFIES PACKETS: seconds per million packets.
+per_mpkt()
+{
+	python3 -c 'import sys; j, hz, n = map(int, sys.argv[1:]); print("%.3f" % (j / hz / (n / 1e6)) if n else "n/a")' \
+		"$1" "$HZ" "$2"
+}
+
+# measure_udp ID: 64-byte UDP datagrams (iperf3 -u -l 64 -b UDP_RATE, UDP_T seconds) from $NA
+# to INNER_B: thousands of packets per second received (and sent), and the daemons' CPU and user
+# seconds per million packets received meanwhile (for the LIMIT per packet: iperf3's UDP sender
+# keeps a CPU busy whatever the tunnel does, so the CPU of the whole machine says little here).
+measure_udp()
+{
+	local id=$1 p0 p1 u0 u1 _p r
+	iperf_server "$id" "$UDP_T" "-u" || return 1
+	read -r p0 u0 <<<"$(proc_cpu)"
+	fgw "$TMP/udp.json" ip netns exec "$NA" timeout $((UDP_T + 15)) \
+		iperf3 -c "$INNER_B" -u -l 64 -b "$UDP_RATE" -t "$UDP_T" -J --connect-timeout 5000
+	read -r p1 u1 <<<"$(proc_cpu)"
+	wait "$SRV" 2>/dev/null
+	r=$(python3 -c '
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except ValueError:
+    print("n/a n/a expected iperf3 JSON, got none"); sys.exit()
+e = d.get("end", {})
+rx, tx = e.get("sum_received"), e.get("sum_sent")
+if "error" in d or not rx or not tx or not rx.get("seconds"):
+    print("n/a n/a " + d.get("error", "no sum_received in the iperf3 JSON")); sys.exit()
+got = rx["packets"] - rx["lost_packets"]
+print("%.0f %.0f %d" % (got / rx["seconds"] / 1e3, tx["packets"] / tx["seconds"] / 1e3, got))
+' "$TMP/udp.json")
+	read -r PPS["$id"] PPS_SENT["$id"] _p <<<"$r"
+	if [[ ${PPS[$id]} == n/a ]]; then
+		NOTE[$id]+="iperf3 -u -l 64: ${r#n/a n/a }; "
+	else
+		# jiffies per million packets received, all CPUs and the daemons' user time
+		if [[ ${#DPIDS[@]} -gt 0 ]]; then
+			PPS_TCPU[$id]=$(per_mpkt "$((p1 - p0))" "$_p")
+			PPS_USER[$id]=$(per_mpkt "$((u1 - u0))" "$_p")
+		fi
+	fi
+}
+
 # run_setup ID LABEL: brings the setup up, waits for a ping through it, measures, stops it.
 run_setup()
 {
@@ -608,6 +745,7 @@ run_setup()
 	SETUPS+=("$id")
 	LABEL[$id]=$2
 	T1[$id]=n/a T4[$id]=n/a PMED[$id]=n/a P99[$id]=n/a CPUGB[$id]=n/a PCPUGB[$id]=- PUSERGB[$id]=-
+	PPS[$id]=n/a PPS_SENT[$id]=n/a PPS_TCPU[$id]=n/a PPS_USER[$id]=n/a
 	RSS[$id]=-
 	NOTE[$id]=""
 	if [[ -n $ONLY && " $ONLY " != *" $id "* ]]; then
@@ -629,11 +767,12 @@ run_setup()
 		stop_setup
 		return
 	fi
-	log "$2: ping x$PINGS, iperf3 1 and 4 streams x ${T}s"
+	log "$2: ping x$PINGS, iperf3 1 and 4 streams x ${T}s, 64-byte UDP x ${UDP_T}s"
 	measure_ping "$id"
 	IP_BYTES=0 IP_BUSY=0 IP_PROC=0 IP_USER=0
 	measure_iperf "$id" 1
 	measure_iperf "$id" 4
+	measure_udp "$id"
 	[[ $id == tk-* ]] && tk_drops "$id"
 	if [[ $IP_BYTES -gt 0 ]]; then
 		CPUGB[$id]=$(python3 -c 'import sys; j, hz, b = map(int, sys.argv[1:]); print("%.2f" % (j / hz / (b / 1e9)))' \
@@ -724,6 +863,32 @@ callgrind()
 	CG_FRAMES[$mode]=$((f1 - f0))
 }
 
+# aead_bench: the cipher's cost in this run, for sealed's LIMIT ceiling: `openssl speed -aead`
+# (the TLS-like sequence: a nonce set, the data, the tag per call, as the tunnel does on one
+# keyed context) of ChaCha20-Poly1305 over 1450-byte buffers, sealing and opening; bytes/s
+# into AEAD_SEAL and AEAD_OPEN ("" when it fails, with the reason in AEAD_NOTE).
+AEAD_SEAL="" AEAD_OPEN="" AEAD_NOTE=""
+aead_bench()
+{
+	local dir out v dec
+	# only when tapkit sealed ran: the ceiling is its
+	[[ -n $ONLY && " $ONLY " != *" tk-sealed "* ]] && return 0
+	log "ChaCha20-Poly1305 micro-benchmark: openssl speed -aead, 1450 bytes, ${AEAD_T}s each way"
+	for dir in seal open; do
+		dec=()
+		[[ $dir == open ]] && dec=(-decrypt)
+		out=$(timeout $((AEAD_T + 20)) openssl speed -aead "${dec[@]}" \
+			-evp chacha20-poly1305 -bytes 1450 -seconds "$AEAD_T" -mr 2>&1)
+		v=$(sed -n 's/^+F:[0-9]*:ChaCha20-Poly1305:\([0-9.]*\)$/\1/p' <<<"$out" | head -n 1)
+		if [[ -z $v ]]; then
+			AEAD_SEAL="" AEAD_OPEN=""
+			AEAD_NOTE="openssl speed -aead -evp chacha20-poly1305 ($dir) gave no +F: line: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+			return 0
+		fi
+		if [[ $dir == seal ]]; then AEAD_SEAL=$v; else AEAD_OPEN=$v; fi
+	done
+}
+
 # ---- the run ---------------------------------------------------------------------------------
 
 b0=$(cpu_busy)
@@ -741,6 +906,9 @@ run_setup tk-sealed "tapkit sealed"
 run_setup ovpn-none "OpenVPN tap, no cipher"
 run_setup ovpn-gcm "OpenVPN tap, AES-256-GCM"
 run_setup tinc "tinc 1.0 switch"
+run_setup wg "wireguard-go (L3)"
+run_setup wg-vxlan "kernel vxlan over wireguard-go"
+aead_bench
 if [[ $CALLGRIND != 0 ]]; then
 	callgrind plain
 	callgrind sealed
@@ -749,12 +917,12 @@ fi
 # ---- report ----------------------------------------------------------------------------------
 
 HEAD=("setup" "TCP 1 stream Gbit/s" "TCP 4 streams Gbit/s" "ping median us" "ping p99 us"
-	"CPU s/GB" "tunnel CPU s/GB" "tunnel user s/GB" "RSS MiB")
+	"UDP 64 B kpps" "CPU s/GB" "tunnel CPU s/GB" "tunnel user s/GB" "RSS MiB")
 row()
 {
 	local id=$1
 	printf '%s\t' "${LABEL[$id]}" "${T1[$id]}" "${T4[$id]}" "${PMED[$id]}" "${P99[$id]}" \
-		"${CPUGB[$id]}" "${PCPUGB[$id]}" "${PUSERGB[$id]}"
+		"${PPS[$id]}" "${CPUGB[$id]}" "${PCPUGB[$id]}" "${PUSERGB[$id]}"
 	printf '%s\n' "${RSS[$id]}"
 }
 TABLE=$({
@@ -767,92 +935,16 @@ TABLE=$({
 	done
 })
 
-# target NAME VALUE OP THRESHOLD TEXT: PASS/MISS (N/A when a figure is missing) with the figures.
-TARGETS=""
-target()
-{
-	local verdict
-	verdict=$(python3 -c '
-import sys
-v, op, t = sys.argv[1:4]
-try:
-    v, t = float(v), float(t)
-except ValueError:
-    print("N/A"); sys.exit()
-print("PASS" if (v >= t if op == ">=" else v <= t) else "MISS")
-' "$2" "$3" "$4")
-	TARGETS+="$(printf '%-4s' "$verdict")  $1: $5"$'\n'
-}
-
-# ratio A B: A/B with two decimals, or n/a.
-ratio()
-{
-	python3 -c '
-import sys
-try:
-    print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))
-except (ValueError, ZeroDivisionError):
-    print("n/a")
-' "$1" "$2"
-}
-
-# times R: "Rx" for a ratio, "n/a" as is.
-times()
-{
-	if [[ $1 == n/a ]]; then
-		echo n/a
-	else
-		echo "$1x"
-	fi
-}
-
-diff_us()
-{
-	python3 -c '
-import sys
-try:
-    print("%.0f" % (float(sys.argv[1]) - float(sys.argv[2])))
-except ValueError:
-    print("n/a")
-' "$1" "$2"
-}
-
-r=$(ratio "${T1[tk-plain]}" "${T1[vxlan]}")
-target "tapkit plain >= 60% of kernel vxlan (TCP 1 stream)" "$r" ">=" 0.60 \
-	"${T1[tk-plain]} / ${T1[vxlan]} Gbit/s = $r (target >= 0.60)"
-r=$(ratio "${T1[tk-sealed]}" "${T1[ovpn-gcm]}")
-target "tapkit sealed >= 5x OpenVPN AES-256-GCM (TCP 1 stream)" "$r" ">=" 5 \
-	"${T1[tk-sealed]} / ${T1[ovpn-gcm]} Gbit/s = $(times "$r") (target >= 5x)"
-r=$(ratio "${T1[tk-sealed]}" "${T1[tinc]}")
-target "tapkit sealed >= 3x tinc (TCP 1 stream)" "$r" ">=" 3 \
-	"${T1[tk-sealed]} / ${T1[tinc]} Gbit/s = $(times "$r") (target >= 3x)"
-for m in plain sealed; do
-	d=$(diff_us "${PMED[tk-$m]}" "${PMED[vxlan]}")
-	target "tapkit $m median RTT <= kernel vxlan + 50 us" "$d" "<=" 50 \
-		"${PMED[tk-$m]} - ${PMED[vxlan]} us = $d us (target <= 50 us)"
-done
-for m in plain sealed; do
-	target "tapkit $m RSS under load <= 32 MiB" "${RSS[tk-$m]}" "<=" 32 \
-		"max VmRSS of either end during iperf3 ${RSS[tk-$m]} MiB (target <= 32 MiB)"
-done
-
-# What this machine allows any tunnel built on TAP read/write and UDP sockets (bench/README.md,
-# "Limits"): the reference relay's RTT, and the throughput left if tapkit's own code (utime)
-# cost nothing while the kernel's work for it (everything else, per GB) stayed.
-LIMITS=""
-d=$(diff_us "${PMED[relay]}" "${PMED[vxlan]}")
-LIMITS+="LIMIT reference relay (TAP + UDP, nothing else) median RTT over kernel vxlan: ${PMED[relay]} - ${PMED[vxlan]} us = $d us (the floor of the architecture here); tapkit over the relay: plain $(diff_us "${PMED[tk-plain]}" "${PMED[relay]}") us, sealed $(diff_us "${PMED[tk-sealed]}" "${PMED[relay]}") us"$'\n'
-LIMITS+=$(python3 -c '
-import sys
-try:
-    cpu, user, vx, ncpu = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-    kern = cpu - user
-    top = ncpu / kern * 8
-    print("LIMIT tapkit plain if its own code cost nothing: CPU %.2f - tunnel user %.2f = %.2f s/GB of kernel work; %d CPUs all busy move at most %.1f Gbit/s = %.2f of kernel vxlan (target 0.60)"
-          % (cpu, user, kern, ncpu, top, top / vx))
-except (ValueError, ZeroDivisionError):
-    print("LIMIT tapkit plain if its own code cost nothing: n/a (a figure is missing)")
-' "${CPUGB[tk-plain]}" "${PUSERGB[tk-plain]}" "${T1[vxlan]}" "$NCPU")$'\n'
+# The targets of issue 20 and the LIMIT lines (bench/verdicts.py), from this run's figures.
+for id in "${SETUPS[@]}"; do
+	printf '%s\t' "$id" "${T1[$id]}" "${T4[$id]}" "${PMED[$id]}" "${P99[$id]}" "${CPUGB[$id]}" \
+		"${PUSERGB[$id]}" "${RSS[$id]}" "${PPS[$id]}" "${PPS_SENT[$id]}" "${PPS_TCPU[$id]}"
+	printf '%s\n' "${PPS_USER[$id]}"
+done >"$TMP/figures.tsv"
+VERDICTS=$(python3 "$ROOT/bench/verdicts.py" "$NCPU" "$AEAD_SEAL" "$AEAD_OPEN" "$TMP/figures.tsv") ||
+	VERDICTS="N/A     bench/verdicts.py failed: $VERDICTS"
+TARGETS="${VERDICTS%%$'\n\n'*}"$'\n'
+LIMITS="${VERDICTS#*$'\n\n'}"$'\n'
 
 CG=""
 for m in plain sealed; do
@@ -869,17 +961,25 @@ NOTES=""
 for id in "${SETUPS[@]}"; do
 	[[ -n ${NOTE[$id]} ]] && NOTES+="${LABEL[$id]}: ${NOTE[$id]%; }"$'\n'
 done
+[[ -n $AEAD_NOTE ]] && NOTES+="AEAD micro-benchmark: $AEAD_NOTE"$'\n'
 
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 CPU_MODEL=${CPU_MODEL:-$(uname -m)}
 KERNEL=$(uname -r)
 DESCRIBE=$(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown)
-VERSIONS="iperf3 $(iperf3 --version 2>/dev/null | awk 'NR==1{print $2}'), OpenVPN $(openvpn --version 2>/dev/null | awk 'NR==1{print $2}'), tinc $(tincd --version 2>/dev/null | awk 'NR==1{print $3}')"
-MACHINE="CPU: $CPU_MODEL, $NCPU cores online; kernel $KERNEL; tapkit $DESCRIBE (${BUILD_TYPE:-?} build); $VERSIONS; background load before the run $BACKGROUND of $NCPU CPUs; iperf3 -t $T, $PINGS pings at 2 ms"
+# The flags that decide the ciphers' speed (AES-NI for OpenVPN's GCM and tinc; AVX2/AVX-512 for
+# ChaCha20 and tapkit's checksum).
+CPU_FLAGS=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr ' ' '\n' |
+	grep -xE 'aes|vaes|pclmulqdq|avx2|avx512f|avx512vl|sha_ni' | paste -sd ' ')
+CPU_LINE="CPU model: $CPU_MODEL; $NCPU CPUs online; flags: ${CPU_FLAGS:-none of aes avx2 avx512f}. Ratios compare figures of this run only, never of another machine."
+[[ -n $LABEL_NOTE ]] && CPU_LINE="**$LABEL_NOTE** $CPU_LINE"
+VERSIONS="iperf3 $(iperf3 --version 2>/dev/null | awk 'NR==1{print $2}'), OpenVPN $(openvpn --version 2>/dev/null | awk 'NR==1{print $2}'), tinc $(tincd --version 2>/dev/null | awk 'NR==1{print $3}'), wireguard-go $(wireguard-go --version 2>/dev/null | awk 'NR==1{print $2}')"
+MACHINE="CPU: $CPU_MODEL, $NCPU cores online; kernel $KERNEL; tapkit $DESCRIBE (${BUILD_TYPE:-?} build); $VERSIONS; background load before the run $BACKGROUND of $NCPU CPUs; iperf3 -t $T, $PINGS pings at 2 ms, 64-byte UDP at -b $UDP_RATE for ${UDP_T} s"
 
 # The text table: columns aligned on the widest cell.
 {
 	echo
+	echo "$CPU_LINE"
 	echo "$MACHINE"
 	echo
 	python3 -c '
@@ -906,7 +1006,11 @@ mkdir -p "$RESULTS"
 {
 	echo "# tapkit benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
+	echo "$CPU_LINE"
+	echo
 	echo "$MACHINE"
+	echo
+	echo "![the run as a chart](@CHART@)"
 	echo
 	python3 -c '
 import sys
@@ -929,19 +1033,26 @@ for r in rows[1:]:
 		done <<<"${NOTES%$'\n'}"
 	fi
 } >"$TMP/result.md"
-cp "$TMP/result.md" "$RESULTS/$NAME"
-log "written: $RESULTS/$NAME"
+# The chart (bench/chart.py) next to the table: NAME.svg, and latest.svg with latest.md.
+SVG=${NAME%.md}.svg
+python3 "$ROOT/bench/chart.py" "tapkit benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')${LABEL_NOTE:+: $LABEL_NOTE}" \
+	"$CPU_MODEL, $NCPU CPUs, kernel $KERNEL, tapkit $DESCRIBE; load before the run $BACKGROUND; compare within this run only" \
+	<<<"$TABLE" >"$TMP/result.svg" || log "warning: bench/chart.py failed: no chart"
+sed "s|@CHART@|$SVG|" "$TMP/result.md" >"$RESULTS/$NAME"
+cp "$TMP/result.svg" "$RESULTS/$SVG"
+log "written: $RESULTS/$NAME, $RESULTS/$SVG"
 # A partial run (BENCH_ONLY) is no "latest" result.
 if [[ -z $ONLY ]]; then
-	cp "$TMP/result.md" "$RESULTS/latest.md"
-	log "written: $RESULTS/latest.md"
+	sed "s|@CHART@|latest.svg|" "$TMP/result.md" >"$RESULTS/latest.md"
+	cp "$TMP/result.svg" "$RESULTS/latest.svg"
+	log "written: $RESULTS/latest.md, $RESULTS/latest.svg"
 fi
 
 # bench/README.md shows the latest table between its two markers.
 if [[ -z $ONLY && $UPDATE_README != 0 && -f $ROOT/bench/README.md ]]; then
 	python3 - "$ROOT/bench/README.md" "$TMP/result.md" <<'EOF' && log "updated: bench/README.md"
 import sys
-readme, result = sys.argv[1], open(sys.argv[2]).read()
+readme, result = sys.argv[1], open(sys.argv[2]).read().replace("@CHART@", "results/latest.svg")
 text = open(readme).read()
 begin, end = "<!-- bench:latest:begin -->", "<!-- bench:latest:end -->"
 i, j = text.find(begin), text.find(end)

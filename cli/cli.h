@@ -147,6 +147,13 @@ void cli_json_bool(struct cli_json *j, const char *key, bool value);
 void cli_json_null(struct cli_json *j, const char *key);
 /* Writes s as a JSON string literal, quotes included. */
 void cli_json_write_string(FILE *f, const char *s);
+/*
+ * Length of the well-formed UTF-8 sequence starting at s (1 to 4), 0 if it is not one or does
+ * not fit in avail bytes (overlong forms, surrogates and code points above U+10FFFF are not,
+ * per RFC 3629). Stops at the first byte that does not fit, so with avail SIZE_MAX it never
+ * reads past a terminating NUL. The JSON writer's and reader's (json_read.c) one check.
+ */
+size_t cli_utf8_len(const unsigned char *s, size_t avail);
 
 /* Writes s for a terminal: control characters become \xNN so a name cannot break a line. */
 void cli_text_write(FILE *f, const char *s);

@@ -2,15 +2,15 @@
 /*
  * `tapkit tunnel run|status`: the L2 tunnel (docs/tunnel.md). `run` builds the configuration
  * from a file or from flags and hands it to src/tunnel; `status` asks a running tunnel over its
- * control socket. The status document is rendered here (it is CLI output: the JSON writer and
- * text layout live with the other printers) and called by the tunnel when a client asks.
+ * control socket. The daemon serves the status as a JSON document, written here with the CLI's
+ * JSON writer; the `status` client renders text from it (tunnel_status.c).
  */
 #include "cli.h"
 
 #include <string.h>
 
 static const char tunnel_usage[] =
-	"usage: tapkit tunnel run --config FILE\n"
+	"usage: tapkit tunnel run --config FILE [--no-watch]\n"
 	"       tapkit tunnel run --dev NAME --peer ADDR:PORT [--listen ADDR:PORT]\n"
 	"                         [--mode plain|sealed] [--vni N] [--key FILE --peer-key PUBKEY]\n"
 	"                         [--addr CIDR[,CIDR...]] [--mtu N] [--mac MAC] [--control PATH]\n"
@@ -26,7 +26,9 @@ static const char tunnel_usage[] =
 	"configured (MTU, addresses, up) and reopened if it vanishes.\n"
 	"\n"
 	"run options:\n"
-	"  --config FILE      [Interface] and [Peer] sections (docs/tunnel.md); SIGHUP re-reads it\n"
+	"  --config FILE      [Interface] and [Peer] sections (docs/tunnel.md); re-read when it\n"
+	"                     changes (and on SIGHUP)\n"
+	"  --no-watch         do not watch the --config file: reload on SIGHUP only\n"
 	"  --dev NAME         the TAP adapter\n"
 	"  --mode MODE        plain (default) or sealed\n"
 	"  --listen ADDR:PORT local UDP address (default: every address, port 4789)\n"
@@ -44,13 +46,15 @@ static const char tunnel_usage[] =
 	"                     re-creating a vanished adapter); in a file: User = USER\n"
 	"\n"
 	"run prints \"tunnel NAME running ...\" on stdout once frames flow; SIGINT/SIGTERM stop it\n"
-	"(removing an adapter it created), SIGHUP reloads --config (a bad file is logged with\n"
-	"FILE:LINE and the running configuration stays).\n"
-	"On Windows (docs/windows.md): plain mode only; Ctrl-C stops it; status comes over the\n"
-	"named pipe \\\\.\\pipe\\tapkit\\tunnel\\NAME, open to Administrators and SYSTEM only.\n"
-	"`service install` registers tapkit-tunnel-NAME (LocalSystem, automatic start, restarted\n"
-	"on failure) running `tunnel run --config FILE`; it logs to\n"
-	"%ProgramData%\\tapkit\\tapkit-tunnel-NAME.log.\n"
+	"(removing an adapter it created). The --config file is watched (inotify on its\n"
+	"directory, so an editor's rename-replace is seen) and reloaded 250 ms after the last\n"
+	"change, and on SIGHUP; a bad file is logged with FILE:LINE and the running configuration\n"
+	"stays.\n"
+	"On Windows (docs/windows.md): plain mode only; Ctrl-C stops it; no file watching or\n"
+	"SIGHUP; status comes over the named pipe \\\\.\\pipe\\tapkit\\tunnel\\NAME, open to\n"
+	"Administrators and SYSTEM only. `service install` registers tapkit-tunnel-NAME\n"
+	"(LocalSystem, automatic start, restarted on failure) running `tunnel run --config FILE`;\n"
+	"it logs to %ProgramData%\\tapkit\\tapkit-tunnel-NAME.log.\n"
 	"\n"
 	"status prints per peer frames and bytes in and out, last seen, the drops by reason and\n"
 	"the learned MAC addresses; --json as documented in docs/tunnel.md. Without --dev it asks\n"
@@ -58,11 +62,13 @@ static const char tunnel_usage[] =
 	"for another namespace's).\n";
 
 #include "tunnel/tunnel.h"
+#include "tunnel_status.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <unistd.h>
 
-/* ---- status rendering (from the engine's snapshot, inside the running daemon) ---- */
+/* ---- the status document (from the engine's snapshot, inside the running daemon) ---- */
 
 static void drops_json(struct cli_json *j, const char *key, const uint64_t *drops, size_t n)
 {
@@ -70,18 +76,6 @@ static void drops_json(struct cli_json *j, const char *key, const uint64_t *drop
 	for (size_t d = 1; d < n; d++)
 		cli_json_int(j, tk_tunnel_drop_name(d), (int64_t)drops[d]);
 	cli_json_object_end(j);
-}
-
-static void drops_text(FILE *f, const uint64_t *drops, size_t n)
-{
-	bool any = false;
-	for (size_t d = 1; d < n; d++) {
-		if (!drops[d])
-			continue;
-		fprintf(f, "%s%s %" PRIu64, any ? ", " : "", tk_tunnel_drop_name(d), drops[d]);
-		any = true;
-	}
-	fputs(any ? "\n" : "none\n", f);
 }
 
 static const char *peer_ep(const tk_tunnel_snapshot *s, int64_t peer)
@@ -148,6 +142,7 @@ static void peer_json(struct cli_json *j, const tk_tunnel_snapshot *s, const tk_
 	cli_json_object_end(j);
 }
 
+/* The status document the daemon serves (docs/json.md, "tunnel status"). */
 static void status_json(FILE *f, const tk_tunnel_snapshot *s)
 {
 	struct cli_json j;
@@ -183,57 +178,6 @@ static void status_json(FILE *f, const tk_tunnel_snapshot *s)
 	fputc('\n', f);
 }
 
-static void status_text(FILE *f, const tk_tunnel_snapshot *s)
-{
-	char mac[24];
-
-	fputs("tunnel ", f);
-	cli_text_write(f, s->adapter);
-	fprintf(f, " (pid %d): mode %s, vni %" PRIu32 ", listening on %s, up %" PRIu64 " s\n",
-		(int)getpid(), s->mode, s->vni, s->listen,
-		(uint64_t)((s->now_ns - s->started_ns) / 1000000000u));
-	fprintf(f, "  adapter:     %s, mtu %" PRIu32 ", reopened %" PRIu64 " time(s)\n",
-		s->adapter_open ? "open" : "reopening", s->mtu, s->adapter_reopens);
-	if (s->public_key[0])
-		fprintf(f, "  public key:  %s\n", s->public_key);
-	fprintf(f, "  config:      %s (reloaded %" PRIu64 ", rejected %" PRIu64 ")\n",
-		s->config[0] ? s->config : "flags", s->reloads, s->reload_failures);
-	fputs("  drops:       ", f);
-	drops_text(f, s->drops, s->ndrops);
-	for (size_t i = 0; i < s->npeers; i++) {
-		const tk_tunnel_peer_info *p = &s->peers[i];
-		fprintf(f, "\npeer %s\n", p->endpoint);
-		if (p->public_key[0])
-			fprintf(f, "  public key:  %s\n", p->public_key);
-		if (p->last_seen_ns)
-			fprintf(f, "  last seen:   %.1f s ago\n",
-				(double)(s->now_ns - p->last_seen_ns) / 1e9);
-		else
-			fputs("  last seen:   never\n", f);
-		fprintf(f, "  in:          %" PRIu64 " frames, %" PRIu64 " bytes\n", p->rx_frames,
-			p->rx_bytes);
-		fprintf(f, "  out:         %" PRIu64 " frames, %" PRIu64 " bytes\n", p->tx_frames,
-			p->tx_bytes);
-		if (strcmp(s->mode, "sealed") == 0)
-			fprintf(f, "  sessions:    %" PRIu64 "\n", p->sessions);
-		fputs("  drops:       ", f);
-		drops_text(f, p->drops, s->ndrops);
-	}
-	fprintf(f, "\nMAC table: %" PRIu32 " of %" PRIu32 " entries, aged after %" PRIu32 " s\n",
-		s->mac_count, s->mac_capacity, s->mac_age_s);
-	for (size_t i = 0; i < s->nmacs; i++)
-		fprintf(f, "  %s  %-24s %.1f s\n", tk_mac_format(s->macs[i].mac, mac, sizeof(mac)),
-			peer_ep(s, s->macs[i].peer), (double)s->macs[i].age_ms / 1e3);
-}
-
-static void status_render(FILE *f, const tk_tunnel_snapshot *s, bool json)
-{
-	if (json)
-		status_json(f, s);
-	else
-		status_text(f, s);
-}
-
 /* ---- run ---- */
 
 enum {
@@ -250,6 +194,7 @@ enum {
 	O_MAC,
 	O_CONTROL,
 	O_USER,
+	O_NO_WATCH,
 	O__COUNT
 };
 
@@ -336,8 +281,11 @@ static int run_main(struct cli *cli, int argc, char **argv)
 		[O_MAC] = { .name = "--mac", .takes_value = true },
 		[O_CONTROL] = { .name = "--control", .takes_value = true },
 		[O_USER] = { .name = "--user", .takes_value = true },
+		[O_NO_WATCH] = { .name = "--no-watch" },
 	};
-	struct tunnel_daemon_opts opts = { .render = status_render, .ready = on_ready };
+	struct tunnel_daemon_opts opts = { .render = status_json,
+					   .ready = on_ready,
+					   .watch = true };
 	tk_tunnel_config *conf = NULL;
 	tk_error err = { 0 };
 	size_t npos = 0;
@@ -354,7 +302,7 @@ static int run_main(struct cli *cli, int argc, char **argv)
 		return cli_args_exit(rc);
 	if (o[O_CONFIG].value) {
 		for (int i = 0; i < O__COUNT; i++)
-			if (i != O_CONFIG && o[i].seen)
+			if (i != O_CONFIG && i != O_NO_WATCH && o[i].seen)
 				return cli_usage_error(
 					cli,
 					"%s cannot be combined with --config (put it in the file)",
@@ -369,6 +317,7 @@ static int run_main(struct cli *cli, int argc, char **argv)
 			return rc;
 		}
 	}
+	opts.watch = !o[O_NO_WATCH].seen;
 	tk_status st = tunnel_daemon_run(cli->ctx, conf, &opts, &err);
 	if (st != TK_OK)
 		return cli_fail(cli, st, &err);
@@ -420,7 +369,18 @@ static int status_main(struct cli *cli, int argc, char **argv)
 	} else if ((rc = tunnel_find(cli, where, sizeof(where))) != 0) {
 		return rc;
 	}
-	tk_status st = control_query(where, cli->json, stdout, &err);
+	char *doc = NULL;
+	size_t len = 0;
+	tk_status st = control_query(where, &doc, &len, &err);
+	/* the daemon serves data; the text is rendered here (tunnel_status.c) */
+	if (st == TK_OK && cli->json) {
+		st = cli_tunnel_status_check(doc, len, where, &err);
+		if (st == TK_OK)
+			fwrite(doc, 1, len, stdout);
+	} else if (st == TK_OK) {
+		st = cli_tunnel_status_text(stdout, doc, len, where, &err);
+	}
+	free(doc);
 	if (st != TK_OK)
 		return cli_fail(cli, st, &err);
 	return CLI_EXIT_OK;

@@ -30,12 +30,7 @@ void cli_json_doc_begin(struct cli_json *j, FILE *f)
 	cli_json_int(j, "version", CLI_JSON_VERSION);
 }
 
-/*
- * Length of the well-formed UTF-8 sequence starting at s (1 to 4), 0 if it is not one
- * (overlong forms, surrogates and code points above U+10FFFF are not, per RFC 3629). Stops at
- * the first byte that does not fit, so it never reads past the terminating NUL.
- */
-static size_t utf8_len(const unsigned char *s)
+size_t cli_utf8_len(const unsigned char *s, size_t avail)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t n;
@@ -49,6 +44,8 @@ static size_t utf8_len(const unsigned char *s)
 	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
 		n = 4;
 	else
+		return 0;
+	if (n > avail)
 		return 0;
 	if (s[0] == 0xe0)
 		lo = 0xa0;
@@ -107,7 +104,7 @@ void cli_json_write_string(FILE *f, const char *s)
 
 	fputc('"', f);
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = cli_utf8_len(p, SIZE_MAX); /* the NUL stops it */
 
 		if (n == 0) {
 			/* Linux names are bytes, not text: keep the document valid JSON. */

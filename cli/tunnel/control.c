@@ -7,12 +7,15 @@
  * (SO_PEERCRED), root or the user the daemon started as. A ControlSocket path is also accepted
  * (directory 0700 and socket 0600, root's, as before).
  *
- * A client writes one line, "json" or "text", and reads the document until EOF. Clients are
+ * A client writes one line ("json"; anything else is answered the same) and reads the status
+ * document (JSON, docs/json.md) until EOF: the client renders text from it. Clients are
  * served without ever blocking the loop that forwards frames: non-blocking sockets, at most
  * CONTROL_CLIENTS_MAX at once, and a total deadline for each, so a client that trickles its
  * request (or reads its answer a byte at a time) costs the data path nothing.
  */
 #include "tunnel.h"
+
+#include "json_read.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -309,8 +312,7 @@ void control_io(struct control *k, int fd)
 				break;
 		}
 		c->req[c->req_len] = '\0';
-		if (!k->render(k->user, strncmp(c->req, "json", 4) == 0, &c->doc, &c->doc_len) ||
-		    !c->doc) {
+		if (!k->render(k->user, &c->doc, &c->doc_len) || !c->doc) {
 			client_close(k, c);
 			return;
 		}
@@ -370,14 +372,17 @@ static bool wait_fd(int fd, short events, uint64_t deadline)
 	}
 }
 
-tk_status control_query(const char *where, bool json, FILE *out, tk_error *err)
+tk_status control_query(const char *where, char **doc, size_t *len, tk_error *err)
 {
 	struct sockaddr_un sun;
 	socklen_t slen;
-	char buf[4096];
 	tk_status st = TK_OK;
 	uint64_t deadline = now_ns() + (uint64_t)QUERY_MS * 1000000u;
+	size_t got = 0, cap = 0;
+	char *buf = NULL;
 
+	*doc = NULL;
+	*len = 0;
 	if (!addr_fill(where, &sun, &slen))
 		return tunnel_error(err, TK_E_BAD_ARGUMENT, "control socket", where, TK_OS_NONE, 0,
 				    "the name is too long for a UNIX socket");
@@ -401,39 +406,65 @@ tk_status control_query(const char *where, bool json, FILE *out, tk_error *err)
 		}
 		goto out;
 	}
-	const char *req = json ? "json\n" : "text\n";
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+	if (send(fd, "json\n", 5, MSG_NOSIGNAL) < 0) {
 		st = tunnel_error(err, TK_E_IO, "write", where, TK_OS_ERRNO, errno,
 				  "cannot send the request");
 		goto out;
 	}
-	size_t got = 0;
 	for (;;) {
 		if (!wait_fd(fd, POLLIN, deadline)) {
 			st = tunnel_error(err, TK_E_TIMEOUT, "read", where, TK_OS_NONE, 0,
-					  "the tunnel did not answer within %d ms", QUERY_MS);
+					  "the tunnel did not finish its answer within %d ms "
+					  "(%zu bytes so far)",
+					  QUERY_MS, got);
 			goto out;
 		}
-		ssize_t r = read(fd, buf, sizeof(buf));
+		if (cap - got < 4096) {
+			if (cap >= CLI_JREAD_MAX) {
+				st = tunnel_error(err, TK_E_IO, "read", where, TK_OS_NONE, 0,
+						  "the answer is longer than %u bytes: not a "
+						  "status document",
+						  (unsigned)CLI_JREAD_MAX);
+				tunnel_remedy(err,
+					      "check what listens on %s (it is not a tunnel "
+					      "of this tapkit)",
+					      where);
+				goto out;
+			}
+			char *nb = realloc(buf, cap ? cap * 2 : 16384);
+			if (!nb) {
+				st = tunnel_error(err, TK_E_NO_MEMORY, "read", where, TK_OS_NONE, 0,
+						  "out of memory for the answer");
+				goto out;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 16384;
+		}
+		ssize_t r = read(fd, buf + got, cap - got - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			st = tunnel_error(err, TK_E_IO, "read", where, TK_OS_ERRNO, errno,
-					  "cannot read the status");
+					  "cannot read the status (%zu bytes read)", got);
 			goto out;
 		}
 		if (r == 0)
 			break;
 		got += (size_t)r;
-		fwrite(buf, 1, (size_t)r, out);
 	}
 	if (got == 0) {
 		st = tunnel_error(err, TK_E_NO_PRIVILEGE, "read", where, TK_OS_NONE, 0,
 				  "the tunnel hung up without an answer (only root, or the user "
 				  "that started it, may ask)");
 		tunnel_remedy(err, "run as root (sudo tapkit tunnel status)");
+		goto out;
 	}
+	buf[got] = '\0';
+	*doc = buf;
+	*len = got;
+	buf = NULL;
 out:
+	free(buf);
 	close(fd);
 	return st;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `tapkit tunnel run` around the engine: one epoll loop over the engine's handle, a signalfd
- * (SIGTERM/SIGINT stop, SIGHUP reloads the file), the control socket and its clients. The
+ * (SIGTERM/SIGINT stop, SIGHUP reloads the file), an inotify watch on the configuration file's
+ * directory (a change reloads it, debounced), the control socket and its clients. The
  * engine forwards inside tk_tunnel_dispatch; nothing here blocks, so neither a signal nor a
  * status client can hold frames back.
  */
@@ -13,12 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SUB "tunnel"
 
-enum { EV_ENGINE = 1, EV_SIGNAL, EV_LISTEN };
+enum { EV_ENGINE = 1, EV_SIGNAL, EV_LISTEN, EV_WATCH };
+
+/*
+ * The quiet time after the last change before the file is read: an editor's save is several
+ * events (write, close, rename, chmod), and a half-written file must not be read in between.
+ */
+#define WATCH_DEBOUNCE_MS 250
 
 struct daemon {
 	tk_ctx *ctx;
@@ -28,12 +37,15 @@ struct daemon {
 	char origin[256];
 	char control[256];
 	int epfd, sfd, lfd;
+	int ifd;	       /* inotify on the file's directory, -1 when not watching */
+	char base[256];	       /* the file's name in that directory */
+	uint64_t reload_at_ms; /* a change seen: reload once this passes (0: none pending) */
 	struct control k;
 	uint64_t load_failures; /* files the reader refused (the engine counts what it refuses) */
 	bool stop;
 };
 
-static bool render(void *user, bool json, char **doc, size_t *len)
+static bool render(void *user, char **doc, size_t *len)
 {
 	struct daemon *d = user;
 	tk_tunnel_snapshot *s = NULL;
@@ -47,16 +59,17 @@ static bool render(void *user, bool json, char **doc, size_t *len)
 		return false;
 	}
 	s->reload_failures += d->load_failures; /* a refused file is a refused reload too */
-	d->o->render(f, s, json);
+	d->o->render(f, s);
 	tk_tunnel_snapshot_free(s);
 	return fclose(f) == 0;
 }
 
-static void reload(struct daemon *d)
+static void reload(struct daemon *d, const char *why)
 {
 	tk_tunnel_config *cfg = NULL;
 	tk_error err = { 0 };
 
+	tunnel_log(d->ctx, TK_LOG_INFO, SUB, "%s: reading %s", why, d->origin[0] ? d->origin : "-");
 	if (!d->origin[0]) {
 		tunnel_log(d->ctx, TK_LOG_WARN, SUB,
 			   "SIGHUP: started from flags, there is no file to reload");
@@ -84,7 +97,7 @@ static void on_signal(struct daemon *d)
 	struct signalfd_siginfo si;
 	while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			reload(d);
+			reload(d, "SIGHUP");
 		} else {
 			tunnel_log(d->ctx, TK_LOG_INFO, SUB, "signal %u: stopping", si.ssi_signo);
 			d->stop = true;
@@ -101,12 +114,105 @@ static tk_status watch(struct daemon *d, int fd, uint64_t tag, tk_error *err)
 	return TK_OK;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/*
+ * Watches the configuration file through its directory: editors replace a file by writing a
+ * new one and renaming it over the old (a watch on the file itself would follow the old inode
+ * and see nothing more). A change is any close after writing, rename onto the name, or a new
+ * file of that name. Set up before the privilege drop; a failure only turns watching off.
+ */
+static void watch_open(struct daemon *d)
+{
+	char dir[sizeof(d->origin)];
+	const char *slash = strrchr(d->origin, '/');
+
+	d->ifd = -1;
+	if (!d->o->watch || !d->origin[0])
+		return;
+	if (!slash) {
+		snprintf(dir, sizeof(dir), ".");
+		snprintf(d->base, sizeof(d->base), "%s", d->origin);
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s",
+			 slash == d->origin ? 1 : (int)(slash - d->origin), d->origin);
+		snprintf(d->base, sizeof(d->base), "%s", slash + 1);
+	}
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0 ||
+	    inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR) < 0) {
+		int e = errno;
+		char ebuf[128];
+		if (fd >= 0)
+			close(fd);
+		tunnel_log(
+			d->ctx, TK_LOG_WARN, SUB,
+			"cannot watch %s for changes (inotify on %s: %s%s): SIGHUP still reloads "
+			"it",
+			d->origin, dir, tunnel_errno_text(e, ebuf, sizeof(ebuf)),
+			e == ENOSPC ? "; raise fs.inotify.max_user_watches" : "");
+		return;
+	}
+	d->ifd = fd;
+	tunnel_log(d->ctx, TK_LOG_DEBUG, SUB, "watching %s for changes (--no-watch turns it off)",
+		   d->origin);
+}
+
+/* Drains the inotify events; a change to our file (re)starts the quiet time. */
+static void watch_read(struct daemon *d)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	for (;;) {
+		ssize_t n = read(d->ifd, buf, sizeof(buf));
+		if (n <= 0)
+			return; /* EAGAIN: drained */
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
+			/* an overflow lost events that may have been ours */
+			if ((ev->mask & IN_Q_OVERFLOW) ||
+			    (ev->len && strcmp(ev->name, d->base) == 0))
+				d->reload_at_ms = now_ms() + WATCH_DEBOUNCE_MS;
+			if (ev->mask & IN_IGNORED) {
+				tunnel_log(d->ctx, TK_LOG_WARN, SUB,
+					   "the directory of %s went away: no longer watching it "
+					   "(SIGHUP still reloads)",
+					   d->origin);
+				epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->ifd, NULL);
+				close(d->ifd);
+				d->ifd = -1;
+				return;
+			}
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+/* The epoll timeout: the sooner of the control clients' deadline and a pending reload. */
+static int watch_timeout(struct daemon *d, int timeout)
+{
+	if (!d->reload_at_ms)
+		return timeout;
+	uint64_t now = now_ms();
+	if (now >= d->reload_at_ms) {
+		d->reload_at_ms = 0;
+		reload(d, "the configuration file changed");
+		return timeout;
+	}
+	int left = (int)(d->reload_at_ms - now);
+	return timeout < 0 || left < timeout ? left : timeout;
+}
+
 static tk_status loop(struct daemon *d, tk_error *err)
 {
 	struct epoll_event evs[16];
 
 	while (!d->stop) {
-		int timeout = control_expire(&d->k);
+		int timeout = watch_timeout(d, control_expire(&d->k));
 		int n = epoll_wait(d->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -124,6 +230,8 @@ static tk_status loop(struct daemon *d, tk_error *err)
 					return st; /* the engine cannot carry on: exit non-zero */
 			} else if (tag == EV_SIGNAL) {
 				on_signal(d);
+			} else if (tag == EV_WATCH) {
+				watch_read(d);
 			} else if (tag == EV_LISTEN) {
 				control_accept(&d->k);
 			} else if (tag >> 32 == CONTROL_TAG) {
@@ -154,6 +262,7 @@ static tk_status start(struct daemon *d, tk_tunnel_config *cfg, tk_error *err)
 	tk_tunnel_snapshot *s = NULL;
 	if ((st = tk_tunnel_stats(d->t, &s, err)) != TK_OK)
 		return st;
+	watch_open(d); /* before the drop: the User may not read the directory */
 	st = tunnel_confine(d->ctx, &user, s->public_key[0] != '\0', err);
 	if (st == TK_OK) {
 		d->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -165,7 +274,8 @@ static tk_status start(struct daemon *d, tk_tunnel_config *cfg, tk_error *err)
 		control_init(&d->k, d->ctx, d->lfd, d->epfd, render, d);
 		d->k.spare = spare;
 		if ((st = watch(d, tk_tunnel_handle(d->t), EV_ENGINE, err)) == TK_OK &&
-		    (st = watch(d, d->sfd, EV_SIGNAL, err)) == TK_OK)
+		    (st = watch(d, d->sfd, EV_SIGNAL, err)) == TK_OK &&
+		    (d->ifd < 0 || (st = watch(d, d->ifd, EV_WATCH, err)) == TK_OK))
 			st = watch(d, d->lfd, EV_LISTEN, err);
 	}
 	if (st == TK_OK && d->o->ready)
@@ -184,7 +294,7 @@ tk_status tunnel_daemon_run(tk_ctx *ctx, tk_tunnel_config *cfg, const struct tun
 	memset(&d, 0, sizeof(d));
 	d.ctx = ctx;
 	d.o = o;
-	d.epfd = d.sfd = d.lfd = -1;
+	d.epfd = d.sfd = d.lfd = d.ifd = -1;
 	d.k.spare = -1;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
 		d.k.c[i].fd = -1;
@@ -227,6 +337,8 @@ tk_status tunnel_daemon_run(tk_ctx *ctx, tk_tunnel_config *cfg, const struct tun
 	control_close(d.lfd, d.control);
 	if (d.sfd >= 0)
 		close(d.sfd);
+	if (d.ifd >= 0)
+		close(d.ifd);
 	if (d.epfd >= 0)
 		close(d.epfd);
 	sigaction(SIGPIPE, &old_pipe, NULL);

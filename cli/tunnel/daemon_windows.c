@@ -9,6 +9,7 @@
  */
 #include "tunnel.h"
 
+#include "json_read.h"
 #include "winservice.h"
 
 #include <windows.h>
@@ -65,7 +66,7 @@ static tk_status win_error(tk_error *err, tk_status st, const char *op, const ch
 
 /* ---- the client: tapkit tunnel status ---- */
 
-tk_status control_query(const char *where, bool json, FILE *out, tk_error *err)
+tk_status control_query(const char *where, char **doc, size_t *len, tk_error *err)
 {
 	wchar_t wpath[512];
 	if (!widen(where, wpath, (int)(sizeof(wpath) / sizeof(wpath[0]))))
@@ -98,7 +99,10 @@ tk_status control_query(const char *where, bool json, FILE *out, tk_error *err)
 		return win_error(err, TK_E_IO, "status", where, code,
 				 "cannot open the control pipe");
 	}
-	const char *req = json ? "json\n" : "text\n";
+	const char *req = "json\n";
+	size_t cap = 0;
+	*doc = NULL;
+	*len = 0;
 	DWORD done = 0;
 	tk_status st = TK_OK;
 	if (!WriteFile(h, req, (DWORD)strlen(req), &done, NULL)) {
@@ -116,11 +120,33 @@ tk_status control_query(const char *where, bool json, FILE *out, tk_error *err)
 			}
 			if (done == 0)
 				break;
-			fwrite(buf, 1, done, out);
+			if (*len + done + 1 > cap) {
+				size_t ncap = (*len + done + 1) * 2;
+				char *n = ncap <= CLI_JREAD_MAX + 1 ? realloc(*doc, ncap) : NULL;
+				if (!n) {
+					st = tunnel_error(err, TK_E_IO, "read", where, TK_OS_NONE, 0,
+							  "the tunnel's answer is too large");
+					break;
+				}
+				*doc = n;
+				cap = ncap;
+			}
+			memcpy(*doc + *len, buf, done);
+			*len += done;
 		}
 	}
 	CloseHandle(h);
-	return st;
+	if (st == TK_OK && !*doc)
+		st = tunnel_error(err, TK_E_IO, "read", where, TK_OS_NONE, 0,
+				  "the tunnel closed the control pipe without an answer");
+	if (st != TK_OK) {
+		free(*doc);
+		*doc = NULL;
+		*len = 0;
+		return st;
+	}
+	(*doc)[*len] = '\0';
+	return TK_OK;
 }
 
 /* ---- the server ---- */
@@ -204,7 +230,7 @@ static bool pipe_io(struct pipe_server *p, bool write, void *buf, DWORD len, DWO
 }
 
 /* The document for a request, rendered into memory through a temporary file. */
-static char *render_doc(tk_tunnel *t, const struct tunnel_daemon_opts *o, bool json, size_t *len)
+static char *render_doc(tk_tunnel *t, const struct tunnel_daemon_opts *o, size_t *len)
 {
 	tk_tunnel_snapshot *s = NULL;
 	tk_error e = { 0 };
@@ -216,7 +242,7 @@ static char *render_doc(tk_tunnel *t, const struct tunnel_daemon_opts *o, bool j
 			fclose(f);
 		return NULL;
 	}
-	o->render(f, s, json);
+	o->render(f, s);
 	tk_tunnel_snapshot_free(s);
 	long n = ftell(f);
 	if (n >= 0 && (doc = malloc((size_t)n + 1)) != NULL) {
@@ -254,7 +280,7 @@ static void pipe_serve(struct pipe_server *p, tk_tunnel *t, const struct tunnel_
 	char req[16] = { 0 };
 	if (pipe_io(p, false, req, sizeof(req) - 1, &got, CLIENT_MS)) {
 		size_t len = 0;
-		char *doc = render_doc(t, o, strncmp(req, "json", 4) == 0, &len);
+		char *doc = render_doc(t, o, &len);
 		if (doc)
 			(void)pipe_io(p, true, doc, (DWORD)len, &got, CLIENT_MS);
 		free(doc);

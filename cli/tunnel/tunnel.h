@@ -77,8 +77,8 @@ struct control_client {
 	size_t doc_len, sent;
 };
 
-/* Renders the document for a request ("json" or "text") into *doc (malloc'd, caller frees). */
-typedef bool control_render_fn(void *user, bool json, char **doc, size_t *len);
+/* Renders the status document (JSON, whatever the request) into *doc (malloc'd, caller frees). */
+typedef bool control_render_fn(void *user, char **doc, size_t *len);
 
 /* The tag of a client's fd in the daemon's epoll data (u64: CONTROL_TAG << 32 | fd). */
 #define CONTROL_TAG 0x7c7cu
@@ -109,19 +109,25 @@ int control_expire(struct control *k);
 void control_free(struct control *k);
 /* The tunnels listening in this network namespace: how many, and the first one's name. */
 size_t control_find(char *out, size_t size);
-/* Client side: sends the request and copies the answer to out (deadline: 5 s). */
-tk_status control_query(const char *where, bool json, FILE *out, tk_error *err);
+/*
+ * Client side: sends the request and reads the answer until EOF (deadline: 5 s, at most
+ * CLI_JREAD_MAX bytes) into *doc (malloc'd, NUL-terminated; caller frees). The answer is not
+ * checked here: cli_tunnel_status_check / _text (tunnel_status.h) do, for any transport.
+ */
+tk_status control_query(const char *where, char **doc, size_t *len, tk_error *err);
 
 /* ---- the daemon (daemon.c) ---- */
 
-/* Writes the status document of s (json: docs/tunnel.md's schema; else text) to f. */
-typedef void tunnel_render_fn(FILE *f, const tk_tunnel_snapshot *s, bool json);
+/* Writes the status document of s (docs/json.md, "tunnel status") to f. */
+typedef void tunnel_render_fn(FILE *f, const tk_tunnel_snapshot *s);
 
 struct tunnel_daemon_opts {
 	tunnel_render_fn *render;
 	/* Called once the tunnel forwards (adapter up, socket bound, privileges dropped). */
 	void (*ready)(const tk_tunnel_snapshot *s);
 	bool service; /* Windows: run under the service control manager (--service) */
+	/* Reload the configuration file when it changes (inotify on its directory, debounced). */
+	bool watch;
 };
 
 /* Windows: the service of the tunnel on adapter dev, "tapkit-tunnel-DEV" (daemon_windows.c). */
@@ -130,7 +136,9 @@ void tunnel_service_name(const char *dev, char *out, size_t size);
 /*
  * Runs a tunnel as a daemon until SIGTERM/SIGINT (TK_OK) or a failure (its status): the control
  * socket (ControlSocket or the namespace's default), the engine (cfg: taken, also on failure),
- * the privilege drop, SIGHUP re-reading the configuration file. Signals are blocked while it
+ * the privilege drop, SIGHUP (and with o->watch a change of the file) re-reading the
+ * configuration file; a file refused is logged with FILE:LINE and the running configuration
+ * stays. Signals are blocked while it
  * runs and the mask restored at the end.
  */
 tk_status tunnel_daemon_run(tk_ctx *ctx, tk_tunnel_config *cfg, const struct tunnel_daemon_opts *o,

@@ -458,6 +458,13 @@ static tk_status map_ioctl(const struct out *o)
 		tk__error_remedy(o->err, "upgrade the kernel, or do without this feature");
 		return st;
 	}
+	if (o->errnum == EMFILE || o->errnum == ENFILE || o->errnum == ENOMEM) {
+		/* the eventfd that makes a blocked read wakeable is a descriptor too */
+		st = set(o, TK_E_NO_MEMORY, "%s for adapter %s: out of file descriptors or memory",
+			 op, f->object);
+		tk__error_remedy(o->err, "close unused files or raise the limit (`ulimit -n`)");
+		return st;
+	}
 	if (o->errnum != EINVAL)
 		return set(o, TK_E_IO, "%s on adapter %s failed", op, f->object);
 

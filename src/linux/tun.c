@@ -383,11 +383,8 @@ tk_status tk__backend_dev_open(tk_ctx *ctx, const tk_open_opts *opts, tk_dev *de
 			goto out_close;
 		}
 	}
-	os->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (os->wake_fd < 0) {
-		st = tun_ioctl_fail(ctx, ifr.ifr_name, "eventfd", errno, 0, err);
-		goto out_close;
-	}
+	/* made on first use (wake_get): `tapkit open` under `ulimit -n 4` needs one descriptor */
+	os->wake_fd = -1;
 	os->fd = fd;
 	os->ifflags = flags;
 	os->hdr_len = 0;
@@ -496,11 +493,60 @@ tk_status tk__backend_dev_write(tk_dev *dev, const void *frame, size_t len, tk_e
 	return TK_OK;
 }
 
+/*
+ * The wake eventfd, made by whichever comes first, a wait or a wake (from any thread: the
+ * loser of the race closes its own). A wake before the first wait is kept in the counter, so
+ * that wait returns at once, as it would had the eventfd existed from the open. Returns the
+ * descriptor, or -errno when none can be made (EMFILE under a tight `ulimit -n`).
+ */
+static int wake_get(tk_dev *dev)
+{
+	int fd = __atomic_load_n(&dev->os->wake_fd, __ATOMIC_ACQUIRE);
+	if (fd >= 0)
+		return fd;
+	int made = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (made < 0)
+		return -errno;
+	int expected = -1;
+	if (__atomic_compare_exchange_n(&dev->os->wake_fd, &expected, made, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return made;
+	close(made);
+	return expected;
+}
+
+#define WAKE_SLICE_MS 100
+
+/*
+ * poll(2) on the device and, where there is one, the wake eventfd. Without a descriptor for the
+ * eventfd (out of descriptors) a wait still works: the device is polled alone in slices of
+ * WAKE_SLICE_MS, and a wake that makes the eventfd meanwhile is seen at the next slice.
+ */
+static int wait_poll(tk_dev *dev, struct pollfd fds[2], int timeout_ms)
+{
+	int left = timeout_ms;
+	for (;;) {
+		int wake_fd = wake_get(dev);
+		if (wake_fd >= 0) {
+			fds[1].fd = wake_fd;
+			return poll(fds, 2, left);
+		}
+		fds[1].fd = -1; /* poll ignores a negative fd */
+		int slice = (left < 0 || left > WAKE_SLICE_MS) ? WAKE_SLICE_MS : left;
+		int r = poll(fds, 1, slice);
+		if (r != 0 || left == slice)
+			return r;
+		if (left > 0)
+			left -= slice;
+	}
+}
+
 tk_status tk__backend_dev_wait(tk_dev *dev, int timeout_ms, tk_error *err)
 {
+	tk_status st;
 	struct pollfd fds[2] = { { .fd = dev->os->fd, .events = POLLIN },
-				 { .fd = dev->os->wake_fd, .events = POLLIN } };
-	int r = poll(fds, 2, timeout_ms < 0 ? -1 : timeout_ms);
+				 { .fd = -1, .events = POLLIN } };
+	int r = wait_poll(dev, fds, timeout_ms < 0 ? -1 : timeout_ms);
 	if (r < 0)
 		return io_fail(dev, TK__ERRMAP_POLL, errno, 0, err);
 	if (r == 0)
@@ -508,7 +554,7 @@ tk_status tk__backend_dev_wait(tk_dev *dev, int timeout_ms, tk_error *err)
 					   "no frame within %d ms", timeout_ms);
 	if (fds[1].revents & POLLIN) {
 		uint64_t n;
-		if (read(dev->os->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		if (read(fds[1].fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 			return io_fail(dev, TK__ERRMAP_POLL, errno, 0, err);
 		return tk__error_set_quiet(err, TK_E_INTERRUPTED, "poll", dev->name, TK_OS_NONE, 0,
 					   "woken by tk_dev_wake");
@@ -525,7 +571,7 @@ tk_status tk__backend_dev_wait(tk_dev *dev, int timeout_ms, tk_error *err)
 			return io_fail(dev, TK__ERRMAP_POLL, errno, 0, err);
 		struct tk__errmap_facts f;
 		tk__errmap_facts_init(&f, dev->name);
-		tk_status st = tk__errmap_fill(err, TK__ERRMAP_POLL, EBADFD, &f);
+		st = tk__errmap_fill(err, TK__ERRMAP_POLL, EBADFD, &f);
 		/* poll itself succeeded: the evidence is the event, not an errno */
 		err->os_kind = TK_OS_NONE;
 		err->os_code = 0;
@@ -606,8 +652,11 @@ tk_status tk__backend_dev_set_persist(tk_dev *dev, bool on, tk_error *err)
 tk_status tk__backend_dev_wake(tk_dev *dev, tk_error *err)
 {
 	uint64_t one = 1;
+	int wake_fd = wake_get(dev);
+	if (wake_fd < 0)
+		return tun_ioctl_fail(dev->ctx, dev->name, "eventfd", -wake_fd, 0, err);
 	/* EAGAIN: the counter is full, so a wake is pending already */
-	if (write(dev->os->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+	if (write(wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		return tk__error_set_quiet(err, TK_E_IO, "wake", dev->name, TK_OS_ERRNO, errno,
 					   "cannot write the wake eventfd");
 	return TK_OK;

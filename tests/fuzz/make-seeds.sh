@@ -118,6 +118,16 @@ printf '\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82' | seed cli_json invalid-ut
 printf '\xff\xfe\x80\xbf' | seed cli_json lone-bytes
 head -c 300 /dev/zero | tr '\0' 'x' | seed cli_json long
 
+# ---- cli_jread: the tunnel status documents of the unit tests, and JSON edge cases ----
+for f in "$(dirname "$0")"/../unit/fixtures/tunnel/*.json; do
+	name=$(basename "$f" .json)
+	seed cli_jread "$name" <"$f"
+done
+printf '{"a":[1,-2,9223372036854775807,-9223372036854775808],"b":{"c":true,"d":null}}' | seed cli_jread types
+printf '"\\u00e9\\ud83d\\ude00\\n\\"\xc3\xa9"' | seed cli_jread escapes
+printf '[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]' | seed cli_jread deepest
+printf '{"version":1,"tunnel":{"mode":"plain"' | seed cli_jread truncated
+
 # ---- mactable: capacity, age, start clock (8 + shift), then operations ----
 # ops: low 3 bits 0-2 learn, 3-4 lookup, 5 expire, 6 forget port, 7 flush; bits 3-4 clock step
 printf '\x03\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x02\x01\x00\x03\x02\x00\x19\x01\x1d\x06\x01\x03\x00' |

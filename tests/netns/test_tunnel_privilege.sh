@@ -112,7 +112,7 @@ expect_no_link "$NB" tkb
 [[ ! -e $TK_TMP/ww/b.sock ]] || tk_fail "a socket was bound in a refused directory"
 
 tk_case "A drops to nobody: ids, CAP_NET_ADMIN alone (effective, permitted, bounding), no_new_privs, not dumpable"
-tun_start_devnet "$NA" --config "$TK_TMP/a.conf"
+tun_start_devnet "$NA" --config "$TK_TMP/a.conf" --no-watch # SIGHUP alone
 PA=$TK_PID
 tun_start "$NB" --config "$TK_TMP/b.conf"
 PB=$TK_PID

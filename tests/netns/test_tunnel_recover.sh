@@ -25,7 +25,7 @@ SA=$TK_TMP/a.sock
 tun_keys a b
 tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.3.1/24 9
 tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.3.2/24 9
-tun_start "$NA" --config "$TK_TMP/a.conf"
+tun_start "$NA" --config "$TK_TMP/a.conf" --no-watch # SIGHUP alone (watching: test_tunnel_watch.sh)
 PA=$TK_PID
 tun_start "$NB" --config "$TK_TMP/b.conf"
 PB=$TK_PID

@@ -276,6 +276,9 @@ static void test_ioctl_errors(void **state)
 	assert_int_equal(map(&err, TK__ERRMAP_TUN_IOCTL, EINVAL, &f), TK_E_BAD_ARGUMENT);
 	f.op = "TUNSETPERSIST";
 	assert_int_equal(map(&err, TK__ERRMAP_TUN_IOCTL, EBADFD, &f), TK_E_DEVICE_VANISHED);
+	f.op = "eventfd";
+	assert_int_equal(map(&err, TK__ERRMAP_TUN_IOCTL, EMFILE, &f), TK_E_NO_MEMORY);
+	assert_has(err.remedy, "ulimit -n");
 }
 
 static void test_netlink_errors_keep_the_extack(void **state)

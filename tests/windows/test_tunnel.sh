@@ -41,6 +41,10 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wine_end
+	# whatever still runs in the test's namespaces is the test's
+	for ns in "$NL" "$NW"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+	done
 	ip netns del "$NL" 2>/dev/null || true
 	ip netns del "$NW" 2>/dev/null || true
 	rm -rf "$tmp"
@@ -119,11 +123,11 @@ winpath() { echo "Z:${1//\//\\}"; }
 
 ip netns exec "$NL" "$TAPKIT_LINUX" tunnel run --config "$tmp/l.conf" >"$tmp/l.log" 2>&1 &
 pids+=($!)
-W "$TAPKIT_LINUX" tunnel run --config "$tmp/w.conf" >"$tmp/w.log" 2>&1 &
+ip netns exec "$NW" "$TAPKIT_LINUX" tunnel run --config "$tmp/w.conf" >"$tmp/w.log" 2>&1 &
 pids+=($!)
 # start_win N CONF: tapkit.exe tunnel run in W, its output in $tmp/winN.log
 start_win() {
-	W timeout 300 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$2")" >"$tmp/win$1.log" 2>&1 &
+	ip netns exec "$NW" timeout 300 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$2")" >"$tmp/win$1.log" 2>&1 &
 	pids+=($!)
 	eval "win$1=$!"
 }
@@ -145,7 +149,7 @@ check "ping from L's TAP to W's TAP crosses both Windows tunnels" test $ok -eq 0
 W ping -c 3 -W 2 -i 0.3 192.168.77.1 >"$tmp/ping2.log" 2>&1 && r=0 || r=$?
 check "ping from W's TAP to L's TAP, the other way" test $r -eq 0
 
-W iperf3 -s -1 -B 192.168.77.2 >/dev/null 2>&1 &
+ip netns exec "$NW" iperf3 -s -1 -B 192.168.77.2 >/dev/null 2>&1 &
 pids+=($!)
 sleep 0.5
 ip netns exec "$NL" timeout 30 iperf3 -c 192.168.77.2 -B 192.168.77.1 -t 3 -J >"$tmp/ip1.json" 2>&1 && r=0 || r=$?
