@@ -124,8 +124,8 @@ tk_status control_query(const char *where, char **doc, size_t *len, tk_error *er
 				size_t ncap = (*len + done + 1) * 2;
 				char *n = ncap <= CLI_JREAD_MAX + 1 ? realloc(*doc, ncap) : NULL;
 				if (!n) {
-					st = tunnel_error(err, TK_E_IO, "read", where, TK_OS_NONE, 0,
-							  "the tunnel's answer is too large");
+					st = tunnel_error(err, TK_E_IO, "read", where, TK_OS_NONE,
+							  0, "the tunnel's answer is too large");
 					break;
 				}
 				*doc = n;

@@ -120,6 +120,16 @@ bool tk__endpoint_parse(const char *text, uint16_t default_port, struct sockaddr
 	return false;
 }
 
+socklen_t tk__endpoint_any6(struct sockaddr_storage *ss, uint16_t port)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	memset(ss, 0, sizeof(*ss));
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	s6->sin6_addr = in6addr_any;
+	return sizeof(*s6);
+}
+
 char *tk__endpoint_format(const struct sockaddr *sa, char *buf, size_t size)
 {
 	char host[INET6_ADDRSTRLEN];

@@ -451,6 +451,8 @@ bool tk__endpoint_parse(const char *text, uint16_t default_port, struct sockaddr
 			socklen_t *len);
 /* "10.0.0.1:4789", "[fd00::1]:4789" (a v4-mapped address prints as v4). */
 char *tk__endpoint_format(const struct sockaddr *sa, char *buf, size_t size);
+/* The IPv6 any address with port into ss (a dual-stack socket's bind): its length. */
+socklen_t tk__endpoint_any6(struct sockaddr_storage *ss, uint16_t port);
 /* The MTU used when none is set: 1500 minus the underlay, UDP, VXLAN (and seal) headers. */
 uint32_t tk__tunnel_default_mtu(enum tk__tunnel_mode mode, bool ipv6);
 

@@ -85,12 +85,7 @@ tk_status tk__udp_open(const struct tk__tunnel_conf *c, tk__sock *out_fd, int *o
 		return wsa_fail(err, TK_E_IO, "WSAStartup", "Winsock", e, "cannot start Winsock");
 	if (family == AF_UNSPEC) {
 		/* any address: one dual-stack socket serves IPv4 and IPv6 peers alike */
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		memset(&ss, 0, sizeof(ss));
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(c->port);
-		s6->sin6_addr = in6addr_any;
-		len = sizeof(*s6);
+		len = (int)tk__endpoint_any6(&ss, c->port);
 		family = AF_INET6;
 	}
 	char where[80];
