@@ -12,7 +12,7 @@
 # status over the control pipe, a second tunnel on a held adapter (busy), garbage datagrams
 # counted and dropped, the adapter removed under a running tunnel and recovered, Ctrl-C
 # (CTRL_C_EVENT through the console) stopping it with exit 0. Needs root (namespaces, TAPs).
-# shellcheck source=tests/windows/lib.sh
+# shellcheck source=tests/windows/lib.sh disable=SC2016 # bash -c '...' "$0" "$1": expanded there
 source "$(dirname "$0")/lib.sh"
 name=$(basename "$0")
 if [[ $(id -u) -ne 0 ]]; then
@@ -68,9 +68,12 @@ WINEPREFIX=$(mktemp -d /tmp/tk-wine.XXXXXX)
 export WINEPREFIX WINEDEBUG=-all
 W "$WINESERVER" -p 2>/dev/null || true
 W timeout 120 wine wineboot -i >/dev/null 2>&1
-W timeout 120 bash "$emu/install.sh" "$out_dir/tapemu.sys" "emu one" "emu two" >/dev/null 2>&1 &&
-	pass "the emulated tap0901 driver runs inside namespace W" ||
-	{ fail "the emulated tap0901 driver runs inside namespace W"; finish; }
+if W timeout 120 bash "$emu/install.sh" "$out_dir/tapemu.sys" "emu one" "emu two" >/dev/null 2>&1; then
+	pass "the emulated tap0901 driver runs inside namespace W"
+else
+	fail "the emulated tap0901 driver runs inside namespace W"
+	finish
+fi
 
 cat >"$tmp/l.conf" <<CONF
 [Interface]
@@ -147,7 +150,7 @@ ok=1
 for _ in 1 2 3 4 5; do ping_ok && { ok=0; break; }; sleep 1; done
 check "ping from L's TAP to W's TAP crosses both Windows tunnels" test $ok -eq 0
 W ping -c 3 -W 2 -i 0.3 192.168.77.1 >"$tmp/ping2.log" 2>&1 && r=0 || r=$?
-check "ping from W's TAP to L's TAP, the other way" test $r -eq 0
+check "ping from W's TAP to L's TAP, the other way" test "$r" -eq 0
 
 ip netns exec "$NW" iperf3 -s -1 -B 192.168.77.2 >/dev/null 2>&1 &
 pids+=($!)
@@ -188,7 +191,7 @@ expect "20 datagrams from an address that is no peer: counted as unknown_peer" "
 wst "emu two"
 expect "20 datagrams without a VXLAN header from the peer's address: counted as malformed" "d['tunnel']['drops']['malformed'] == 20"
 ping_ok && r=0 || r=$?
-check "the tunnels carry on after the garbage" test $r -eq 0
+check "the tunnels carry on after the garbage" test "$r" -eq 0
 
 # a second tunnel on a held adapter: a clear busy error
 out=$(W timeout 60 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$tmp/two.conf")" 2>&1) && rc=0 || rc=$?
@@ -202,7 +205,7 @@ stop_win() {
 	pid=$(eval echo "\$win$1")
 	conf=$( (($1 == 1)) && echo one || echo two)
 	wpid=$(pgrep -f "tapkit.exe tunnel run --config .*$conf.conf" | grep -vx "$pid" | head -1 || true)
-	[[ -n $wpid ]] && kill -INT "$wpid" 2>/dev/null || true
+	if [[ -n $wpid ]]; then kill -INT "$wpid" 2>/dev/null || true; fi
 	rc=0
 	for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
 	wait "$pid" && rc=0 || rc=$?
