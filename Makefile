@@ -119,7 +119,7 @@ test-windows:
 	@if ! command -v x86_64-w64-mingw32-gcc >/dev/null || ! command -v wine >/dev/null; then \
 		echo "SKIP test-windows: needs gcc-mingw-w64-x86-64, wine and wine64 (apt-get install -y gcc-mingw-w64-x86-64 wine wine64)"; \
 	else \
-		$(MAKE) windows && bash tests/windows/run.sh $(BUILD_WIN); \
+		$(MAKE) all windows && TK_BUILD_DIR=$(BUILD) bash tests/windows/run.sh $(BUILD_WIN); \
 	fi
 
 clean:

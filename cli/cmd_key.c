@@ -36,7 +36,8 @@ static int key_unavailable(struct cli *cli, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	return cli_usage_error(cli,
-			       "keys are for the tunnel, which is not available on Windows yet");
+			       "keys are for the tunnel's sealed mode, which is not in the "
+			       "Windows build (it has no libsodium/OpenSSL): make them on Linux");
 }
 
 #define genkey_run key_unavailable

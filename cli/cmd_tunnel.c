@@ -16,6 +16,8 @@ static const char tunnel_usage[] =
 	"                         [--addr CIDR[,CIDR...]] [--mtu N] [--mac MAC] [--control PATH]\n"
 	"                         [--user USER[:GROUP]]\n"
 	"       tapkit tunnel status [--dev NAME | --control WHERE] [--json]\n"
+	"       tapkit tunnel service install|uninstall|start|stop|status\n"
+	"                             --config FILE | --dev NAME           (Windows)\n"
 	"\n"
 	"Carries the Ethernet frames of a TAP adapter to peers over UDP. Plain mode is VXLAN\n"
 	"(RFC 7348; it interoperates with Linux's vxlan device); sealed mode encrypts and\n"
@@ -48,22 +50,16 @@ static const char tunnel_usage[] =
 	"directory, so an editor's rename-replace is seen) and reloaded 250 ms after the last\n"
 	"change, and on SIGHUP; a bad file is logged with FILE:LINE and the running configuration\n"
 	"stays.\n"
+	"On Windows (docs/windows.md): plain mode only; Ctrl-C stops it; no file watching or\n"
+	"SIGHUP; status comes over the named pipe \\\\.\\pipe\\tapkit\\tunnel\\NAME, open to\n"
+	"Administrators and SYSTEM only. `service install` registers tapkit-tunnel-NAME\n"
+	"(LocalSystem, automatic start, restarted on failure) running `tunnel run --config FILE`;\n"
+	"it logs to %ProgramData%\\tapkit\\tapkit-tunnel-NAME.log.\n"
 	"\n"
 	"status prints per peer frames and bytes in and out, last seen, the drops by reason and\n"
 	"the learned MAC addresses; --json as documented in docs/tunnel.md. Without --dev it asks\n"
 	"the one tunnel of the current network namespace (ip netns exec NS tapkit tunnel status\n"
 	"for another namespace's).\n";
-
-#if defined(_WIN32)
-
-static int tunnel_run(struct cli *cli, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return cli_usage_error(cli, "the tunnel is not available on Windows yet");
-}
-
-#else
 
 #include "tunnel/tunnel.h"
 #include "tunnel_status.h"
@@ -294,6 +290,13 @@ static int run_main(struct cli *cli, int argc, char **argv)
 	tk_error err = { 0 };
 	size_t npos = 0;
 
+#ifdef _WIN32
+	/* the installed service's command line ends with it (tapkit tunnel service install) */
+	if (argc > 1 && strcmp(argv[argc - 1], "--service") == 0) {
+		opts.service = true;
+		argc--;
+	}
+#endif
 	int rc = cli_args_parse(cli, argc, argv, o, O__COUNT, NULL, 0, &npos);
 	if (rc != 0)
 		return cli_args_exit(rc);
@@ -383,6 +386,103 @@ static int status_main(struct cli *cli, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+#ifdef _WIN32
+#include "winservice.h"
+
+#define SVC_CMD	       "tapkit tunnel service"
+#define SVC_TIMEOUT_MS 30000
+
+/*
+ * `tapkit tunnel service install|uninstall|start|stop|status --config FILE | --dev NAME`: one
+ * service per adapter (tapkit-tunnel-NAME), LocalSystem, started at boot, restarted by the
+ * SCM's recovery actions when it fails; it runs `tapkit tunnel run --config FILE --service`.
+ */
+static int service_main(struct cli *cli, int argc, char **argv)
+{
+	struct cli_opt o[] = { { .name = "--config", .takes_value = true },
+			       { .name = "--dev", .takes_value = true } };
+	static const char *const verbs[] = { "install", "uninstall", "start", "stop", "status" };
+	char service[TK_NAME_MAX + 16], full[1024], dev[TK_NAME_MAX];
+	tk_error err = { 0 };
+	size_t npos = 0, v = 0;
+
+	if (argc < 2)
+		return cli_usage_error(cli, "tunnel service: expected install, uninstall, start, "
+					    "stop or status");
+	while (v < CLI_ARRAY_SIZE(verbs) && strcmp(argv[1], verbs[v]) != 0)
+		v++;
+	if (v == CLI_ARRAY_SIZE(verbs))
+		return cli_usage_error(cli,
+				       "unknown tunnel service command \"%s\": expected install, "
+				       "uninstall, start, stop or status",
+				       argv[1]);
+	int rc = cli_args_parse(cli, argc - 1, argv + 1, o, CLI_ARRAY_SIZE(o), NULL, 0, &npos);
+	if (rc != 0)
+		return cli_args_exit(rc);
+	if (!o[0].value && (v == 0 || !o[1].value))
+		return cli_usage_error(cli,
+				       v == 0 ? "tunnel service install needs --config FILE"
+					      : "tunnel service: give --config FILE or --dev NAME");
+	if (o[0].value) {
+		/* the file is read now: a service that cannot start is refused at install */
+		tk_tunnel_config *c = NULL;
+		if (!cli_svc_full_path(o[0].value, full, sizeof(full)))
+			return cli_usage_error(cli, "--config %s: not a valid path", o[0].value);
+		tk_status st = tk_tunnel_config_load(cli->ctx, full, &c, &err);
+		if (st != TK_OK)
+			return cli_fail(cli, st, &err);
+		snprintf(dev, sizeof(dev), "%s", tk_tunnel_config_name(c));
+		tk_tunnel_config_free(c);
+	} else {
+		snprintf(dev, sizeof(dev), "%s", o[1].value);
+	}
+	tunnel_service_name(dev, service, sizeof(service));
+	tk_status st = TK_OK;
+	if (v == 0) {
+		const char *args[] = { "tunnel", "run", "--config", full, "--service" };
+		char desc[TK_NAME_MAX + 1100], warning[256] = "";
+		snprintf(desc, sizeof(desc), "tapkit L2 tunnel on adapter %s (%s)", dev, full);
+		struct cli_svc_spec spec = { .name = service,
+					     .display = service,
+					     .description = desc,
+					     .args = args,
+					     .nargs = CLI_ARRAY_SIZE(args),
+					     .cmd = SVC_CMD };
+		st = cli_svc_install(&spec, warning, sizeof(warning), &err);
+		if (st == TK_OK) {
+			if (warning[0])
+				fprintf(stderr, "tapkit: warning: %s\n", warning);
+			printf("installed service %s (LocalSystem, automatic start): start it with "
+			       "`tapkit tunnel service start --dev \"%s\"`\n",
+			       service, dev);
+		}
+	} else if (v == 1) {
+		st = cli_svc_uninstall(service, SVC_CMD, SVC_TIMEOUT_MS, &err);
+		if (st == TK_OK)
+			printf("uninstalled service %s\n", service);
+	} else if (v == 2) {
+		st = cli_svc_start(service, SVC_CMD, SVC_TIMEOUT_MS, &err);
+		if (st == TK_OK)
+			printf("service %s running\n", service);
+	} else if (v == 3) {
+		st = cli_svc_stop(service, SVC_CMD, SVC_TIMEOUT_MS, &err);
+		if (st == TK_OK)
+			printf("service %s stopped\n", service);
+	} else {
+		struct cli_svc_status ss;
+		st = cli_svc_query(service, &ss, &err);
+		if (st == TK_OK && !ss.installed)
+			printf("service %s: not installed\n", service);
+		else if (st == TK_OK)
+			printf("service %s: %s (pid %lu, last exit %lu/%lu), runs %s as %s\n",
+			       service, cli_svc_state_name(ss.state), (unsigned long)ss.pid,
+			       (unsigned long)ss.exit_code, (unsigned long)ss.specific_exit,
+			       ss.command, ss.account);
+	}
+	return st == TK_OK ? CLI_EXIT_OK : cli_fail(cli, st, &err);
+}
+#endif
+
 static int tunnel_run(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
@@ -393,11 +493,13 @@ static int tunnel_run(struct cli *cli, int argc, char **argv)
 		return run_main(cli, argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return status_main(cli, argc - 1, argv + 1);
+#ifdef _WIN32
+	if (strcmp(argv[1], "service") == 0)
+		return service_main(cli, argc - 1, argv + 1);
+#endif
 	return cli_usage_error(cli, "unknown tunnel command \"%s\": expected run or status",
 			       argv[1]);
 }
-
-#endif
 
 const struct cli_verb cli_verb_tunnel = {
 	.name = "tunnel",

@@ -125,9 +125,13 @@ struct tunnel_daemon_opts {
 	tunnel_render_fn *render;
 	/* Called once the tunnel forwards (adapter up, socket bound, privileges dropped). */
 	void (*ready)(const tk_tunnel_snapshot *s);
+	bool service; /* Windows: run under the service control manager (--service) */
 	/* Reload the configuration file when it changes (inotify on its directory, debounced). */
 	bool watch;
 };
+
+/* Windows: the service of the tunnel on adapter dev, "tapkit-tunnel-DEV" (daemon_windows.c). */
+void tunnel_service_name(const char *dev, char *out, size_t size);
 
 /*
  * Runs a tunnel as a daemon until SIGTERM/SIGINT (TK_OK) or a failure (its status): the control

@@ -53,10 +53,15 @@ void tunnel_log(tk_ctx *ctx, tk_log_level level, const char *sub, const char *fm
 
 const char *tunnel_errno_text(int e, char *buf, size_t size)
 {
+#ifdef _WIN32
+	if (strerror_s(buf, size, e) != 0)
+		snprintf(buf, size, "error %d", e);
+#else
 	/* the GNU strerror_r returns the text, which may or may not be buf */
 	const char *t = strerror_r(e, buf, size);
 	if (t != buf)
 		snprintf(buf, size, "%s", t);
+#endif
 	return buf;
 }
 

@@ -7,6 +7,15 @@
 
 /* ---- the adapter ---- */
 
+#ifdef _WIN32
+/* TAP-Windows6 frames have no virtio-net header: the engine's buffers keep room for one */
+#define TAP_VNET     0u
+#define TAP_HDR_SKIP TK_VNET_HDR_LEN
+#else
+#define TAP_VNET     TK_OPEN_VNET_HDR
+#define TAP_HDR_SKIP 0u
+#endif
+
 /*
  * The MAC of an adapter the tunnel creates. The kernel would pick a random one at every
  * creation: after a restart or a recovery the peers' ARP caches still name the old one and
@@ -14,6 +23,7 @@
  * tell). Like systemd's MACAddressPolicy=persistent, it is derived from what names this
  * adapter here instead: the machine id, the network namespace and the adapter's name.
  */
+#ifndef _WIN32 /* Windows adapters persist: they keep their own MAC */
 static void stable_mac(const char *dev, uint8_t mac[TK_MAC_LEN])
 {
 	static const char label[] = "tapkit tunnel adapter mac v1";
@@ -38,6 +48,7 @@ static void stable_mac(const char *dev, uint8_t mac[TK_MAC_LEN])
 	memcpy(mac, out, TK_MAC_LEN);
 	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
 }
+#endif
 
 /*
  * MACAddress when configured; else, for an adapter we created (it is not persistent: it goes
@@ -55,7 +66,11 @@ static tk_status adapter_mac(struct tk_tunnel *t, const char *name, tk_error *er
 		if (tk_adapter_get(t->ctx, name, &info, &e2) != TK_OK ||
 		    (info.flags & TK_ADAPTER_PERSIST))
 			return TK_OK;
+#ifdef _WIN32
+		return TK_OK;
+#else
 		stable_mac(name, mac);
+#endif
 	}
 	return tk_adapter_set_mac(t->ctx, name, mac, err);
 }
@@ -63,6 +78,22 @@ static tk_status adapter_mac(struct tk_tunnel *t, const char *name, tk_error *er
 static tk_status adapter_configure(struct tk_tunnel *t, const char *name, tk_error *err)
 {
 	tk_status st = tk_adapter_set_mtu(t->ctx, name, t->conf.mtu, err);
+#ifdef _WIN32
+	/*
+	 * IP Helper sets the MTU of TCP/IP's interface on the adapter. Where TCP/IP is not bound
+	 * to it (unbound in its properties; Wine, whose stack does not see adapters) the tunnel
+	 * still carries frames up to MTU: said once, not fatal.
+	 */
+	if (st != TK_OK) {
+		tk__tunnel_log(t, TK_LOG_WARN,
+			       "cannot set the MTU of %s to %u (%s: %s): frames up to MTU still "
+			       "pass; set it by hand: netsh interface ipv4 set subinterface \"%s\" "
+			       "mtu=%u",
+			       name, t->conf.mtu, tk_status_name(st), err->message, name,
+			       t->conf.mtu);
+		st = TK_OK;
+	}
+#endif
 	if (st != TK_OK)
 		return st;
 	if ((st = adapter_mac(t, name, err)) != TK_OK)
@@ -75,7 +106,13 @@ static tk_status adapter_configure(struct tk_tunnel *t, const char *name, tk_err
 			return st;
 		}
 	}
+#ifdef _WIN32
+	/* "up" is the device enabled, which it is since we hold it: the link is the media
+	 * status, set connected by adapter_open */
+	return TK_OK;
+#else
 	return tk_adapter_set_up(t->ctx, name, true, err);
+#endif
 }
 
 static tk_status adapter_open(void *user, tk_error *err)
@@ -84,12 +121,20 @@ static tk_status adapter_open(void *user, tk_error *err)
 	/* every frame carries a virtio-net header: with offloads, one read is a 64 KiB segment */
 	tk_open_opts o = { .name = t->conf.dev,
 			   .mode = TK_MODE_TAP,
-			   .flags = TK_OPEN_NONBLOCK | TK_OPEN_VNET_HDR };
+			   .flags = TK_OPEN_NONBLOCK | TAP_VNET };
 	tk_dev *dev = NULL;
 
 	tk_status st = tk_dev_open(t->ctx, &o, &dev, err);
 	if (st != TK_OK)
 		return st;
+#ifdef _WIN32
+	/* TAP-Windows6 has no offloads (Windows segments before the driver); the link is the
+	 * media status, connected while we hold the adapter */
+	t->offload = false;
+	st = tk_dev_set_carrier(dev, true, err);
+	if (st == TK_OK)
+		st = adapter_configure(t, tk_dev_name(dev), err);
+#else
 	tk_error oe = { 0 };
 	t->offload = tk_dev_set_offload(dev, OFFLOADS, &oe) == TK_OK;
 	if (!t->offload)
@@ -97,6 +142,7 @@ static tk_status adapter_open(void *user, tk_error *err)
 			       "no TSO/checksum offload on %s (%s): frame by frame, slower",
 			       tk_dev_name(dev), oe.message);
 	st = adapter_configure(t, tk_dev_name(dev), err);
+#endif
 	if (st != TK_OK) {
 		tk_dev_close(dev);
 		return st;
@@ -174,6 +220,9 @@ void tk__tap_readable(struct tk_tunnel *t)
 {
 	/* the frame lands at HEADROOM, its virtio-net header just before it */
 	uint8_t *buf = t->tap_buf + HEADROOM - TK_VNET_HDR_LEN;
+#ifdef _WIN32
+	memset(buf, 0, TK_VNET_HDR_LEN); /* no header from TAP-Windows6: "no offload" */
+#endif
 
 	/*
 	 * One record for the batch, not zeroed per frame (1 KiB): tk_dev_read resets what it reads
@@ -183,7 +232,9 @@ void tk__tap_readable(struct tk_tunnel *t)
 	t->batching = true;
 	for (int i = 0; i < BUDGET && t->dev; i++) {
 		size_t len = 0;
-		tk_status st = tk_dev_read(t->dev, buf, FRAME_CAP + TK_VNET_HDR_LEN, &len, &err);
+		tk_status st = tk_dev_read(t->dev, buf + TAP_HDR_SKIP,
+					   FRAME_CAP + TK_VNET_HDR_LEN - TAP_HDR_SKIP, &len, &err);
+		len += TAP_HDR_SKIP;
 		if (st == TK_E_AGAIN)
 			break;
 		if (st == TK_E_INTERRUPTED)
@@ -218,7 +269,7 @@ void tk__tap_emit(void *user, uint8_t *buf, size_t len, unsigned nsegs, uint32_t
 		return;
 	}
 	tk_error err; /* not zeroed per frame: tk_dev_write resets it, fills it on a failure */
-	tk_status st = tk_dev_write(t->dev, buf, len, &err);
+	tk_status st = tk_dev_write(t->dev, buf + TAP_HDR_SKIP, len - TAP_HDR_SKIP, &err);
 	if (st == TK_OK)
 		return;
 	tk__count_drops(t, p, st == TK_E_AGAIN ? TK__DROP_QUEUE_FULL : TK__DROP_ADAPTER, nsegs);

@@ -173,8 +173,6 @@ static tk_status start(struct tk_tunnel *t, tk_error *err)
 	for (size_t i = 0; i < RX_BATCH; i++) {
 		t->rx_bufs[i] = malloc(BUF_SIZE);
 		ok = ok && t->rx_bufs[i];
-		t->rx_iov[i].iov_base = t->rx_bufs[i];
-		t->rx_iov[i].iov_len = BUF_SIZE;
 	}
 	t->gso = true;
 	if (!ok || !tk__gro_init(&t->gro, tk__tap_emit, t, t->conf.mode == TK__TUNNEL_PLAIN) ||
@@ -203,7 +201,7 @@ static tk_status start(struct tk_tunnel *t, tk_error *err)
 	t->frame_max = t->conf.mtu + TK__ETH_HLEN + TK__ETH_VLAN;
 	if (t->conf.has_key)
 		keys_lock(t);
-	if ((st = tk__loop_watch(&t->loop, t->udp, TK__EV_UDP, t->conf.dev, err)) != TK_OK)
+	if ((st = tk__udp_start(t, err)) != TK_OK)
 		return st;
 	return tk__adapter_start(t, err);
 }
@@ -233,7 +231,8 @@ tk_status tk_tunnel_new(tk_ctx *ctx, tk_tunnel_config *cfg, tk_tunnel **out, tk_
 	/* the configuration's copy holds the private key too; the peers are ours now */
 	sodium_memzero(&cfg->c, sizeof(cfg->c));
 	tk_tunnel_config_free(cfg);
-	t->udp = t->loop.epfd = t->loop.evfd = t->loop.tfd = -1;
+	t->udp = TK__SOCK_NONE;
+	tk__loop_init(&t->loop);
 	atomic_init(&t->stop, false);
 	t->started = clock_ns(CLOCK_REALTIME);
 	st = start(t, err);
@@ -254,8 +253,7 @@ void tk_tunnel_free(tk_tunnel *t)
 		return;
 	/* the adapter first: a non-persistent one goes away with our handle */
 	tk__adapter_close(t);
-	if (t->udp >= 0)
-		close(t->udp);
+	tk__udp_close(t);
 	tk__loop_close(&t->loop);
 	tk__peers_free(t->peers, t->npeers);
 	tk__peers_index_free(t);

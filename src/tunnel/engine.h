@@ -20,17 +20,21 @@
 #include "tunnel_internal.h"
 
 #include <errno.h>
-#include <linux/errqueue.h>
-#include <linux/udp.h>
-#include <netinet/in.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
+#ifdef _WIN32
+#include "windows/os_windows.h" /* the loop's and the socket's Windows state, sodium's helpers */
+#else
+#include <linux/errqueue.h>
+#include <linux/udp.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 #define SUB	  "tunnel"
 #define HEADROOM  (TK__SEAL_HLEN + TK__VXLAN_HLEN) /* room to prepend headers to a frame */
@@ -61,17 +65,23 @@
 enum { TK__EV_TAP = 1, TK__EV_UDP, TK__EV_STOP, TK__EV_TIMER };
 #define TK__LOOP_EVENTS 8
 
+#ifndef _WIN32
 struct tk__loop {
 	int epfd; /* the pollable handle the caller waits on */
 	int evfd; /* written by tk_tunnel_stop from any thread */
 	int tfd;  /* the reopen timer */
 };
+typedef int tk__sock;
+#define TK__SOCK_NONE (-1)
+#endif
 
 struct tk__loop_event {
 	uint32_t tag; /* TK__EV_* */
 	bool readable, error;
 };
 
+/* Marks every member closed (before open, so a failed start frees what was made). */
+void tk__loop_init(struct tk__loop *l);
 /* Opens the loop with the stop event and the timer in it (tags TK__EV_STOP, TK__EV_TIMER). */
 tk_status tk__loop_open(struct tk__loop *l, const char *object, tk_error *err);
 void tk__loop_close(struct tk__loop *l);
@@ -87,8 +97,10 @@ void tk__loop_wake(struct tk__loop *l);
 void tk__loop_timer(struct tk__loop *l, uint64_t ns);
 
 struct txb {
+#ifndef _WIN32
 	struct mmsghdr m[TXB_N];
 	struct iovec iov[TXB_N];
+#endif
 	struct tk__peer *peer[TXB_N];
 	size_t frame_len[TXB_N];
 	uint8_t *buf; /* TXB_N slots of TXB_SLOT bytes */
@@ -101,7 +113,7 @@ struct tk_tunnel {
 	tk_dev *dev;
 	char dev_name[TK_NAME_MAX];
 	struct tk__loop loop; /* loop_linux.c: readiness, the stop event, the reopen timer */
-	int udp;
+	tk__sock udp;
 	int family; /* the UDP socket's */
 	struct tk__peer *peers;
 	size_t npeers;
@@ -114,9 +126,13 @@ struct tk_tunnel {
 	uint8_t *tap_buf, *seal_buf, *open_buf, *seg_buf, *gso_buf;
 	uint8_t *rx_bufs[RX_BATCH];
 	struct sockaddr_storage rx_src[RX_BATCH];
+#ifdef _WIN32
+	struct tk__udp_rx rx; /* socket_windows.c: the receives in flight */
+#else
 	struct iovec rx_iov[RX_BATCH];
 	char rx_ctl[RX_BATCH][CMSG_SPACE(sizeof(int))];
 	struct mmsghdr rx_msgs[RX_BATCH];
+#endif
 	struct tk__gro gro;
 	struct txb txb;
 	bool batching; /* frames from the adapter: small ones wait in txb until the wake-up ends */
@@ -131,16 +147,17 @@ struct tk_tunnel {
 	char listen_text[80];
 };
 
+#ifndef _WIN32
 static inline uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+#endif
 
 /* A log line of the tunnel (field adapter). */
-void tk__tunnel_log(struct tk_tunnel *t, tk_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void tk__tunnel_log(struct tk_tunnel *t, tk_log_level level, const char *fmt, ...) TK_PRINTF(3, 4);
 
 /* ---- device.c ---- */
 
@@ -165,8 +182,14 @@ void tk__to_tap(struct tk_tunnel *t, uint32_t idx, const uint8_t *frame, size_t 
 
 /* ---- socket_linux.c ---- */
 
-tk_status tk__udp_open(const struct tk__tunnel_conf *c, int *out_fd, int *out_family,
+tk_status tk__udp_open(const struct tk__tunnel_conf *c, tk__sock *out_fd, int *out_family,
 		       tk_error *err);
+/* Starts receiving (Windows: the receives in flight) once the buffers are there. */
+tk_status tk__udp_start(struct tk_tunnel *t, tk_error *err);
+/* Closes the tunnel's socket (unwatched, the receives in flight cancelled). */
+void tk__udp_close(struct tk_tunnel *t);
+/* Closes a socket from tk__udp_open that was not started. */
+void tk__sock_close(tk__sock s);
 /* EAGAIN, ENOBUFS: the queue was full (counted as queue_full, not logged). */
 bool tk__send_error_is_queue(int e);
 /*

@@ -19,6 +19,11 @@ static bool add(struct tk__loop *l, int fd, uint32_t tag)
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
+void tk__loop_init(struct tk__loop *l)
+{
+	l->epfd = l->evfd = l->tfd = -1;
+}
+
 tk_status tk__loop_open(struct tk__loop *l, const char *object, tk_error *err)
 {
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);

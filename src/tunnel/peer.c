@@ -159,8 +159,14 @@ static void peer_init(struct tk_tunnel *t, struct tk__peer *p, const struct tk__
  */
 static size_t page_size(void)
 {
+#ifdef _WIN32
+	SYSTEM_INFO si;
+	GetSystemInfo(&si);
+	return si.dwPageSize;
+#else
 	long pg = sysconf(_SC_PAGESIZE);
 	return pg > 0 ? (size_t)pg : 4096;
+#endif
 }
 
 size_t tk__peers_bytes(size_t n)
@@ -171,7 +177,12 @@ size_t tk__peers_bytes(size_t n)
 
 static struct tk__peer *peers_alloc(size_t n)
 {
+#ifdef _WIN32
+	struct tk__peer *p =
+		VirtualAlloc(NULL, tk__peers_bytes(n), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+#else
 	struct tk__peer *p = aligned_alloc(page_size(), tk__peers_bytes(n));
+#endif
 	if (p)
 		memset(p, 0, tk__peers_bytes(n));
 	return p;
@@ -182,7 +193,11 @@ void tk__peers_free(struct tk__peer *peers, size_t n)
 	if (!peers)
 		return;
 	(void)sodium_munlock(peers, tk__peers_bytes(n)); /* wipes; unlocked memory is fine too */
+#ifdef _WIN32
+	VirtualFree(peers, 0, MEM_RELEASE);
+#else
 	free(peers);
+#endif
 }
 
 /* Builds the peers of conf; a peer of old (same endpoint and key) keeps its state. */

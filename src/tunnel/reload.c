@@ -48,7 +48,8 @@ static void addrs_sync(struct tk_tunnel *t, const struct tk__tunnel_conf *nc)
 
 static bool reload_apply(struct tk_tunnel *t, struct tk__tunnel_conf *nc, tk_error *err)
 {
-	int nfd = -1, nfamily = t->family;
+	tk__sock nfd = TK__SOCK_NONE;
+	int nfamily = t->family;
 
 	if (strcmp(nc->dev, t->conf.dev) != 0 || strcmp(nc->control, t->conf.control) != 0) {
 		tk__error_set_quiet(err, TK_E_CONFIG, "reload", nc->origin, TK_OS_NONE, 0,
@@ -73,8 +74,8 @@ static bool reload_apply(struct tk_tunnel *t, struct tk__tunnel_conf *nc, tk_err
 						      memcmp(nc->sk, t->conf.sk, TK__KEY_LEN) == 0);
 	if (!np) {
 		t->family = old_family;
-		if (nfd >= 0)
-			close(nfd);
+		if (nfd != TK__SOCK_NONE)
+			tk__sock_close(nfd);
 		tk__error_set_quiet(err, TK_E_NO_MEMORY, "reload", nc->origin, TK_OS_NONE, 0,
 				    "cannot allocate the peers");
 		return false;
@@ -89,12 +90,11 @@ static bool reload_apply(struct tk_tunnel *t, struct tk__tunnel_conf *nc, tk_err
 	/* peers may have moved or gone: learning starts over (it takes one frame per station) */
 	tk__mac_flush(&t->macs);
 	t->macs.age_ns = (uint64_t)nc->mac_age_s * 1000000000ull;
-	if (nfd >= 0) {
-		tk__loop_unwatch(&t->loop, t->udp);
-		close(t->udp);
+	if (nfd != TK__SOCK_NONE) {
+		tk__udp_close(t);
 		t->udp = nfd;
 		tk_error e2 = { 0 };
-		if (tk__loop_watch(&t->loop, t->udp, TK__EV_UDP, t->conf.dev, &e2) != TK_OK)
+		if (tk__udp_start(t, &e2) != TK_OK)
 			tk__tunnel_log(t, TK_LOG_ERROR,
 				       "reload: the new UDP socket is not watched: %s", e2.message);
 		tk__endpoint_format((const struct sockaddr *)&nc->listen, t->listen_text,

@@ -44,7 +44,8 @@ static tk_status udp_bind_fail(const struct tk__tunnel_conf *c, const char *wher
 	return st;
 }
 
-tk_status tk__udp_open(const struct tk__tunnel_conf *c, int *out_fd, int *out_family, tk_error *err)
+tk_status tk__udp_open(const struct tk__tunnel_conf *c, tk__sock *out_fd, int *out_family,
+		       tk_error *err)
 {
 	struct sockaddr_storage ss = c->listen;
 	socklen_t len = c->listen_len;
@@ -53,12 +54,7 @@ tk_status tk__udp_open(const struct tk__tunnel_conf *c, int *out_fd, int *out_fa
 
 	if (family == AF_UNSPEC) {
 		/* any address: one dual-stack socket serves IPv4 and IPv6 peers alike */
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		memset(&ss, 0, sizeof(ss));
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(c->port);
-		s6->sin6_addr = in6addr_any;
-		len = sizeof(*s6);
+		len = tk__endpoint_any6(&ss, c->port);
 		family = AF_INET6;
 		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0 && errno == EAFNOSUPPORT) {
@@ -102,6 +98,29 @@ tk_status tk__udp_open(const struct tk__tunnel_conf *c, int *out_fd, int *out_fa
 	*out_fd = fd;
 	*out_family = family;
 	return TK_OK;
+}
+
+tk_status tk__udp_start(struct tk_tunnel *t, tk_error *err)
+{
+	for (size_t i = 0; i < RX_BATCH; i++) {
+		t->rx_iov[i].iov_base = t->rx_bufs[i];
+		t->rx_iov[i].iov_len = BUF_SIZE;
+	}
+	return tk__loop_watch(&t->loop, t->udp, TK__EV_UDP, t->conf.dev, err);
+}
+
+void tk__udp_close(struct tk_tunnel *t)
+{
+	if (t->udp >= 0) {
+		tk__loop_unwatch(&t->loop, t->udp);
+		close(t->udp);
+	}
+	t->udp = -1;
+}
+
+void tk__sock_close(tk__sock s)
+{
+	close(s);
 }
 
 /* ---- sending ---- */

@@ -9,16 +9,20 @@
 
 #include "core/config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
-#include <netinet/in.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include "windows/os_windows.h"
+#else
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 void tk__tunnel_conf_init(struct tk__tunnel_conf *c)
 {
@@ -116,6 +120,16 @@ bool tk__endpoint_parse(const char *text, uint16_t default_port, struct sockaddr
 	return false;
 }
 
+socklen_t tk__endpoint_any6(struct sockaddr_storage *ss, uint16_t port)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	memset(ss, 0, sizeof(*ss));
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	s6->sin6_addr = in6addr_any;
+	return sizeof(*s6);
+}
+
 char *tk__endpoint_format(const struct sockaddr *sa, char *buf, size_t size)
 {
 	char host[INET6_ADDRSTRLEN];
@@ -146,6 +160,7 @@ tk_status tk__key_file_read(const char *path, const char *where, uint8_t sk[TK__
 	return tk__key_file_read_for(path, where, (uid_t)-1, sk, err);
 }
 
+#ifndef _WIN32 /* Windows: src/tunnel/windows/ */
 tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 				uint8_t sk[TK__KEY_LEN], tk_error *err)
 {
@@ -210,6 +225,7 @@ out:
 	close(fd);
 	return st;
 }
+#endif
 
 /* ---- the file ---- */
 
@@ -365,8 +381,15 @@ bool tk__tunnel_conf_set(struct tk__tunnel_conf *c, const char *k, const char *v
 	} else if (tk__config_key_is(k, "Mode")) {
 		if (tk__config_key_is(v, "plain"))
 			c->mode = TK__TUNNEL_PLAIN;
+#ifdef _WIN32
+		else if (tk__config_key_is(v, "sealed"))
+			return why_fail(why, size,
+					"Mode = sealed is not in the Windows build (it has no "
+					"libsodium/OpenSSL): use Mode = plain, or run it on Linux");
+#else
 		else if (tk__config_key_is(v, "sealed"))
 			c->mode = TK__TUNNEL_SEALED;
+#endif
 		else
 			return why_fail(why, size, "Mode \"%s\": expected plain or sealed", v);
 	} else if (tk__config_key_is(k, "VNI")) {

@@ -17,7 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+typedef unsigned int uid_t; /* the Linux daemon's User=; unused on Windows */
+typedef unsigned int gid_t;
+#else
 #include <sys/socket.h>
+#endif
 
 /* ---- why a datagram or frame was dropped (a counter each; names are the JSON keys) ---- */
 
@@ -444,6 +451,8 @@ bool tk__endpoint_parse(const char *text, uint16_t default_port, struct sockaddr
 			socklen_t *len);
 /* "10.0.0.1:4789", "[fd00::1]:4789" (a v4-mapped address prints as v4). */
 char *tk__endpoint_format(const struct sockaddr *sa, char *buf, size_t size);
+/* The IPv6 any address with port into ss (a dual-stack socket's bind): its length. */
+socklen_t tk__endpoint_any6(struct sockaddr_storage *ss, uint16_t port);
 /* The MTU used when none is set: 1500 minus the underlay, UDP, VXLAN (and seal) headers. */
 uint32_t tk__tunnel_default_mtu(enum tk__tunnel_mode mode, bool ipv6);
 

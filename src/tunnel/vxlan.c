@@ -60,7 +60,13 @@ enum tk__drop tk__vxlan_decode(const uint8_t *buf, size_t len, uint32_t vni, con
 
 const char *tk__errno_text(int e, char *buf, size_t size)
 {
+#ifdef _WIN32
+	if (strerror_s(buf, size, e) != 0)
+		tk__snprintf(buf, size, "error %d", e);
+	return buf;
+#else
 	return strerror_r(e, buf, size); /* _GNU_SOURCE: returns the text, maybe not in buf */
+#endif
 }
 
 tk_status tk__tunnel_os_error(tk_error *err, const char *op, const char *object, int e,

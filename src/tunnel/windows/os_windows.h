@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the engine's shared files need from Windows (engine.h includes it instead of the Linux
+ * headers): the loop's state (loop_windows.c), the socket's receives in flight
+ * (socket_windows.c), the clocks, and the few libsodium helpers that plain mode uses, made of
+ * Windows' own calls (CNG for randomness and the keyed hash, SecureZeroMemory, VirtualLock).
+ * libsodium and OpenSSL have no mingw-w64 build here: sealed mode is refused on Windows
+ * (seal_unavailable.c) and nothing below is an own cipher.
+ */
+#ifndef TK_TUNNEL_OS_WINDOWS_H
+#define TK_TUNNEL_OS_WINDOWS_H
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* ---- the loop: the handles it waits on, with their tags ---- */
+
+#define TK__WIN_WAIT_MAX 8
+struct tk__loop {
+	HANDLE wake;  /* auto-reset: tk_tunnel_stop (any thread, the console's Ctrl-C handler) */
+	HANDLE timer; /* waitable timer: the reopen */
+	HANDLE h[TK__WIN_WAIT_MAX];
+	uint32_t tag[TK__WIN_WAIT_MAX];
+	unsigned n;
+};
+
+/* ---- the socket: overlapped receives in flight, completed in order ---- */
+
+typedef SOCKET tk__sock;
+#define TK__SOCK_NONE INVALID_SOCKET
+#define TK__WIN_RX    8 /* == RX_BATCH */
+
+struct tk__udp_rx {
+	HANDLE ev; /* manual-reset, shared by the receives: the handle the loop waits on */
+	OVERLAPPED ov[TK__WIN_RX];
+	WSABUF wb[TK__WIN_RX];
+	INT src_len[TK__WIN_RX];
+	DWORD flags[TK__WIN_RX];
+	bool pending[TK__WIN_RX];
+	DWORD failed[TK__WIN_RX]; /* the issue itself failed with this code (pending false) */
+	unsigned head;
+	bool conn_reset_off; /* SIO_UDP_CONNRESET accepted: ICMP errors do not fail receives */
+};
+
+/* ---- clocks ---- */
+
+#ifndef CLOCK_REALTIME
+#define CLOCK_REALTIME 0
+#endif
+#ifndef CLOCK_MONOTONIC
+#define CLOCK_MONOTONIC 1
+#endif
+
+static inline uint64_t clock_ns(int id)
+{
+	if (id == CLOCK_REALTIME) {
+		FILETIME ft;
+		GetSystemTimePreciseAsFileTime(&ft);
+		uint64_t v = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+		return (v - 116444736000000000ull) * 100u; /* 100 ns since 1601 -> ns since 1970 */
+	}
+	LARGE_INTEGER c, f;
+	QueryPerformanceCounter(&c);
+	QueryPerformanceFrequency(&f);
+	uint64_t q = (uint64_t)c.QuadPart, fr = (uint64_t)f.QuadPart;
+	return q / fr * 1000000000ull + q % fr * 1000000000ull / fr;
+}
+
+/* ---- libsodium's helpers that plain mode uses (src/tunnel/windows/sodium_windows.c) ---- */
+
+#define crypto_shorthash_BYTES	  8u
+#define crypto_shorthash_KEYBYTES 16u
+
+int sodium_init(void);
+void sodium_memzero(void *p, size_t n);
+int sodium_memcmp(const void *a, const void *b, size_t n);
+int sodium_mlock(void *p, size_t n);
+int sodium_munlock(void *p, size_t n);
+void randombytes_buf(void *buf, size_t n);
+uint32_t randombytes_random(void);
+/* A keyed hash for the peers' hash table: HMAC-SHA-256 (CNG) cut to 8 bytes. */
+int crypto_shorthash(unsigned char *out, const unsigned char *in, unsigned long long inlen,
+		     const unsigned char *k);
+
+/* Sealed mode's calls where it is not built: TK_E_UNSUPPORTED saying so (seal_unavailable.c). */
+tk_status tk__no_seal(tk_error *err, const char *op, const char *object);
+
+#endif /* TK_TUNNEL_OS_WINDOWS_H */

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sealed mode and keys where the engine has no libsodium/OpenSSL (the Windows build: neither
+ * has a mingw-w64 package here). Plain mode runs; everything sealed fails with the reason, so
+ * a sealed configuration is refused at load, never half-run.
+ */
+#include "../engine.h"
+
+#define NO_SEAL	    "sealed mode and keys are not in the Windows build (it has no libsodium/OpenSSL)"
+#define NO_SEAL_FIX "use Mode = plain on Windows, or run the sealed tunnel on Linux"
+
+tk_status tk__no_seal(tk_error *err, const char *op, const char *object)
+{
+	tk__error_set_quiet(err, TK_E_UNSUPPORTED, op, object, TK_OS_NONE, 0, "%s", NO_SEAL);
+	if (err)
+		tk__error_remedy(err, "%s", NO_SEAL_FIX);
+	return TK_E_UNSUPPORTED;
+}
+
+bool tk__seal_init(void)
+{
+	return sodium_init() == 0;
+}
+
+void tk__seal_cleanup(void)
+{
+}
+
+bool tk__seal_derive(const uint8_t sk[TK__KEY_LEN], const uint8_t pk[TK__KEY_LEN],
+		     const uint8_t peer_pk[TK__KEY_LEN], uint8_t tx[TK__KEY_LEN],
+		     uint8_t rx[TK__KEY_LEN])
+{
+	(void)sk;
+	(void)pk;
+	(void)peer_pk;
+	memset(tx, 0, TK__KEY_LEN);
+	memset(rx, 0, TK__KEY_LEN);
+	return false;
+}
+
+void tk__seal_session_new(struct tk__seal_tx *tx, uint64_t realtime_ns)
+{
+	(void)tx;
+	(void)realtime_ns;
+}
+
+size_t tk__seal_encrypt(struct tk__seal_tx *tx, const uint8_t *plain, size_t len, uint8_t *out,
+			size_t cap)
+{
+	(void)tx;
+	(void)plain;
+	(void)len;
+	(void)out;
+	(void)cap;
+	return 0;
+}
+
+enum tk__drop tk__seal_open(struct tk__seal_rx *rx, const uint8_t *buf, size_t len, uint8_t *out,
+			    size_t cap, size_t *out_len)
+{
+	(void)rx;
+	(void)buf;
+	(void)len;
+	(void)out;
+	(void)cap;
+	*out_len = 0;
+	return TK__DROP_BAD_TAG;
+}
+
+bool tk__key_from_base64(const char *text, size_t len, uint8_t key[TK__KEY_LEN])
+{
+	(void)text;
+	(void)len;
+	memset(key, 0, TK__KEY_LEN);
+	return false;
+}
+
+void tk__key_public(const uint8_t sk[TK__KEY_LEN], uint8_t pk[TK__KEY_LEN])
+{
+	(void)sk;
+	memset(pk, 0, TK__KEY_LEN);
+}
+
+tk_status tk_key_generate(char out[TK_KEY_TEXT_MAX], tk_error *err)
+{
+	if (out)
+		out[0] = '\0';
+	return tk__no_seal(err, "genkey", "key");
+}
+
+tk_status tk_key_public(const char *private_text, size_t len, char out[TK_KEY_TEXT_MAX],
+			tk_error *err)
+{
+	(void)private_text;
+	(void)len;
+	if (out)
+		out[0] = '\0';
+	return tk__no_seal(err, "pubkey", "key");
+}
+
+void tk_key_wipe(void *buf, size_t len)
+{
+	if (buf)
+		sodium_memzero(buf, len);
+}
+
+/* User= is the Linux daemon's privilege drop; a Windows service runs as its service account. */
+bool tk__user_resolve(const char *spec, struct tk__tunnel_conf *c, char *why, size_t size)
+{
+	(void)spec;
+	(void)c;
+	tk__snprintf(why, size,
+		     "User is Linux-only (the privilege drop); on Windows the tunnel runs as "
+		     "the account that starts it (a service: LocalSystem): remove the line");
+	return false;
+}
+
+/* No keys are ever loaded here (stats.c prints them only when has_key): nothing to show. */
+void tk__key_to_base64(const uint8_t key[TK__KEY_LEN], char out[TK__KEY_B64_LEN + 1])
+{
+	(void)key;
+	out[0] = '\0';
+}

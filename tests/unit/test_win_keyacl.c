@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The private key file's ACL verdict (src/windows/acllogic.c) on the DACL shapes a key file
+ * can have: icacls' fix (SYSTEM and Administrators only), inherited defaults that give Users
+ * read, Everyone, Authenticated Users, a NULL DACL, denies before and after an allow, and
+ * entries that only children inherit.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "windows/acllogic.h"
+
+#define FULL	     0x001F01FFu /* FILE_ALL_ACCESS */
+#define READ_EXEC    0x001200A9u /* FILE_GENERIC_READ | FILE_GENERIC_EXECUTE: "RX" */
+#define WRITE_ONLY   0x00000116u /* FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA */
+#define GENERIC_READ 0x80000000u
+
+static const char *verdict(bool has, const struct tk_acl_entry *e, size_t n, bool *readable)
+{
+	const char *who = "unset";
+	*readable = tk__acl_readable_by_others(has, e, n, &who);
+	return who;
+}
+
+static void test_fixed_by_icacls(void **state)
+{
+	(void)state;
+	/* icacls KEY /inheritance:r /grant:r SYSTEM:F /grant:r Administrators:F */
+	struct tk_acl_entry e[] = { { true, false, TK_ACL_OTHER, FULL },
+				    { true, false, TK_ACL_OTHER, FULL } };
+	bool r;
+	const char *who = verdict(true, e, 2, &r);
+	assert_false(r);
+	assert_string_equal(who, "");
+	/* no entries at all: nobody but the owner's implicit rights */
+	assert_false(tk__acl_readable_by_others(true, NULL, 0, &who));
+}
+
+static void test_readable(void **state)
+{
+	(void)state;
+	static const struct {
+		enum tk_acl_who w;
+		uint32_t mask;
+		const char *name;
+	} cases[] = {
+		{ TK_ACL_USERS, READ_EXEC, "Users" }, /* the default of C:\ProgramData */
+		{ TK_ACL_EVERYONE, GENERIC_READ, "Everyone" },
+		{ TK_ACL_AUTHENTICATED_USERS, FULL, "Authenticated Users" },
+		{ TK_ACL_USERS, 0x10000000u, "Users" },	  /* GENERIC_ALL */
+		{ TK_ACL_EVERYONE, 0x0001u, "Everyone" }, /* FILE_READ_DATA alone */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tk_acl_entry e[] = { { true, false, TK_ACL_OTHER, FULL },
+					    { true, false, cases[i].w, cases[i].mask } };
+		bool r;
+		const char *who = verdict(true, e, 2, &r);
+		assert_true(r);
+		assert_string_equal(who, cases[i].name);
+	}
+}
+
+static void test_not_read(void **state)
+{
+	(void)state;
+	/* Users may write (a drop box) but not read: not a leak of the key */
+	struct tk_acl_entry e[] = { { true, false, TK_ACL_USERS, WRITE_ONLY } };
+	bool r;
+	verdict(true, e, 1, &r);
+	assert_false(r);
+	/* an allow that only children inherit does not apply to the file */
+	struct tk_acl_entry io[] = { { true, true, TK_ACL_EVERYONE, FULL } };
+	verdict(true, io, 1, &r);
+	assert_false(r);
+}
+
+static void test_null_dacl(void **state)
+{
+	(void)state;
+	bool r;
+	const char *who = verdict(false, NULL, 0, &r);
+	assert_true(r);
+	assert_string_equal(who, "Everyone");
+}
+
+static void test_deny_order(void **state)
+{
+	(void)state;
+	/* a deny before the allow wins (Windows' canonical order) */
+	struct tk_acl_entry deny_first[] = { { false, false, TK_ACL_USERS, GENERIC_READ },
+					     { true, false, TK_ACL_USERS, READ_EXEC } };
+	bool r;
+	verdict(true, deny_first, 2, &r);
+	assert_false(r);
+	/* a deny after the allow comes too late */
+	struct tk_acl_entry deny_after[] = { { true, false, TK_ACL_USERS, READ_EXEC },
+					     { false, false, TK_ACL_USERS, GENERIC_READ } };
+	const char *who = verdict(true, deny_after, 2, &r);
+	assert_true(r);
+	assert_string_equal(who, "Users");
+	/* a deny for another principal does not hide Everyone's read */
+	struct tk_acl_entry other[] = { { false, false, TK_ACL_USERS, FULL },
+					{ true, false, TK_ACL_EVERYONE, READ_EXEC } };
+	who = verdict(true, other, 2, &r);
+	assert_true(r);
+	assert_string_equal(who, "Everyone");
+	/* a deny of write only does not stop the read */
+	struct tk_acl_entry wdeny[] = { { false, false, TK_ACL_USERS, WRITE_ONLY },
+					{ true, false, TK_ACL_USERS, READ_EXEC } };
+	verdict(true, wdeny, 2, &r);
+	assert_true(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixed_by_icacls), cmocka_unit_test(test_readable),
+		cmocka_unit_test(test_not_read),	cmocka_unit_test(test_null_dacl),
+		cmocka_unit_test(test_deny_order),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
