@@ -58,7 +58,7 @@ uint32_t tk__tunnel_default_mtu(enum tk__tunnel_mode mode, bool ipv6)
 {
 	uint32_t over = (ipv6 ? 40u : 20u) + 8u + TK__VXLAN_HLEN + TK__ETH_HLEN;
 	if (mode == TK__TUNNEL_SEALED)
-		over += TK__SEAL_OVERHEAD;
+		over += 32; /* a v2 transport message's header and tag (TK__MSG_DATA_OVERHEAD) */
 	return 1500u - over;
 }
 
@@ -335,6 +335,17 @@ static bool iface_set_switch(struct tk__tunnel_conf *c, const char *k, const cha
 					"02:00:5e:10:00:01",
 					v);
 		c->has_mac = true;
+	} else if (tk__config_key_is(k, "Identifiers")) {
+		/* hidden: WireGuard's own strings, so tests can talk to wireguard-go */
+		if (tk__config_key_is(v, "tapkit"))
+			c->wg_identifiers = false;
+		else if (tk__config_key_is(v, "wireguard"))
+			c->wg_identifiers = true;
+		else
+			return why_fail(why, size,
+					"Identifiers \"%s\": expected tapkit (or wireguard, for "
+					"interoperability tests only)",
+					v);
 	} else if (tk__config_key_is(k, "User")) {
 		char r[TK_ERROR_TEXT_MAX / 2];
 		if (!tk__user_resolve(v, c, r, sizeof(r)))
@@ -468,11 +479,23 @@ bool tk__tunnel_peer_set(struct tk__peer_conf *p, const char *k, const char *v, 
 		p->has_key = true;
 	} else if (tk__config_key_is(k, "AllowedMACs")) {
 		return peer_macs(p, v, why, size);
+	} else if (tk__config_key_is(k, "PresharedKey")) {
+		if (!tk__key_from_base64(v, strlen(v), p->psk))
+			return why_fail(why, size,
+					"PresharedKey: expected a base64 key of 44 characters "
+					"(tapkit genkey prints one; the same on both ends)");
+		p->has_psk = true;
+	} else if (tk__config_key_is(k, "PersistentKeepalive")) {
+		if (!tk__config_parse_u32(v, 0, 65535, &p->keepalive_s))
+			return why_fail(why, size,
+					"PersistentKeepalive \"%s\": expected seconds from 0 (off) "
+					"to 65535",
+					v);
 	} else {
 		return why_fail(
 			why, size,
 			"unknown key \"%s\" in [Peer] (expected one of: Endpoint, PublicKey, "
-			"AllowedMACs)",
+			"AllowedMACs, PresharedKey, PersistentKeepalive)",
 			k);
 	}
 	return true;

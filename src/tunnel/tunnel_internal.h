@@ -32,7 +32,11 @@
 	X(MALFORMED, "malformed", "truncated or malformed datagram or frame")             \
 	X(MAC_NOT_ALLOWED, "mac_not_allowed", "source MAC not in the peer's AllowedMACs") \
 	X(UNREACHABLE, "unreachable", "peer unreachable (ICMP error, refused)")           \
-	X(ADAPTER, "adapter", "adapter write failed (down, vanished)")
+	X(ADAPTER, "adapter", "adapter write failed (down, vanished)")                    \
+	X(V1, "v1", "sealed datagram of version 1 (an older tapkit): refused")            \
+	X(HANDSHAKE, "handshake", "handshake message refused (mac1, key, replayed time)") \
+	X(UNDER_LOAD, "under_load", "handshake under load: cookie reply or rate limit")   \
+	X(NO_SESSION, "no_session", "frame dropped waiting for a handshake (queue, gave up)")
 
 enum tk__drop {
 	TK__PASS = 0,
@@ -372,6 +376,10 @@ struct tk__peer_conf {
 	size_t nmacs;
 	uint8_t macs[TK__ALLOWED_MACS_MAX][TK_MAC_LEN];
 	unsigned line; /* its [Peer] line, 0 from flags */
+	/* sealed mode v2 (docs/tunnel-crypto.md) */
+	bool has_psk; /* PresharedKey: mixed into the handshake (all zero: none) */
+	uint8_t psk[TK__KEY_LEN];
+	uint32_t keepalive_s; /* PersistentKeepalive, 0: off */
 };
 
 struct tk__tunnel_conf {
@@ -402,7 +410,8 @@ struct tk__tunnel_conf {
 	bool user_group_given; /* USER:GROUP: that group alone, no supplementary groups */
 	uid_t uid;
 	gid_t gid;
-	char user[64]; /* the user's name, "" for a uid without a passwd entry */
+	char user[64];	     /* the user's name, "" for a uid without a passwd entry */
+	bool wg_identifiers; /* Identifiers = wireguard: WireGuard's strings, interop tests only */
 };
 
 #define TK__MAC_TABLE_DEFAULT 4096
@@ -453,6 +462,10 @@ struct tk__peer_stats {
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
 	uint64_t last_seen_ns; /* CLOCK_REALTIME of the last accepted datagram, 0: never */
 	uint64_t drops[TK__DROP__COUNT];
+	/* sealed mode v2 */
+	uint64_t handshakes;	    /* completed (either side) */
+	uint64_t last_handshake_ns; /* CLOCK_REALTIME, 0: never */
+	uint64_t keepalives_rx;	    /* empty transport messages received and authenticated */
 };
 
 /* At most one log line per interval for a kind of event (send.c: tk__log_due). */
@@ -476,6 +489,7 @@ struct tk__peer {
 	struct tk__log_limit icmp_log, send_log;
 	uint32_t next_exact, next_addr; /* chains of the peer hashes (peer.c); UINT32_MAX ends */
 	bool fail_logged;		/* a send failure was logged: log the recovery once */
+	struct tk__v2peer *v2;		/* sealed mode: the protocol state (sealed.c) */
 };
 
 /* The public configuration object (tapkit.h): the parsed form and whether it was checked. */

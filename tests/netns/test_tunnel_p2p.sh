@@ -111,7 +111,7 @@ tun_start "$NA" --config "$TK_TMP/a.conf"
 PA=$TK_PID
 tun_start "$NB" --config "$TK_TMP/b.conf"
 PB=$TK_PID
-[[ $(ip_link_json "$NA" tka | json_get "$(cat)" mtu) == 1406 ]] || tk_fail "tka: expected the sealed IPv4 default MTU 1406"
+[[ $(ip_link_json "$NA" tka | json_get "$(cat)" mtu) == 1418 ]] || tk_fail "tka: expected the sealed IPv4 default MTU 1418"
 tun_ping "$NA" 10.250.0.2
 tun_ping "$NB" 10.250.0.1
 up=$(tun_iperf "$NA" "$NB" 10.250.0.2)
@@ -135,7 +135,7 @@ tun_captured "$cap" "a sealed datagram on A's underlay during B's ping"
 python3 - "$TK_TMP/cap.bin" <<'EOF' || tk_fail "a sealed datagram shows plaintext"
 import sys
 d = open(sys.argv[1], "rb").read()
-assert d[:4] == b"tk\x01\x01", d[:4]
+assert d[:4] == b"\x04\x00\x00\x00", d[:4]  # a v2 transport message
 assert bytes([10, 250, 0, 1]) not in d and bytes([10, 250, 0, 2]) not in d
 EOF
 tk_stop "$PA"

@@ -67,9 +67,9 @@ def send(a):
         elif op.startswith("truncate:"):
             data = data[:int(op.split(":")[1])]
         elif op.startswith("counter:"):
-            # a sealed datagram's counter (bytes 20-27): a fresh one passes the replay check,
-            # so what refuses the datagram is the tag
-            data[20:28] = struct.pack("!Q", int(op.split(":")[1]))
+            # a transport message's counter (bytes 8-15, little endian): a fresh one passes
+            # the replay check, so what refuses the datagram is the tag
+            data[8:16] = struct.pack("<Q", int(op.split(":")[1]))
     s = sock(a)
     for _ in range(min(a.count, 10000)):
         s.sendto(bytes(data), endpoint(a.to))
