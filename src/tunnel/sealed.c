@@ -164,6 +164,17 @@ bool tk__v2_attach(struct tk_tunnel *t, bool fresh)
 	}
 	v->nnps = t->npeers;
 	index_sync(t);
+	/* a peer with PersistentKeepalive is greeted at once, as WireGuard does (a handshake) */
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	for (size_t i = 0; i < t->npeers; i++) {
+		struct tk__timers *tm = &t->peers[i].v2->np.timers;
+		if (tm->persistent_interval && !tm->persistent_at && !tm->has_initiated)
+			tm->persistent_at = now;
+		uint64_t n = tk__timers_next(tm);
+		if (n < v->next)
+			v->next = n;
+	}
+	tk__timer_rearm(t);
 	return true;
 }
 
