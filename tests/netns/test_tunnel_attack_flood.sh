@@ -37,7 +37,7 @@ rss()
 }
 
 tk_case "20000 forged initiations in at most 4 s from another address, B pinging A meanwhile"
-apid=$(pgrep -n -f "tunnel run --config $TK_TMP/a.conf")
+apid=$PA
 c0=$(cpu "$apid") m0=$(rss "$apid")
 ip netns exec "$NB" ping -c 15 -i 0.2 -W 1 10.250.7.1 >"$TK_TMP/ping.out" 2>&1 &
 ping_pid=$!

@@ -25,7 +25,6 @@ tun_keys a b
 tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.9.1/24 9
 tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.9.2/24 9
 tun_start "$NA" --config "$TK_TMP/a.conf"
-PA=$TK_PID
 tun_start "$NB" --config "$TK_TMP/b.conf"
 PB=$TK_PID
 tun_ping_until "$NB" 10.250.9.1 15
