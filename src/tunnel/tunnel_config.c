@@ -630,6 +630,46 @@ tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin
 	return st;
 }
 
+/*
+ * The configuration file is guarded like the key file: whoever can write it can add a [Peer]
+ * (or point PrivateKeyFile elsewhere), and a PresharedKey in it is a secret. Refused: a file
+ * group or others may write; one owned by someone but root, us or the tunnel's User; one others
+ * may read when it holds a PresharedKey.
+ */
+static tk_status conf_file_check(const char *path, const struct stat *sb,
+				 const struct tk__tunnel_conf *c, tk_error *err)
+{
+	bool psk = false;
+	for (size_t i = 0; i < c->npeers; i++)
+		psk = psk || c->peers[i].has_psk;
+	unsigned mode = (unsigned)(sb->st_mode & 07777);
+	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
+		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+				    "configuration file %s may be written by group or others (mode "
+				    "%04o): refused (whoever can write it can add a [Peer])",
+				    path, mode);
+		tk__error_remedy(err, "chmod go-w %s", path);
+		return TK_E_CONFIG;
+	}
+	if (psk && (sb->st_mode & (S_IRWXG | S_IRWXO))) {
+		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+				    "configuration file %s holds a PresharedKey and is readable by "
+				    "group or others (mode %04o): refused",
+				    path, mode);
+		tk__error_remedy(err, "chmod 600 %s", path);
+		return TK_E_CONFIG;
+	}
+	if (sb->st_uid != 0 && sb->st_uid != geteuid() && !(c->has_user && sb->st_uid == c->uid)) {
+		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+				    "configuration file %s is owned by uid %u, neither root nor the "
+				    "tunnel's user (mode %04o): refused (it could have been planted)",
+				    path, (unsigned)sb->st_uid, mode);
+		tk__error_remedy(err, "if it is yours: chown root %s", path);
+		return TK_E_CONFIG;
+	}
+	return TK_OK;
+}
+
 tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_error *err)
 {
 	char *text = NULL;
@@ -658,6 +698,12 @@ tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_e
 					 TK__INI_FILE_MAX);
 	else
 		st = tk__tunnel_conf_parse(text, len, path, c, err);
+	struct stat sb;
+	if (st == TK_OK && fstat(fileno(f), &sb) == 0) {
+		st = conf_file_check(path, &sb, c, err);
+		if (st != TK_OK)
+			tk__tunnel_conf_free(c);
+	}
 	free(text);
 	fclose(f);
 	return st;
