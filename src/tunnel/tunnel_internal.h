@@ -26,7 +26,7 @@
 	X(BAD_TAG, "bad_tag", "sealed datagram that does not authenticate")               \
 	X(REPLAY, "replay", "sealed datagram seen before, too old, or of an old session") \
 	X(TOO_BIG, "too_big", "frame larger than the MTU allows")                         \
-	X(UNKNOWN_PEER, "unknown_peer", "datagram from an address that is no peer")       \
+	X(UNKNOWN_PEER, "unknown_peer", "datagram from no peer (address, or sealed index)") \
 	X(NO_ROUTE, "no_route", "frame with nowhere to go (no peer)")                     \
 	X(QUEUE_FULL, "queue_full", "socket or adapter queue full")                       \
 	X(MALFORMED, "malformed", "truncated or malformed datagram or frame")             \
