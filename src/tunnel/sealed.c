@@ -139,7 +139,7 @@ bool tk__v2_attach(struct tk_tunnel *t, bool fresh)
 	}
 	tk__index_free(&v->idx);
 	free(v->nps);
-	v->nps = calloc(t->npeers ? t->npeers : 1, sizeof(*v->nps));
+	v->nps = calloc(t->npeers ? t->npeers : 1, sizeof(struct tk__noise_peer *));
 	v->nnps = 0;
 	if (!v->nps || !tk__index_init(&v->idx, (uint32_t)(t->npeers ? t->npeers : 1)))
 		return false;

@@ -660,10 +660,11 @@ static tk_status conf_file_check(const char *path, const struct stat *sb,
 		return TK_E_CONFIG;
 	}
 	if (sb->st_uid != 0 && sb->st_uid != geteuid() && !(c->has_user && sb->st_uid == c->uid)) {
-		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
-				    "configuration file %s is owned by uid %u, neither root nor the "
-				    "tunnel's user (mode %04o): refused (it could have been planted)",
-				    path, (unsigned)sb->st_uid, mode);
+		tk__error_set_quiet(
+			err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+			"configuration file %s is owned by uid %u, neither root nor the "
+			"tunnel's user (mode %04o): refused (it could have been planted)",
+			path, (unsigned)sb->st_uid, mode);
 		tk__error_remedy(err, "if it is yours: chown root %s", path);
 		return TK_E_CONFIG;
 	}

@@ -21,21 +21,21 @@
 
 /* ---- why a datagram or frame was dropped (a counter each; names are the JSON keys) ---- */
 
-#define TK__DROP_MAP(X)                                                                   \
-	X(BAD_VNI, "bad_vni", "VXLAN header with another VNI")                            \
-	X(BAD_TAG, "bad_tag", "sealed datagram that does not authenticate")               \
-	X(REPLAY, "replay", "sealed datagram seen before, too old, or of an old session") \
-	X(TOO_BIG, "too_big", "frame larger than the MTU allows")                         \
+#define TK__DROP_MAP(X)                                                                     \
+	X(BAD_VNI, "bad_vni", "VXLAN header with another VNI")                              \
+	X(BAD_TAG, "bad_tag", "sealed datagram that does not authenticate")                 \
+	X(REPLAY, "replay", "sealed datagram seen before, too old, or of an old session")   \
+	X(TOO_BIG, "too_big", "frame larger than the MTU allows")                           \
 	X(UNKNOWN_PEER, "unknown_peer", "datagram from no peer (address, or sealed index)") \
-	X(NO_ROUTE, "no_route", "frame with nowhere to go (no peer)")                     \
-	X(QUEUE_FULL, "queue_full", "socket or adapter queue full")                       \
-	X(MALFORMED, "malformed", "truncated or malformed datagram or frame")             \
-	X(MAC_NOT_ALLOWED, "mac_not_allowed", "source MAC not in the peer's AllowedMACs") \
-	X(UNREACHABLE, "unreachable", "peer unreachable (ICMP error, refused)")           \
-	X(ADAPTER, "adapter", "adapter write failed (down, vanished)")                    \
-	X(V1, "v1", "sealed datagram of version 1 (an older tapkit): refused")            \
-	X(HANDSHAKE, "handshake", "handshake message refused (mac1, key, replayed time)") \
-	X(UNDER_LOAD, "under_load", "handshake under load: cookie reply or rate limit")   \
+	X(NO_ROUTE, "no_route", "frame with nowhere to go (no peer)")                       \
+	X(QUEUE_FULL, "queue_full", "socket or adapter queue full")                         \
+	X(MALFORMED, "malformed", "truncated or malformed datagram or frame")               \
+	X(MAC_NOT_ALLOWED, "mac_not_allowed", "source MAC not in the peer's AllowedMACs")   \
+	X(UNREACHABLE, "unreachable", "peer unreachable (ICMP error, refused)")             \
+	X(ADAPTER, "adapter", "adapter write failed (down, vanished)")                      \
+	X(V1, "v1", "sealed datagram of version 1 (an older tapkit): refused")              \
+	X(HANDSHAKE, "handshake", "handshake message refused (mac1, key, replayed time)")   \
+	X(UNDER_LOAD, "under_load", "handshake under load: cookie reply or rate limit")     \
 	X(NO_SESSION, "no_session", "frame dropped waiting for a handshake (queue, gave up)")
 
 enum tk__drop {
