@@ -56,7 +56,8 @@ received=$(grep -o '[0-9]* received' "$TK_TMP/ping.out" | awk '{print $1}')
 hs=$(tun_json "$NA" "$SA" "d['tunnel']['drops']['handshake']")
 [[ $hs -le 1000 ]] || tk_fail "$hs forged initiations reached the key exchange (not bounded by the load limit)"
 ul=$(tun_json "$NA" "$SA" "d['tunnel']['drops']['under_load']")
-[[ $ul -ge $((sent - hs - 200)) ]] || tk_fail "only $ul of $sent forged initiations were handled as under load"
+# (the socket may drop some of the flood before A reads it: those cost A nothing)
+[[ $ul -ge $((sent / 2)) && $ul -ge $((10 * hs)) ]] || tk_fail "only $ul of $sent forged initiations were handled as under load ($hs reached the key exchange)"
 # CPU: well under what $sent key exchanges would cost; 1 s of CPU for the whole flood is ample
 [[ $(((c1 - c0) * 10)) -lt 2000 ]] || tk_fail "A spent $(((c1 - c0) * 10)) ms of CPU on the flood"
 tun_ping "$NB" 10.250.7.1

@@ -15,6 +15,10 @@ source "$(dirname "$0")/tunnel_lib.sh"
 tk_require
 FAKETIME_LIB=$(find /usr/lib -name libfaketime.so.1 2>/dev/null | head -n 1)
 [[ -n $FAKETIME_LIB ]] || tk_skip "needs libfaketime (apt-get install -y faketime)"
+# AddressSanitizer must be the first library loaded: LD_PRELOAD of libfaketime stops it
+if grep -qs '^TK_SANITIZE:BOOL=ON' "$TK_BUILD_DIR/CMakeCache.txt" || grep -qa __asan_init "$TAPKIT"; then
+	tk_skip "libfaketime cannot be preloaded into an AddressSanitizer build (run it with make)"
+fi
 tk_ns_new NA fda
 tk_ns_new NB fdb
 tun_quiet "$NA"
