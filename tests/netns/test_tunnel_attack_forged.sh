@@ -12,18 +12,7 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/netns/tunnel_lib.sh
 source "$(dirname "$0")/tunnel_lib.sh"
 tk_require
-tk_ns_new NA fga
-tk_ns_new NB fgb
-tun_quiet "$NA"
-tun_quiet "$NB"
-tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
-SA=$TK_TMP/a.sock
-tun_keys a b
-tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.8.1/24 8
-tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.8.2/24 8
-tun_start "$NA" --config "$TK_TMP/a.conf"
-tun_start "$NB" --config "$TK_TMP/b.conf"
-tun_ping_until "$NB" 10.250.8.1 15
+tun_sealed_pair fg 8 10.250.8
 
 a_drop()
 {
@@ -39,10 +28,7 @@ tk_wait_value 5 "200 forgeries counted as unknown_peer" = "$((u0 + 200))" a_drop
 tun_tap_clean "$NA" tka "$SA" "a forged datagram"
 
 tk_case "forgeries on the live session (its index, counters far ahead, a bad tag): bad_tag, no window moved"
-tun_capture "$NA" --iface ul0 --port 4789 --src 10.99.0.2 --out "$TK_TMP/live.bin" --timeout 5
-cap=$TK_PID
-ip netns exec "$NB" ping -c 3 -i 0.2 -W 2 10.250.8.1 >/dev/null || true
-tun_captured "$cap" "a datagram of B's session"
+tun_record_b "$TK_TMP/live.bin" 10.250.8.1
 tun_tap_mark "$NA" tka "$SA"
 t0=$(a_drop bad_tag)
 for c in 1000000 1000000000 4611686018427387904; do

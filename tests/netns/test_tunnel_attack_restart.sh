@@ -13,26 +13,10 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/netns/tunnel_lib.sh
 source "$(dirname "$0")/tunnel_lib.sh"
 tk_require
-tk_ns_new NA rsa
-tk_ns_new NB rsb
-tun_quiet "$NA"
-tun_quiet "$NB"
-tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
-SA=$TK_TMP/a.sock
-tun_keys a b
-tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.6.1/24 6
-tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.6.2/24 6
-tun_start "$NA" --config "$TK_TMP/a.conf"
-PA=$TK_PID
-tun_start "$NB" --config "$TK_TMP/b.conf"
-PB=$TK_PID
-tun_ping_until "$NB" 10.250.6.1 15
+tun_sealed_pair rs 6 10.250.6
 
 tk_case "record B's echo requests to A"
-tun_capture "$NA" --iface ul0 --port 4789 --src 10.99.0.2 --out "$TK_TMP/echo.bin" --timeout 5
-cap=$TK_PID
-ip netns exec "$NB" ping -c 3 -i 0.2 -W 2 10.250.6.1 >/dev/null || true
-tun_captured "$cap" "a datagram of B's ping"
+tun_record_b "$TK_TMP/echo.bin" 10.250.6.1
 
 tk_case "B silenced, A restarted, the recording replayed 5 times: nothing accepted, nothing answered"
 tk_stop "$PB"
