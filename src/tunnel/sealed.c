@@ -66,26 +66,30 @@ static void fmt_src(const struct sockaddr_storage *src, char *buf, size_t size)
 
 /* ---- state ---- */
 
-static void queue_drop(struct tk_tunnel *t, struct tk__peer *p)
+/* Wipes and frees the frames waiting for a handshake; how many there were. */
+static unsigned queue_wipe(struct tk__v2peer *v)
 {
-	struct tk__v2peer *v = p->v2;
-	for (unsigned i = 0; i < v->qn; i++) {
+	unsigned n = v->qn;
+	for (unsigned i = 0; i < n; i++) {
 		sodium_memzero(v->q[i], v->qlen[i]);
 		free(v->q[i]);
 	}
-	if (v->qn)
-		tk__count_drops(t, p, TK__DROP_NO_SESSION, v->qn);
 	v->qn = 0;
+	return n;
+}
+
+static void queue_drop(struct tk_tunnel *t, struct tk__peer *p)
+{
+	unsigned n = queue_wipe(p->v2);
+	if (n)
+		tk__count_drops(t, p, TK__DROP_NO_SESSION, n);
 }
 
 void tk__v2_peer_free(struct tk__peer *p)
 {
 	if (!p->v2)
 		return;
-	for (unsigned i = 0; i < p->v2->qn; i++) {
-		sodium_memzero(p->v2->q[i], p->v2->qlen[i]);
-		free(p->v2->q[i]);
-	}
+	(void)queue_wipe(p->v2);
 	tk__noise_peer_free(&p->v2->np);
 	sodium_free(p->v2); /* wipes */
 	p->v2 = NULL;
