@@ -55,6 +55,7 @@ TEST_PACKAGES=(
 	wireguard-go wireguard-tools         # sealed v2 against WireGuard (tests/netns/test_wg_handshake.sh)
 	gdb                                  # test_tunnel_netns: closes a running tunnel's epoll fd
 	python3-dissononce                   # sealed v2 byte-exact against a Noise library (tests/interop/noise_vectors.py)
+	faketime                             # test_tunnel_attack_future: a peer whose clock runs fast
 )
 
 # What `./setup.sh bench` (bench/run.sh) needs on top of DEMO_PACKAGES: what tapkit is compared

@@ -27,7 +27,7 @@ static const char pubkey_usage[] =
 	"Reads a private key (base64, as `tapkit genkey` prints it) on stdin and prints its\n"
 	"public key, which the peers list as PublicKey = ... (or --peer-key).\n"
 	"\n"
-	"  tapkit genkey | tee private.key | tapkit pubkey > public.key\n";
+	"  umask 077; tapkit genkey | tee private.key | tapkit pubkey > public.key\n";
 
 #if defined(_WIN32)
 
@@ -61,16 +61,25 @@ static int key_fail(struct cli *cli, tk_status st, const char *op, const char *o
 	return cli_fail(cli, st, &err);
 }
 
-/* A private key written to a file others may read is fixed at once, as `umask 077` would. */
-static void stdout_protect(void)
+/*
+ * A private key is never written where group or others may read it: a stdout that is such a
+ * file is refused before the key exists. Changing its mode afterwards would come too late (it
+ * could be opened between the shell creating it and the change).
+ */
+static int stdout_check(struct cli *cli)
 {
 	struct stat sb;
-	if (fstat(STDOUT_FILENO, &sb) != 0 || !S_ISREG(sb.st_mode) || !(sb.st_mode & 077))
-		return;
-	if (fchmod(STDOUT_FILENO, sb.st_mode & 0700) != 0)
-		fputs("tapkit genkey: warning: the output file is readable by others and its mode "
-		      "cannot be changed; run: umask 077; tapkit genkey > FILE\n",
-		      stderr);
+	if (fstat(STDOUT_FILENO, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    !(sb.st_mode & (S_IRWXG | S_IRWXO)))
+		return 0;
+	char msg[160];
+	snprintf(msg, sizeof(msg),
+		 "stdout is a file group or others may read (mode %04o, owner uid %u): the "
+		 "private key is not written there",
+		 (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid);
+	return key_fail(cli, TK_E_BAD_ARGUMENT, "write key", "<stdout>", msg,
+			"remove the file, then: umask 077; tapkit genkey > FILE (or chmod 600 FILE "
+			"first)");
 }
 
 /*
@@ -115,7 +124,8 @@ static int genkey_run(struct cli *cli, int argc, char **argv)
 	int rc = cli_args_parse(cli, argc, argv, NULL, 0, NULL, 0, &npos);
 	if (rc != 0)
 		return cli_args_exit(rc);
-	stdout_protect();
+	if ((rc = stdout_check(cli)) != 0)
+		return rc;
 	if (tk_key_generate(b64, &err) != TK_OK)
 		return cli_fail(cli, err.status, &err);
 	size_t len = strlen(b64);

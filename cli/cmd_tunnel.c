@@ -138,6 +138,10 @@ static void peer_json(struct cli_json *j, const tk_tunnel_snapshot *s, const tk_
 		cli_json_null(j, "last_seen_ago_ms");
 	}
 	cli_json_int(j, "sessions", (int64_t)p->sessions);
+	cli_json_int(j, "handshakes", (int64_t)p->handshakes);
+	cli_json_int(j, "last_handshake", (int64_t)(p->last_handshake_ns / 1000000000ull));
+	cli_json_int(j, "keepalives_rx", (int64_t)p->keepalives_rx);
+	cli_json_string(j, "current_endpoint", p->current_endpoint);
 	drops_json(j, "drops", p->drops, s->ndrops);
 	cli_json_object_end(j);
 }

@@ -791,8 +791,14 @@ typedef struct tk_tunnel_peer_info {
 	uint8_t allowed_macs[TK_TUNNEL_ALLOWED_MACS_MAX][TK_MAC_LEN];
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
 	uint64_t last_seen_ns; /* CLOCK_REALTIME of the last datagram accepted, 0: never */
-	uint64_t sessions;     /* sealed: sessions of the peer followed so far */
+	uint64_t sessions;     /* sealed: handshakes completed with the peer (= handshakes) */
 	uint64_t drops[TK_TUNNEL_DROPS_MAX];
+	/* sealed mode (v2) */
+	uint64_t handshakes;	    /* completed, either side */
+	uint64_t last_handshake_ns; /* CLOCK_REALTIME of the last one, 0: never */
+	uint64_t keepalives_rx;	    /* empty transport messages received and authenticated */
+	char current_endpoint
+		[64]; /* where datagrams go now: the source of its last authenticated one */
 } tk_tunnel_peer_info;
 
 #define TK_TUNNEL_PORT_LOCAL (-1) /* a MAC learned behind our own adapter */

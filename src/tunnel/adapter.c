@@ -182,7 +182,8 @@ void tk__adapter_close(struct tk_tunnel *t)
 static void timer_arm(struct tk_tunnel *t, uint64_t ns)
 {
 	t->reopen_pending = ns != 0;
-	tk__loop_timer(&t->loop, ns);
+	t->reopen_at = clock_ns(CLOCK_MONOTONIC) + ns;
+	tk__timer_rearm(t);
 }
 
 /*

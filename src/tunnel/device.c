@@ -32,6 +32,22 @@ void tk__count_drop(struct tk_tunnel *t, struct tk__peer *p, enum tk__drop d)
 
 /* ---- the loop ---- */
 
+void tk__timer_rearm(struct tk_tunnel *t)
+{
+	uint64_t want = tk__v2_deadline(t);
+	if (t->reopen_pending && t->reopen_at < want)
+		want = t->reopen_at;
+	if (want == t->timer_at)
+		return;
+	t->timer_at = want;
+	if (want == UINT64_MAX) {
+		tk__loop_timer(&t->loop, 0);
+		return;
+	}
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	tk__loop_timer(&t->loop, want > now ? want - now : 1);
+}
+
 static void on_event(struct tk_tunnel *t, const struct tk__loop_event *ev)
 {
 	switch (ev->tag) {
@@ -46,8 +62,13 @@ static void on_event(struct tk_tunnel *t, const struct tk__loop_event *ev)
 			tk__udp_readable(t);
 		break;
 	case TK__EV_TIMER:
-		if (ev->readable && t->reopen_pending)
+		if (!ev->readable)
+			break;
+		t->timer_at = UINT64_MAX; /* fired */
+		if (t->reopen_pending && clock_ns(CLOCK_MONOTONIC) >= t->reopen_at)
 			tk__adapter_recover(t, NULL);
+		tk__v2_tick(t);
+		tk__timer_rearm(t);
 		break;
 	default: /* TK__EV_STOP: the flag says it, the wake-up was only to notice it */
 		break;
@@ -82,9 +103,14 @@ tk_status tk_tunnel_dispatch(tk_tunnel *t, int timeout_ms, tk_error *err)
 	if (n == 0)
 		return tk__error_set_quiet(err, TK_E_TIMEOUT, "dispatch", t->conf.dev, TK_OS_NONE,
 					   0, "nothing to do within %d ms", timeout_ms);
-	tk__mac_expire(&t->macs, clock_ns(CLOCK_MONOTONIC));
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	tk__mac_expire(&t->macs, now);
+	tk__v2_begin(t, now);
 	for (int i = 0; i < n && !atomic_load(&t->stop); i++)
 		on_event(t, &evs[i]);
+	if (tk__v2_deadline(t) <= now)
+		tk__v2_tick(t); /* due while busy: the timer's wake-up may come late */
+	tk__timer_rearm(t);
 	return atomic_load(&t->stop)
 		       ? tk__error_set_quiet(err, TK_E_INTERRUPTED, "dispatch", t->conf.dev,
 					     TK_OS_NONE, 0, "the tunnel was stopped")
@@ -198,6 +224,10 @@ static tk_status start(struct tk_tunnel *t, tk_error *err)
 	if (!tk__peers_index(t))
 		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "start", t->conf.dev, TK_OS_NONE, 0,
 					   "cannot allocate the peers' index");
+	if (!tk__v2_attach(t, true))
+		return tk__error_set_quiet(err, TK_E_NO_MEMORY, "start", t->conf.dev, TK_OS_NONE, 0,
+					   "cannot allocate sealed mode's state (or the crypto "
+					   "library failed)");
 	t->frame_max = t->conf.mtu + TK__ETH_HLEN + TK__ETH_VLAN;
 	if (t->conf.has_key)
 		keys_lock(t);
@@ -233,6 +263,7 @@ tk_status tk_tunnel_new(tk_ctx *ctx, tk_tunnel_config *cfg, tk_tunnel **out, tk_
 	tk_tunnel_config_free(cfg);
 	t->udp = TK__SOCK_NONE;
 	tk__loop_init(&t->loop);
+	t->timer_at = UINT64_MAX;
 	atomic_init(&t->stop, false);
 	t->started = clock_ns(CLOCK_REALTIME);
 	st = start(t, err);
@@ -256,6 +287,7 @@ void tk_tunnel_free(tk_tunnel *t)
 	tk__udp_close(t);
 	tk__loop_close(&t->loop);
 	tk__peers_free(t->peers, t->npeers);
+	tk__v2_free(t);
 	tk__peers_index_free(t);
 	tk__mac_free(&t->macs);
 	buf_free(t->tap_buf, BUF_SIZE);

@@ -145,6 +145,9 @@ struct tk_tunnel {
 	struct tk__log_limit icmp_log; /* ICMP errors about no known peer */
 	uint64_t started, reopens, reloads, reload_failures;
 	char listen_text[80];
+	struct tk__v2 *v2;  /* sealed mode's protocol state (sealed.c), NULL in plain mode */
+	uint64_t reopen_at; /* CLOCK_MONOTONIC of the reopen attempt, when reopen_pending */
+	uint64_t timer_at;  /* what the loop's timer is armed for, UINT64_MAX: nothing */
 };
 
 #ifndef _WIN32
@@ -237,7 +240,7 @@ void tk__peers_index_free(struct tk_tunnel *t);
 void tk__peers_free(struct tk__peer *peers, size_t n);
 /* Builds the peers of conf; a peer of old (same endpoint and key) keeps its state. */
 struct tk__peer *tk__peers_build(struct tk_tunnel *t, const struct tk__tunnel_conf *conf,
-				 const struct tk__peer *old, size_t nold, bool same_mode);
+				 struct tk__peer *old, size_t nold, bool same_mode);
 
 /* ---- send.c ---- */
 
@@ -272,5 +275,33 @@ void tk__from_tap(struct tk_tunnel *t, uint8_t *frame, size_t len, const struct 
 
 /* One datagram (len bytes at buf, which it may overwrite) from src. */
 void tk__from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf, size_t n);
+/* A VXLAN packet (vx, vlen bytes, HEADROOM writable before it) from peer idx, authenticated. */
+void tk__deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen);
+/* Arms the loop's timer for the earliest of the reopen attempt and sealed mode's deadlines. */
+void tk__timer_rearm(struct tk_tunnel *t);
+
+/* ---- sealed.c: sealed mode v2 (docs/tunnel-crypto.md, "For the engine") ---- */
+
+/* Sets up the tunnel's state (made again when fresh) and every peer's that has none. */
+bool tk__v2_attach(struct tk_tunnel *t, bool fresh);
+void tk__v2_free(struct tk_tunnel *t);
+void tk__v2_peer_free(struct tk__peer *p);
+/* The wake-up's time (CLOCK_MONOTONIC), read once for all it handles. */
+void tk__v2_begin(struct tk_tunnel *t, uint64_t now);
+/* Runs the timers of every peer that is due. */
+void tk__v2_tick(struct tk_tunnel *t);
+/* The earliest deadline of any peer, UINT64_MAX: none. */
+uint64_t tk__v2_deadline(const struct tk_tunnel *t);
+/* p has a session to send with (else a frame waits for the handshake). */
+bool tk__v2_ready(const struct tk__peer *p);
+/* Seals vx (len bytes) to p into out: the datagram's length, 0 when queued or dropped. */
+size_t tk__v2_seal(struct tk_tunnel *t, struct tk__peer *p, const uint8_t *vx, size_t len,
+		   uint8_t *out, size_t cap);
+/* One sealed datagram from src. */
+void tk__v2_from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
+		      size_t n);
+/* socket_linux.c: a handshake message, cookie reply or keepalive to an address. */
+void tk__udp_send_ctl(struct tk_tunnel *t, const struct sockaddr_storage *to, const uint8_t *buf,
+		      size_t len);
 
 #endif /* TK_TUNNEL_ENGINE_H */

@@ -2,7 +2,7 @@
 /*
  * The handshake of sealed mode v2: Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s exactly as WireGuard
  * runs it (whitepaper section 5.4, the kernel's noise.c), with tapkit's identifier (the VNI and
- * the protocol version inside) in place of WireGuard's. docs/tunnel-crypto-v2.md has the
+ * the protocol version inside) in place of WireGuard's. docs/tunnel-crypto.md has the
  * messages and the chain step by step; the comments below name each Noise token.
  *
  * Primitives: BLAKE2s-256, keyed BLAKE2s and HMAC-BLAKE2s from OpenSSL 3 (EVP digest

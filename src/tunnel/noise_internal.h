@@ -2,7 +2,7 @@
 /*
  * Sealed mode v2: WireGuard's construction (Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s, cookies,
  * transport messages, timers) for Ethernet frames. The protocol is described byte by byte in
- * docs/tunnel-crypto-v2.md. Everything here is pure: bytes and the current time in, a verdict
+ * docs/tunnel-crypto.md. Everything here is pure: bytes and the current time in, a verdict
  * and bytes out; no sockets, no clocks, no globals but per-thread primitive contexts. The
  * engine owns the I/O, the clocks, the index table and the randomness for jitter.
  *
@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- sizes (docs/tunnel-crypto-v2.md, "Messages") ---- */
+/* ---- sizes (docs/tunnel-crypto.md, "Messages") ---- */
 
 #define TK__NOISE_KEY	    32 /* X25519 keys, BLAKE2s-256 hashes, symmetric keys */
 #define TK__NOISE_TAG	    16 /* Poly1305 */
@@ -167,7 +167,7 @@ struct tk__noise_params {
 bool tk__noise_params_tapkit(struct tk__noise_params *p, uint32_t vni);
 /* WireGuard's exact identifiers and labels: for interoperability tests only. */
 bool tk__noise_params_wireguard(struct tk__noise_params *p);
-/* tapkit's identifier bytes for vni (TK__NOISE_ID_LEN), as docs/tunnel-crypto-v2.md spells it. */
+/* tapkit's identifier bytes for vni (TK__NOISE_ID_LEN), as docs/tunnel-crypto.md spells it. */
 void tk__noise_identifier(uint8_t out[TK__NOISE_ID_LEN], uint32_t vni);
 
 /* ---- the local identity, one per tunnel ---- */

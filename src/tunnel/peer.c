@@ -143,12 +143,8 @@ static void peer_init(struct tk_tunnel *t, struct tk__peer *p, const struct tk__
 {
 	memset(p, 0, sizeof(*p));
 	p->conf = *pc;
+	/* sealed mode's protocol state comes with tk__v2_attach, once the peers are built */
 	peer_addr(t->family, &pc->ep, &p->addr, &p->addr_len);
-	if (t->conf.mode == TK__TUNNEL_SEALED) {
-		/* checked by tk__tunnel_conf_finish: cannot fail here */
-		(void)tk__seal_derive(t->conf.sk, t->conf.pk, pc->pk, p->tx.key, p->rx.key);
-		tk__seal_session_new(&p->tx, clock_ns(CLOCK_REALTIME));
-	}
 }
 
 /*
@@ -192,6 +188,8 @@ void tk__peers_free(struct tk__peer *peers, size_t n)
 {
 	if (!peers)
 		return;
+	for (size_t i = 0; i < n; i++)
+		tk__v2_peer_free(&peers[i]);
 	(void)sodium_munlock(peers, tk__peers_bytes(n)); /* wipes; unlocked memory is fine too */
 #ifdef _WIN32
 	VirtualFree(peers, 0, MEM_RELEASE);
@@ -202,23 +200,26 @@ void tk__peers_free(struct tk__peer *peers, size_t n)
 
 /* Builds the peers of conf; a peer of old (same endpoint and key) keeps its state. */
 struct tk__peer *tk__peers_build(struct tk_tunnel *t, const struct tk__tunnel_conf *conf,
-				 const struct tk__peer *old, size_t nold, bool same_mode)
+				 struct tk__peer *old, size_t nold, bool same_mode)
 {
 	struct tk__peer *peers = peers_alloc(conf->npeers);
 	if (!peers)
 		return NULL;
 	for (size_t i = 0; i < conf->npeers; i++) {
 		const struct tk__peer_conf *pc = &conf->peers[i];
-		const struct tk__peer *keep = NULL;
+		struct tk__peer *keep = NULL;
 		for (size_t j = 0; same_mode && j < nold; j++) {
 			if (tk__addr_equal(&old[j].conf.ep, &pc->ep, true) &&
 			    old[j].conf.has_key == pc->has_key &&
-			    (!pc->has_key || memcmp(old[j].conf.pk, pc->pk, TK__KEY_LEN) == 0))
+			    (!pc->has_key || memcmp(old[j].conf.pk, pc->pk, TK__KEY_LEN) == 0) &&
+			    old[j].conf.has_psk == pc->has_psk &&
+			    sodium_memcmp(old[j].conf.psk, pc->psk, TK__KEY_LEN) == 0)
 				keep = &old[j];
 		}
 		if (keep) {
 			peers[i] = *keep;
 			peers[i].conf = *pc; /* AllowedMACs may have changed */
+			keep->v2 = NULL;     /* moved: the old array is freed */
 		} else {
 			peer_init(t, &peers[i], pc);
 		}

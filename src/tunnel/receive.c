@@ -5,30 +5,31 @@
  */
 #include "engine.h"
 
-/* One datagram (len bytes at buf, which it may overwrite) from src. */
+/*
+ * One datagram (len bytes at buf, which it may overwrite) from src. Plain mode knows a peer by
+ * its address; sealed mode by what the datagram authenticates (sealed.c), wherever it came from.
+ */
 void tk__from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf, size_t n)
 {
 	uint32_t idx = 0;
-	struct tk__peer *p = tk__peer_find(t, src, &idx);
-	uint8_t *vx = buf;
-	size_t vlen = n;
-	const uint8_t *fr = NULL;
-	size_t flen = 0;
 
+	if (t->conf.mode == TK__TUNNEL_SEALED) {
+		tk__v2_from_peer(t, src, buf, n);
+		return;
+	}
+	struct tk__peer *p = tk__peer_find(t, src, &idx);
 	if (!p) {
 		tk__count_drop(t, NULL, TK__DROP_UNKNOWN_PEER);
 		return;
 	}
-	if (t->conf.mode == TK__TUNNEL_SEALED) {
-		enum tk__drop d =
-			tk__seal_open(&p->rx, buf, n, t->open_buf + HEADROOM - TK__VXLAN_HLEN,
-				      BUF_SIZE - HEADROOM, &vlen);
-		if (d != TK__PASS) {
-			tk__count_drop(t, p, d);
-			return;
-		}
-		vx = t->open_buf + HEADROOM - TK__VXLAN_HLEN;
-	}
+	tk__deliver(t, p, idx, buf, n);
+}
+
+/* A VXLAN packet (vx, vlen bytes, HEADROOM writable before it) from peer idx, authenticated. */
+void tk__deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen)
+{
+	const uint8_t *fr = NULL;
+	size_t flen = 0;
 	enum tk__drop d = tk__vxlan_decode(vx, vlen, t->conf.vni, &fr, &flen);
 	if (d != TK__PASS) {
 		tk__count_drop(t, p, d);

@@ -69,9 +69,11 @@ static bool reload_apply(struct tk_tunnel *t, struct tk__tunnel_conf *nc, tk_err
 		return false;
 	int old_family = t->family;
 	t->family = nfamily; /* peers_build maps endpoints into the socket's family */
-	struct tk__peer *np = tk__peers_build(t, nc, t->peers, t->npeers,
-					      nc->mode == t->conf.mode && nfamily == old_family &&
-						      memcmp(nc->sk, t->conf.sk, TK__KEY_LEN) == 0);
+	/* sealed mode: the handshake binds the key, the VNI and the identifiers */
+	bool same = nc->mode == t->conf.mode && nfamily == old_family &&
+		    memcmp(nc->sk, t->conf.sk, TK__KEY_LEN) == 0 && nc->vni == t->conf.vni &&
+		    nc->wg_identifiers == t->conf.wg_identifiers;
+	struct tk__peer *np = tk__peers_build(t, nc, t->peers, t->npeers, same);
 	if (!np) {
 		t->family = old_family;
 		if (nfd != TK__SOCK_NONE)
@@ -127,6 +129,11 @@ static bool reload_apply(struct tk_tunnel *t, struct tk__tunnel_conf *nc, tk_err
 	t->conf = *nc;
 	/* not memset: the caller's copy is dead from here, so a plain store could be elided */
 	sodium_memzero(nc, sizeof(*nc));
+	if (!tk__v2_attach(t, !same))
+		tk__tunnel_log(
+			t, TK_LOG_ERROR,
+			"reload: out of memory for sealed mode's state: datagrams are dropped "
+			"(no_session) until the next reload");
 	return true;
 }
 

@@ -4,6 +4,7 @@
  * (and seal) headers in place; TSO super-frames split; send results counted and logged.
  */
 #include "engine.h"
+#include "noise_internal.h"
 
 /*
  * Whether an event may be logged now: at most one line per ICMP_LOG_NS for each limiter (per
@@ -63,7 +64,7 @@ void tk__send_done(struct tk_tunnel *t, struct tk__peer *p, size_t nsegs, size_t
 
 static size_t overhead(const struct tk_tunnel *t)
 {
-	return TK__VXLAN_HLEN + (t->conf.mode == TK__TUNNEL_SEALED ? TK__SEAL_OVERHEAD : 0);
+	return TK__VXLAN_HLEN + (t->conf.mode == TK__TUNNEL_SEALED ? TK__MSG_DATA_OVERHEAD : 0);
 }
 
 /*
@@ -77,16 +78,13 @@ void tk__send_to(struct tk_tunnel *t, struct tk__peer *p, uint8_t *frame, size_t
 	size_t out_len = len + TK__VXLAN_HLEN;
 
 	tk__vxlan_encode(vx, t->conf.vni);
-	uint8_t *slot = tk__txb_slot(
-		t, out_len + (size_t)(t->conf.mode == TK__TUNNEL_SEALED ? TK__SEAL_OVERHEAD : 0));
+	uint8_t *slot = tk__txb_slot(t, out_len + overhead(t) - TK__VXLAN_HLEN);
 	if (t->conf.mode == TK__TUNNEL_SEALED) {
 		/* sealed straight into the batch's slot when there is one */
 		uint8_t *dst = slot ? slot : t->seal_buf;
-		out_len = tk__seal_encrypt(&p->tx, vx, out_len, dst, slot ? TXB_SLOT : BUF_SIZE);
-		if (out_len == 0) {
-			tk__count_drop(t, p, TK__DROP_TOO_BIG);
-			return;
-		}
+		out_len = tk__v2_seal(t, p, vx, out_len, dst, slot ? TXB_SLOT : BUF_SIZE);
+		if (out_len == 0)
+			return; /* waits for a handshake, or counted */
 		out = dst;
 	} else if (slot) {
 		memcpy(slot, vx, out_len);
@@ -113,6 +111,14 @@ static void send_tso(struct tk_tunnel *t, struct tk__peer *p, const struct tk__t
 
 	per = per > GSO_MAX ? GSO_MAX : per < 1 ? 1 : per;
 	tk__txb_flush(t); /* the small frames read before this one go first */
+	if (sealed && !tk__v2_ready(p)) {
+		/* no session yet: each segment waits for the handshake */
+		uint8_t *seg = t->seg_buf + HEADROOM;
+		size_t l;
+		while (tk__tso_left(&s) && (l = tk__tso_next(&s, seg, FRAME_CAP)) != 0)
+			tk__send_to(t, p, seg, l);
+		return;
+	}
 	while (tk__tso_left(&s)) {
 		size_t pos = 0, k = 0;
 		while (k < per && tk__tso_left(&s)) {
@@ -121,10 +127,10 @@ static void send_tso(struct tk_tunnel *t, struct tk__peer *p, const struct tk__t
 				uint8_t *seg = t->seg_buf + HEADROOM;
 				l = tk__tso_next(&s, seg, FRAME_CAP);
 				tk__vxlan_encode(seg - TK__VXLAN_HLEN, t->conf.vni);
-				l = l ? tk__seal_encrypt(&p->tx, seg - TK__VXLAN_HLEN,
-							 l + TK__VXLAN_HLEN, t->gso_buf + pos,
-							 GSO_BUF - pos)
-				      : 0;
+				if (l &&
+				    (l = tk__v2_seal(t, p, seg - TK__VXLAN_HLEN, l + TK__VXLAN_HLEN,
+						     t->gso_buf + pos, GSO_BUF - pos)) == 0)
+					continue; /* waits for a new handshake, or counted */
 			} else {
 				l = tk__tso_next(&s, t->gso_buf + pos + TK__VXLAN_HLEN,
 						 GSO_BUF - pos - TK__VXLAN_HLEN);
@@ -139,7 +145,8 @@ static void send_tso(struct tk_tunnel *t, struct tk__peer *p, const struct tk__t
 			pos += l;
 			k++;
 		}
-		tk__udp_send(t, p, t->gso_buf, pos, dgram, k, over);
+		if (k)
+			tk__udp_send(t, p, t->gso_buf, pos, dgram, k, over);
 	}
 }
 

@@ -362,3 +362,15 @@ void tk__udp_readable(struct tk_tunnel *t)
 	}
 	tk__gro_flush(&t->gro);
 }
+
+/*
+ * A handshake message, cookie reply or keepalive to an address: not a frame, so not counted
+ * as one. A loss is not logged: the protocol's timers send again.
+ */
+void tk__udp_send_ctl(struct tk_tunnel *t, const struct sockaddr_storage *to, const uint8_t *buf,
+		      size_t len)
+{
+	socklen_t tl =
+		to->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	(void)sendto(t->udp, buf, len, 0, (const struct sockaddr *)to, tl);
+}

@@ -34,8 +34,14 @@ static void snap_peer(const struct tk__peer *p, tk_tunnel_peer_info *o)
 	o->tx_frames = p->st.tx_frames;
 	o->tx_bytes = p->st.tx_bytes;
 	o->last_seen_ns = p->st.last_seen_ns;
-	o->sessions = p->rx.sessions;
+	o->sessions = p->st.handshakes;
 	memcpy(o->drops, p->st.drops, sizeof(p->st.drops));
+	o->handshakes = p->st.handshakes;
+	o->last_handshake_ns = p->st.last_handshake_ns;
+	o->keepalives_rx = p->st.keepalives_rx;
+	if (!tk__endpoint_format((const struct sockaddr *)&p->addr, o->current_endpoint,
+				 sizeof(o->current_endpoint)))
+		tk__strlcpy(o->current_endpoint, p->conf.ep_text, sizeof(o->current_endpoint));
 }
 
 tk_status tk_tunnel_stats(tk_tunnel *t, tk_tunnel_snapshot **out, tk_error *err)

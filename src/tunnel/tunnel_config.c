@@ -62,7 +62,7 @@ uint32_t tk__tunnel_default_mtu(enum tk__tunnel_mode mode, bool ipv6)
 {
 	uint32_t over = (ipv6 ? 40u : 20u) + 8u + TK__VXLAN_HLEN + TK__ETH_HLEN;
 	if (mode == TK__TUNNEL_SEALED)
-		over += TK__SEAL_OVERHEAD;
+		over += 32; /* a v2 transport message's header and tag (TK__MSG_DATA_OVERHEAD) */
 	return 1500u - over;
 }
 
@@ -351,6 +351,17 @@ static bool iface_set_switch(struct tk__tunnel_conf *c, const char *k, const cha
 					"02:00:5e:10:00:01",
 					v);
 		c->has_mac = true;
+	} else if (tk__config_key_is(k, "Identifiers")) {
+		/* hidden: WireGuard's own strings, so tests can talk to wireguard-go */
+		if (tk__config_key_is(v, "tapkit"))
+			c->wg_identifiers = false;
+		else if (tk__config_key_is(v, "wireguard"))
+			c->wg_identifiers = true;
+		else
+			return why_fail(why, size,
+					"Identifiers \"%s\": expected tapkit (or wireguard, for "
+					"interoperability tests only)",
+					v);
 	} else if (tk__config_key_is(k, "User")) {
 		char r[TK_ERROR_TEXT_MAX / 2];
 		if (!tk__user_resolve(v, c, r, sizeof(r)))
@@ -491,11 +502,23 @@ bool tk__tunnel_peer_set(struct tk__peer_conf *p, const char *k, const char *v, 
 		p->has_key = true;
 	} else if (tk__config_key_is(k, "AllowedMACs")) {
 		return peer_macs(p, v, why, size);
+	} else if (tk__config_key_is(k, "PresharedKey")) {
+		if (!tk__key_from_base64(v, strlen(v), p->psk))
+			return why_fail(why, size,
+					"PresharedKey: expected a base64 key of 44 characters "
+					"(tapkit genkey prints one; the same on both ends)");
+		p->has_psk = true;
+	} else if (tk__config_key_is(k, "PersistentKeepalive")) {
+		if (!tk__config_parse_u32(v, 0, 65535, &p->keepalive_s))
+			return why_fail(why, size,
+					"PersistentKeepalive \"%s\": expected seconds from 0 (off) "
+					"to 65535",
+					v);
 	} else {
 		return why_fail(
 			why, size,
 			"unknown key \"%s\" in [Peer] (expected one of: Endpoint, PublicKey, "
-			"AllowedMACs)",
+			"AllowedMACs, PresharedKey, PersistentKeepalive)",
 			k);
 	}
 	return true;
@@ -630,6 +653,47 @@ tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin
 	return st;
 }
 
+/*
+ * The configuration file is guarded like the key file: whoever can write it can add a [Peer]
+ * (or point PrivateKeyFile elsewhere), and a PresharedKey in it is a secret. Refused: a file
+ * group or others may write; one owned by someone but root, us or the tunnel's User; one others
+ * may read when it holds a PresharedKey.
+ */
+static tk_status conf_file_check(const char *path, const struct stat *sb,
+				 const struct tk__tunnel_conf *c, tk_error *err)
+{
+	bool psk = false;
+	for (size_t i = 0; i < c->npeers; i++)
+		psk = psk || c->peers[i].has_psk;
+	unsigned mode = (unsigned)(sb->st_mode & 07777);
+	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
+		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+				    "configuration file %s may be written by group or others (mode "
+				    "%04o): refused (whoever can write it can add a [Peer])",
+				    path, mode);
+		tk__error_remedy(err, "chmod go-w %s", path);
+		return TK_E_CONFIG;
+	}
+	if (psk && (sb->st_mode & (S_IRWXG | S_IRWXO))) {
+		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+				    "configuration file %s holds a PresharedKey and is readable by "
+				    "group or others (mode %04o): refused",
+				    path, mode);
+		tk__error_remedy(err, "chmod 600 %s", path);
+		return TK_E_CONFIG;
+	}
+	if (sb->st_uid != 0 && sb->st_uid != geteuid() && !(c->has_user && sb->st_uid == c->uid)) {
+		tk__error_set_quiet(
+			err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+			"configuration file %s is owned by uid %u, neither root nor the "
+			"tunnel's user (mode %04o): refused (it could have been planted)",
+			path, (unsigned)sb->st_uid, mode);
+		tk__error_remedy(err, "if it is yours: chown root %s", path);
+		return TK_E_CONFIG;
+	}
+	return TK_OK;
+}
+
 tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_error *err)
 {
 	char *text = NULL;
@@ -658,6 +722,12 @@ tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_e
 					 TK__INI_FILE_MAX);
 	else
 		st = tk__tunnel_conf_parse(text, len, path, c, err);
+	struct stat sb;
+	if (st == TK_OK && fstat(fileno(f), &sb) == 0) {
+		st = conf_file_check(path, &sb, c, err);
+		if (st != TK_OK)
+			tk__tunnel_conf_free(c);
+	}
 	free(text);
 	fclose(f);
 	return st;

@@ -28,18 +28,22 @@ typedef unsigned int gid_t;
 
 /* ---- why a datagram or frame was dropped (a counter each; names are the JSON keys) ---- */
 
-#define TK__DROP_MAP(X)                                                                   \
-	X(BAD_VNI, "bad_vni", "VXLAN header with another VNI")                            \
-	X(BAD_TAG, "bad_tag", "sealed datagram that does not authenticate")               \
-	X(REPLAY, "replay", "sealed datagram seen before, too old, or of an old session") \
-	X(TOO_BIG, "too_big", "frame larger than the MTU allows")                         \
-	X(UNKNOWN_PEER, "unknown_peer", "datagram from an address that is no peer")       \
-	X(NO_ROUTE, "no_route", "frame with nowhere to go (no peer)")                     \
-	X(QUEUE_FULL, "queue_full", "socket or adapter queue full")                       \
-	X(MALFORMED, "malformed", "truncated or malformed datagram or frame")             \
-	X(MAC_NOT_ALLOWED, "mac_not_allowed", "source MAC not in the peer's AllowedMACs") \
-	X(UNREACHABLE, "unreachable", "peer unreachable (ICMP error, refused)")           \
-	X(ADAPTER, "adapter", "adapter write failed (down, vanished)")
+#define TK__DROP_MAP(X)                                                                     \
+	X(BAD_VNI, "bad_vni", "VXLAN header with another VNI")                              \
+	X(BAD_TAG, "bad_tag", "sealed datagram that does not authenticate")                 \
+	X(REPLAY, "replay", "sealed datagram seen before, too old, or of an old session")   \
+	X(TOO_BIG, "too_big", "frame larger than the MTU allows")                           \
+	X(UNKNOWN_PEER, "unknown_peer", "datagram from no peer (address, or sealed index)") \
+	X(NO_ROUTE, "no_route", "frame with nowhere to go (no peer)")                       \
+	X(QUEUE_FULL, "queue_full", "socket or adapter queue full")                         \
+	X(MALFORMED, "malformed", "truncated or malformed datagram or frame")               \
+	X(MAC_NOT_ALLOWED, "mac_not_allowed", "source MAC not in the peer's AllowedMACs")   \
+	X(UNREACHABLE, "unreachable", "peer unreachable (ICMP error, refused)")             \
+	X(ADAPTER, "adapter", "adapter write failed (down, vanished)")                      \
+	X(V1, "v1", "sealed datagram of version 1 (an older tapkit): refused")              \
+	X(HANDSHAKE, "handshake", "handshake message refused (mac1, key, replayed time)")   \
+	X(UNDER_LOAD, "under_load", "handshake under load: cookie reply or rate limit")     \
+	X(NO_SESSION, "no_session", "frame dropped waiting for a handshake (queue, gave up)")
 
 enum tk__drop {
 	TK__PASS = 0,
@@ -379,6 +383,10 @@ struct tk__peer_conf {
 	size_t nmacs;
 	uint8_t macs[TK__ALLOWED_MACS_MAX][TK_MAC_LEN];
 	unsigned line; /* its [Peer] line, 0 from flags */
+	/* sealed mode v2 (docs/tunnel-crypto.md) */
+	bool has_psk; /* PresharedKey: mixed into the handshake (all zero: none) */
+	uint8_t psk[TK__KEY_LEN];
+	uint32_t keepalive_s; /* PersistentKeepalive, 0: off */
 };
 
 struct tk__tunnel_conf {
@@ -409,7 +417,8 @@ struct tk__tunnel_conf {
 	bool user_group_given; /* USER:GROUP: that group alone, no supplementary groups */
 	uid_t uid;
 	gid_t gid;
-	char user[64]; /* the user's name, "" for a uid without a passwd entry */
+	char user[64];	     /* the user's name, "" for a uid without a passwd entry */
+	bool wg_identifiers; /* Identifiers = wireguard: WireGuard's strings, interop tests only */
 };
 
 #define TK__MAC_TABLE_DEFAULT 4096
@@ -462,6 +471,10 @@ struct tk__peer_stats {
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
 	uint64_t last_seen_ns; /* CLOCK_REALTIME of the last accepted datagram, 0: never */
 	uint64_t drops[TK__DROP__COUNT];
+	/* sealed mode v2 */
+	uint64_t handshakes;	    /* completed (either side) */
+	uint64_t last_handshake_ns; /* CLOCK_REALTIME, 0: never */
+	uint64_t keepalives_rx;	    /* empty transport messages received and authenticated */
 };
 
 /* At most one log line per interval for a kind of event (send.c: tk__log_due). */
@@ -485,6 +498,7 @@ struct tk__peer {
 	struct tk__log_limit icmp_log, send_log;
 	uint32_t next_exact, next_addr; /* chains of the peer hashes (peer.c); UINT32_MAX ends */
 	bool fail_logged;		/* a send failure was logged: log the recovery once */
+	struct tk__v2peer *v2;		/* sealed mode: the protocol state (sealed.c) */
 };
 
 /* The public configuration object (tapkit.h): the parsed form and whether it was checked. */

@@ -111,7 +111,7 @@ tun_start "$NA" --config "$TK_TMP/a.conf"
 PA=$TK_PID
 tun_start "$NB" --config "$TK_TMP/b.conf"
 PB=$TK_PID
-[[ $(ip_link_json "$NA" tka | json_get "$(cat)" mtu) == 1406 ]] || tk_fail "tka: expected the sealed IPv4 default MTU 1406"
+[[ $(ip_link_json "$NA" tka | json_get "$(cat)" mtu) == 1418 ]] || tk_fail "tka: expected the sealed IPv4 default MTU 1418"
 tun_ping "$NA" 10.250.0.2
 tun_ping "$NB" 10.250.0.1
 up=$(tun_iperf "$NA" "$NB" 10.250.0.2)
@@ -135,7 +135,7 @@ tun_captured "$cap" "a sealed datagram on A's underlay during B's ping"
 python3 - "$TK_TMP/cap.bin" <<'EOF' || tk_fail "a sealed datagram shows plaintext"
 import sys
 d = open(sys.argv[1], "rb").read()
-assert d[:4] == b"tk\x01\x01", d[:4]
+assert d[:4] == b"\x04\x00\x00\x00", d[:4]  # a v2 transport message
 assert bytes([10, 250, 0, 1]) not in d and bytes([10, 250, 0, 2]) not in d
 EOF
 tk_stop "$PA"
@@ -153,6 +153,36 @@ tk "$NA" tunnel run --dev tka --mode sealed --key "$TK_TMP/a.key" --peer 10.99.0
 expect_error TK_E_CONFIG - 2
 expect_fix "chmod 600"
 chmod 0600 "$TK_TMP/a.key"
+expect_no_link "$NA" tka
+
+tk_case "genkey refuses a stdout others may read (the shell made it 0644): no key written, the fix named"
+rm -f "$TK_TMP/loose.key"
+tk_exec "$NA" sh -c "umask 022; exec '$TAPKIT' genkey >'$TK_TMP/loose.key'"
+[[ $TK_RC == 2 ]] || tk_fail "genkey into a 0644 file: exit $TK_RC, expected 2"
+[[ ! -s $TK_TMP/loose.key ]] || tk_fail "genkey wrote a key into a 0644 file"
+grep -q "mode 0644" <<<"$TK_ERR" || tk_fail "the refusal does not name the mode found: $TK_ERR"
+grep -q "umask 077" <<<"$TK_ERR" || tk_fail "the refusal does not give umask 077 as the fix: $TK_ERR"
+tk_exec "$NA" sh -c "umask 077; exec '$TAPKIT' genkey | tee '$TK_TMP/tee.key' >/dev/null"
+[[ $(stat -c %a "$TK_TMP/tee.key") == 600 && -s $TK_TMP/tee.key ]] || tk_fail "the documented 'umask 077; genkey | tee' did not make a 0600 key"
+
+tk_case "a configuration file group or others may write, or owned by another user, is refused"
+chmod 0664 "$TK_TMP/a.conf"
+tk "$NA" tunnel run --config "$TK_TMP/a.conf"
+expect_error TK_E_CONFIG - 2
+expect_fix "chmod go-w $TK_TMP/a.conf"
+grep -q "mode 0664" <<<"$TK_ERR" || tk_fail "the refusal does not name the mode found"
+chmod 0644 "$TK_TMP/a.conf"
+chown 12345 "$TK_TMP/a.conf"
+tk "$NA" tunnel run --config "$TK_TMP/a.conf"
+expect_error TK_E_CONFIG - 2
+expect_fix "chown root $TK_TMP/a.conf"
+grep -q "owned by uid 12345" <<<"$TK_ERR" || tk_fail "the refusal does not name the owner found"
+chown 0 "$TK_TMP/a.conf"
+printf 'PresharedKey = %s\n' "$("$TAPKIT" pubkey <"$TK_TMP/a.key")" >>"$TK_TMP/a.conf"
+tk "$NA" tunnel run --config "$TK_TMP/a.conf"
+expect_error TK_E_CONFIG - 2
+expect_fix "chmod 600 $TK_TMP/a.conf"
+sed -i '/^PresharedKey = /d' "$TK_TMP/a.conf"
 expect_no_link "$NA" tka
 
 tk_case "a bad file is refused with FILE:LINE and what was expected"

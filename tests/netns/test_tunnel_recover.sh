@@ -62,7 +62,7 @@ tun_tap_mark "$NA" tka "$SA"
 r0=$(a_drop replay) t0=$(a_drop bad_tag) m0=$(a_drop malformed)
 tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --count 3
 tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --mutate counter:1000000,flip --count 2
-tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --mutate truncate:40 --count 2
+tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --mutate truncate:20 --count 2
 tk_exec "$NB" python3 "$TUNNEL_SEND" send --to 10.99.0.1:4789 --file "$TK_TMP/old.bin" --mutate counter:1000001,truncate:90 --count 1
 tk_wait_value 5 "3 replays counted" = "$((r0 + 3))" a_drop replay
 tk_wait_value 5 "3 bad tags counted (2 flipped, 1 cut inside the ciphertext)" = "$((t0 + 3))" a_drop bad_tag

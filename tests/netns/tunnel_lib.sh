@@ -165,3 +165,35 @@ EOF
 	# the extra line after ControlSocket: with none, the file's line numbers are the same
 	[[ -z $extra ]] || sed -i "/^ControlSocket = /a $extra" "$TK_TMP/$me.conf"
 }
+
+# tun_sealed_pair TAG VNI NET: namespaces NA and NB (named after TAG) joined by ul0 10.99.0.1 /
+# 10.99.0.2, keys a and b, sealed tunnels tka (NET.1/24) and tkb (NET.2/24) on VNI, both
+# started (PA, PB; SA is A's control socket) and carrying B's ping to A.
+tun_sealed_pair()
+{
+	local tag=$1 vni=$2 net=$3
+	tk_ns_new NA "${tag}a"
+	tk_ns_new NB "${tag}b"
+	tun_quiet "$NA"
+	tun_quiet "$NB"
+	tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
+	SA=$TK_TMP/a.sock
+	tun_keys a b
+	tun_sealed_conf a b 10.99.0.1 10.99.0.2 "$net.1/24" "$vni"
+	tun_sealed_conf b a 10.99.0.2 10.99.0.1 "$net.2/24" "$vni"
+	tun_start "$NA" --config "$TK_TMP/a.conf"
+	PA=$TK_PID
+	tun_start "$NB" --config "$TK_TMP/b.conf"
+	PB=$TK_PID
+	tun_ping_until "$NB" "$net.1" 15
+}
+
+# tun_record_b OUT TARGET: saves in OUT one datagram B sends to A's port 4789 while B pings
+# TARGET through the tunnel.
+tun_record_b()
+{
+	tun_capture "$NA" --iface ul0 --port 4789 --src 10.99.0.2 --out "$1" --timeout 5
+	local cap=$TK_PID
+	ip netns exec "$NB" ping -c 3 -i 0.2 -W 2 "$2" >/dev/null || true
+	tun_captured "$cap" "a datagram from B to A"
+}

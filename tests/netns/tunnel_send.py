@@ -13,6 +13,9 @@
 Every loop is bounded by --count (at most 10000) and --timeout.
 """
 import argparse
+import base64
+import hashlib
+import os
 import socket
 import struct
 import sys
@@ -67,12 +70,57 @@ def send(a):
         elif op.startswith("truncate:"):
             data = data[:int(op.split(":")[1])]
         elif op.startswith("counter:"):
-            # a sealed datagram's counter (bytes 20-27): a fresh one passes the replay check,
-            # so what refuses the datagram is the tag
-            data[20:28] = struct.pack("!Q", int(op.split(":")[1]))
+            # a transport message's counter (bytes 8-15, little endian): a fresh one passes
+            # the replay check, so what refuses the datagram is the tag
+            data[8:16] = struct.pack("<Q", int(op.split(":")[1]))
     s = sock(a)
     for _ in range(min(a.count, 10000)):
         s.sendto(bytes(data), endpoint(a.to))
+    return 0
+
+
+def flood(a):
+    """Forged initiations (type 1, 148 bytes) with a valid mac1 for the receiver's public key
+    (anyone can compute it) and random everything else: bounded in count and time. Counts the
+    cookie replies (type 3, 64 bytes) that come back to our socket."""
+    pk = base64.b64decode(a.pubkey)
+    mac1_key = hashlib.blake2s(a.label.encode() + pk).digest()
+    s = sock(a)
+    s.setblocking(False)
+    sent = cookies = 0
+    deadline = time.monotonic() + min(a.seconds, 30)
+    while sent < min(a.count, 200000) and time.monotonic() < deadline:
+        msg = b"\x01\x00\x00\x00" + os.urandom(112)
+        msg += hashlib.blake2s(msg, digest_size=16, key=mac1_key).digest() + bytes(16)
+        try:
+            s.sendto(msg, endpoint(a.to))
+            sent += 1
+        except BlockingIOError:
+            pass
+        while True:
+            try:
+                r = s.recv(2048)
+            except BlockingIOError:
+                break
+            if len(r) == 64 and r[:4] == b"\x03\x00\x00\x00":
+                cookies += 1
+    end = time.monotonic() + 0.5
+    while time.monotonic() < end:
+        try:
+            r = s.recv(2048)
+            if len(r) == 64 and r[:4] == b"\x03\x00\x00\x00":
+                cookies += 1
+        except BlockingIOError:
+            time.sleep(0.01)
+    print("sent=%d cookies=%d" % (sent, cookies), flush=True)
+    return 0
+
+
+def forge(a):
+    """Transport messages (type 4) with random receiver indices, counters and contents."""
+    s = sock(a)
+    for _ in range(min(a.count, 10000)):
+        s.sendto(b"\x04\x00\x00\x00" + os.urandom(12 + 16 + 64), endpoint(a.to))
     return 0
 
 
@@ -94,7 +142,14 @@ def main():
     c.add_argument("--out", required=True)
     c.add_argument("--src")
     c.add_argument("--timeout", type=float, default=5)
-    for name in ("send", "vxlan"):
+    f = sub.add_parser("flood")
+    f.add_argument("--to", required=True)
+    f.add_argument("--pubkey", required=True)
+    f.add_argument("--label", default="tk-mac1-")
+    f.add_argument("--count", type=int, default=1000)
+    f.add_argument("--seconds", type=float, default=5)
+    f.add_argument("--bind")
+    for name in ("send", "vxlan", "forge"):
         q = sub.add_parser(name)
         q.add_argument("--to", required=True)
         q.add_argument("--count", type=int, default=1)
@@ -102,10 +157,10 @@ def main():
         if name == "send":
             q.add_argument("--file", required=True)
             q.add_argument("--mutate")
-        else:
+        elif name == "vxlan":
             q.add_argument("--vni", type=int, required=True)
     a = p.parse_args()
-    return {"capture": capture, "send": send, "vxlan": vxlan}[a.cmd](a)
+    return {"capture": capture, "send": send, "vxlan": vxlan, "flood": flood, "forge": forge}[a.cmd](a)
 
 
 if __name__ == "__main__":
