@@ -93,7 +93,8 @@ check_contents "$deb_tool" usr/bin/tapkit usr/share/man/man8/tapkit.8.gz \
 check_contents "$deb_lib" "usr/lib/$multiarch/libtapkit.so.0" "usr/lib/$multiarch/libtapkit.so.0.1.0"
 go_module=$(sed -n 's/^module[[:space:]]\{1,\}//p' bindings/go/go.mod)
 go_dir=usr/share/gocode/src/$go_module
-check_contents "$deb_go" "$go_dir/go.mod" "$go_dir/tapkit.go" "$go_dir/causes.go"
+check_contents "$deb_go" "$go_dir/go.mod" "$go_dir/tapkit_core.go" "$go_dir/tapkit_go.h" "$go_dir/causes.go" \
+	"$go_dir/tunnel.go"
 if dpkg-deb -c "$deb_tool" | grep -q 'libtapkit\.so'; then
 	fail "tapkit holds libtapkit.so* (that is libtapkit0's and libtapkit-dev's)"
 fi

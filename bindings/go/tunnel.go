@@ -404,8 +404,15 @@ type TunnelPeerStats struct {
 	TxFrames    uint64 // datagrams handed to the socket for it
 	TxBytes     uint64
 	LastSeen    time.Time // the last datagram accepted; zero: never
-	Sessions    uint64    // sealed: sessions of the peer followed so far
+	Sessions    uint64    // sealed: handshakes completed with the peer
 	Drops       map[string]uint64
+	// Sealed mode (v2): the handshakes completed (either side), when the last one was,
+	// the keepalives received and authenticated, and where datagrams go now (the source
+	// of the peer's last authenticated datagram; the configured endpoint until then).
+	Handshakes      uint64
+	LastHandshake   time.Time // zero: never
+	KeepalivesRx    uint64
+	CurrentEndpoint netip.AddrPort
 }
 
 // TunnelMACTable is the learning switch's table.
@@ -519,6 +526,11 @@ func goTunnelStats(s *C.tk_tunnel_snapshot) *TunnelStats {
 			LastSeen:  goTime(p.last_seen_ns),
 			Sessions:  uint64(p.sessions),
 			Drops:     goDrops(&p.drops, n),
+
+			Handshakes:      uint64(p.handshakes),
+			LastHandshake:   goTime(p.last_handshake_ns),
+			KeepalivesRx:    uint64(p.keepalives_rx),
+			CurrentEndpoint: goAddrPort(&p.current_endpoint[0]),
 		}
 		for j := 0; j < int(p.nallowed) && j < C.TK_TUNNEL_ALLOWED_MACS_MAX; j++ {
 			gp.AllowedMACs = append(gp.AllowedMACs,
