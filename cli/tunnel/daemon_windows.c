@@ -100,7 +100,6 @@ tk_status control_query(const char *where, char **doc, size_t *len, tk_error *er
 				 "cannot open the control pipe");
 	}
 	const char *req = "json\n";
-	size_t cap = 0;
 	*doc = NULL;
 	*len = 0;
 	DWORD done = 0;
@@ -110,6 +109,7 @@ tk_status control_query(const char *where, char **doc, size_t *len, tk_error *er
 			       "cannot send the request");
 	} else {
 		char buf[4096];
+		size_t cap = 0;
 		for (;;) {
 			if (!ReadFile(h, buf, sizeof(buf), &done, NULL)) {
 				DWORD code = GetLastError();

@@ -543,7 +543,6 @@ static int wait_poll(tk_dev *dev, struct pollfd fds[2], int timeout_ms)
 
 tk_status tk__backend_dev_wait(tk_dev *dev, int timeout_ms, tk_error *err)
 {
-	tk_status st;
 	struct pollfd fds[2] = { { .fd = dev->os->fd, .events = POLLIN },
 				 { .fd = -1, .events = POLLIN } };
 	int r = wait_poll(dev, fds, timeout_ms < 0 ? -1 : timeout_ms);
@@ -571,7 +570,7 @@ tk_status tk__backend_dev_wait(tk_dev *dev, int timeout_ms, tk_error *err)
 			return io_fail(dev, TK__ERRMAP_POLL, errno, 0, err);
 		struct tk__errmap_facts f;
 		tk__errmap_facts_init(&f, dev->name);
-		st = tk__errmap_fill(err, TK__ERRMAP_POLL, EBADFD, &f);
+		tk_status st = tk__errmap_fill(err, TK__ERRMAP_POLL, EBADFD, &f);
 		/* poll itself succeeded: the evidence is the event, not an errno */
 		err->os_kind = TK_OS_NONE;
 		err->os_code = 0;
