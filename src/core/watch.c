@@ -565,7 +565,15 @@ struct step {
 	tk_ctx *ctx;
 	const char *name;
 	const struct watch_section *sec;
-	enum { STEP_ENABLE, STEP_RENAME, STEP_MAC, STEP_MTU, STEP_MASTER, STEP_ADDR, STEP_UP } kind;
+	enum step_kind {
+		STEP_ENABLE,
+		STEP_RENAME,
+		STEP_MAC,
+		STEP_MTU,
+		STEP_MASTER,
+		STEP_ADDR,
+		STEP_UP
+	} kind;
 	const tk_ip_addr *addr;
 };
 
@@ -664,7 +672,7 @@ struct target {
 	const char *why; /* what brought it here, for the log; NULL: at start */
 };
 
-static void step_add(struct step *steps, size_t *n, const struct step *base, int kind)
+static void step_add(struct step *steps, size_t *n, const struct step *base, enum step_kind kind)
 {
 	steps[*n] = *base;
 	steps[*n].kind = kind;

@@ -45,6 +45,7 @@ enum tk__msg_type {
 #define TK__MSG_COOKIE_LEN     64  /* 4 + 4 + 24 + (16+16) */
 #define TK__MSG_DATA_HLEN      16  /* type, receiver index, counter */
 #define TK__MSG_DATA_OVERHEAD  (TK__MSG_DATA_HLEN + TK__NOISE_TAG)
+_Static_assert(TK__MSG_DATA_OVERHEAD == TK__SEALED_OVERHEAD, "tunnel_internal.h's sealed overhead");
 
 /* Little-endian fields of the wire format. */
 static inline void tk__put_le32(uint8_t *p, uint32_t v)

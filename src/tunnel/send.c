@@ -4,7 +4,6 @@
  * (and seal) headers in place; TSO super-frames split; send results counted and logged.
  */
 #include "engine.h"
-#include "noise_internal.h"
 
 /*
  * Whether an event may be logged now: at most one line per ICMP_LOG_NS for each limiter (per
@@ -64,7 +63,7 @@ void tk__send_done(struct tk_tunnel *t, struct tk__peer *p, size_t nsegs, size_t
 
 static size_t overhead(const struct tk_tunnel *t)
 {
-	return TK__VXLAN_HLEN + (t->conf.mode == TK__TUNNEL_SEALED ? TK__MSG_DATA_OVERHEAD : 0);
+	return TK__VXLAN_HLEN + (t->conf.mode == TK__TUNNEL_SEALED ? TK__SEALED_OVERHEAD : 0);
 }
 
 /*

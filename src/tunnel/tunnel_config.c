@@ -62,7 +62,7 @@ uint32_t tk__tunnel_default_mtu(enum tk__tunnel_mode mode, bool ipv6)
 {
 	uint32_t over = (ipv6 ? 40u : 20u) + 8u + TK__VXLAN_HLEN + TK__ETH_HLEN;
 	if (mode == TK__TUNNEL_SEALED)
-		over += 32; /* a v2 transport message's header and tag (TK__MSG_DATA_OVERHEAD) */
+		over += TK__SEALED_OVERHEAD;
 	return 1500u - over;
 }
 
@@ -653,6 +653,7 @@ tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin
 	return st;
 }
 
+#ifndef _WIN32 /* Windows: ACLs, not modes (the key file's check: src/windows/acllogic.c) */
 /*
  * The configuration file is guarded like the key file: whoever can write it can add a [Peer]
  * (or point PrivateKeyFile elsewhere), and a PresharedKey in it is a secret. Refused: a file
@@ -693,6 +694,7 @@ static tk_status conf_file_check(const char *path, const struct stat *sb,
 	}
 	return TK_OK;
 }
+#endif
 
 tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_error *err)
 {
@@ -722,12 +724,14 @@ tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_e
 					 TK__INI_FILE_MAX);
 	else
 		st = tk__tunnel_conf_parse(text, len, path, c, err);
+#ifndef _WIN32
 	struct stat sb;
 	if (st == TK_OK && fstat(fileno(f), &sb) == 0) {
 		st = conf_file_check(path, &sb, c, err);
 		if (st != TK_OK)
 			tk__tunnel_conf_free(c);
 	}
+#endif
 	free(text);
 	fclose(f);
 	return st;

@@ -95,9 +95,15 @@ enum tk__drop tk__vxlan_decode(const uint8_t *buf, size_t len, uint32_t vni, con
 #define TK__SEAL_HLEN	  (4 + TK__SESSION_LEN + 8) /* magic, session id, counter */
 #define TK__SEAL_TAGLEN	  16
 #define TK__SEAL_OVERHEAD (TK__SEAL_HLEN + TK__SEAL_TAGLEN)
-#define TK__KEY_B64_LEN	  44 /* base64 of 32 bytes, with padding */
-#define TK__REPLAY_BITS	  2048
-#define TK__REPLAY_WORDS  (TK__REPLAY_BITS / 64)
+/*
+ * Sealed mode v2's per-datagram overhead: a transport message's header (type, receiver index,
+ * counter: 16 bytes) and its tag (16). noise_internal.h checks it against its wire format; kept
+ * here so the engine's size rules need no crypto header (the Windows build has none).
+ */
+#define TK__SEALED_OVERHEAD 32
+#define TK__KEY_B64_LEN	    44 /* base64 of 32 bytes, with padding */
+#define TK__REPLAY_BITS	    2048
+#define TK__REPLAY_WORDS    (TK__REPLAY_BITS / 64)
 /* How far behind the newest accepted counter a frame may be (one word is the ring's slack). */
 #define TK__REPLAY_WINDOW (TK__REPLAY_BITS - 64)
 

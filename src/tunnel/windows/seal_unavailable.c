@@ -121,3 +121,68 @@ void tk__key_to_base64(const uint8_t key[TK__KEY_LEN], char out[TK__KEY_B64_LEN 
 	(void)key;
 	out[0] = '\0';
 }
+
+/*
+ * Sealed mode v2's engine hooks (sealed.c is not in this build). A sealed configuration never
+ * reaches them: it is refused at load (tk__no_seal). Plain mode calls the ones that are no-ops.
+ */
+bool tk__v2_attach(struct tk_tunnel *t, bool fresh)
+{
+	(void)t;
+	(void)fresh;
+	return false;
+}
+
+void tk__v2_free(struct tk_tunnel *t)
+{
+	(void)t;
+}
+
+void tk__v2_peer_free(struct tk__peer *p)
+{
+	(void)p;
+}
+
+void tk__v2_begin(struct tk_tunnel *t, uint64_t now)
+{
+	(void)t;
+	(void)now;
+}
+
+void tk__v2_tick(struct tk_tunnel *t)
+{
+	(void)t;
+}
+
+uint64_t tk__v2_deadline(const struct tk_tunnel *t)
+{
+	(void)t;
+	return UINT64_MAX;
+}
+
+bool tk__v2_ready(const struct tk__peer *p)
+{
+	(void)p;
+	return false;
+}
+
+size_t tk__v2_seal(struct tk_tunnel *t, struct tk__peer *p, const uint8_t *vx, size_t len,
+		   uint8_t *out, size_t cap)
+{
+	(void)t;
+	(void)p;
+	(void)vx;
+	(void)len;
+	(void)out;
+	(void)cap;
+	return 0;
+}
+
+void tk__v2_from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
+		      size_t n)
+{
+	(void)t;
+	(void)src;
+	(void)buf;
+	(void)n;
+}
