@@ -59,7 +59,9 @@ expect() {
 check() {
 	local what=$1
 	shift
-	if "$@"; then pass "$what"; else fail "$what" "rc=$rc stderr: ${errout:0:600}"; fi
+	# rc and errout are tk's: unset when the condition ran no tk (set -u must not end the script)
+	local e=${errout:-}
+	if "$@"; then pass "$what"; else fail "$what" "rc=${rc:-} stderr: ${e:0:600}"; fi
 }
 
 # doctor_until TEXT: runs doctor --json until its output contains TEXT (at most 10 times, 1 s
