@@ -79,7 +79,7 @@ t_peer()
 # check WHO: the handshake on record at both ends, transfer both ways, keepalives counted.
 check()
 {
-	tk_wait_until 15 "wg show reports a handshake ($1)" test "$(handshake_at)" -gt 0
+	tk_wait_value 15 "wg show reports a handshake ($1)" -gt 0 handshake_at
 	tk_wait_value 10 "tapkit counts the handshake" -ge 1 t_peer handshakes
 	tk_wait_value 10 "tapkit authenticated wireguard-go's keepalives" -ge 2 t_peer keepalives_rx
 	local rx0 tx0 k0 rx1 tx1

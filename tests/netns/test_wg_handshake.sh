@@ -82,7 +82,7 @@ peer_run()
 	local pid=$TK_PID
 	tk_wait_line "$pid" "handshake complete role=$as" 25
 	# the handshake is on record at wireguard-go
-	tk_wait_until 5 "wg show latest-handshakes" test "$(handshake_age)" != never
+	tk_wait_value 5 "wg show latest-handshakes" != never handshake_age
 	tk_wait_line "$pid" "echo reply seq=1" 10
 	local rx0 tx0
 	rx0=$(transfer RX)
