@@ -68,6 +68,13 @@ WINEPREFIX=$(mktemp -d /tmp/tk-wine.XXXXXX)
 export WINEPREFIX WINEDEBUG=-all
 W "$WINESERVER" -p 2>/dev/null || true
 W timeout 120 wine wineboot -i >/dev/null 2>&1
+# The SCM waits ServicesPipeTimeout for a service process to connect: 30 s on Windows, 10 s in
+# Wine (which reads it as a string). A loaded CI machine took longer than 10 s to start
+# tapkit.exe as a service once; give Wine the Windows default, read when services.exe starts.
+W wine reg add 'HKLM\System\CurrentControlSet\Control' /v ServicesPipeTimeout /t REG_SZ /d 30000 /f \
+	>/dev/null 2>&1
+W "$WINESERVER" -k 2>/dev/null || true
+W "$WINESERVER" -p 2>/dev/null || true
 if W timeout 120 bash "$emu/install.sh" "$out_dir/tapemu.sys" "emu one" "emu two" >/dev/null 2>&1; then
 	pass "the emulated tap0901 driver runs inside namespace W"
 else
@@ -251,7 +258,8 @@ svc status --dev "emu one"
 check "service status: installed, stopped, runs tunnel run --config ... --service as LocalSystem" \
 	bash -c 'grep -q "stopped" <<<"$0" && grep -q -- "--service" <<<"$0" && grep -qi "LocalSystem" <<<"$0"' "$out"
 svc start --dev "emu one"
-check "service start: running ($out)" test "$rc" -eq 0
+check "service start: running ($out$errout)" test "$rc" -eq 0
+((rc == 0)) || { echo "--- $log"; tail -20 "$log"; }
 ok=1
 for _ in 1 2 3 4 5 6 7 8; do ping_ok && { ok=0; break; }; sleep 1; done
 check "ping crosses the Windows tunnels with tunnel 1 as a service" test $ok -eq 0
