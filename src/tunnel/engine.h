@@ -275,6 +275,12 @@ void tk__from_tap(struct tk_tunnel *t, uint8_t *frame, size_t len, const struct 
 
 /* One datagram (len bytes at buf, which it may overwrite) from src. */
 void tk__from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf, size_t n);
+/*
+ * n bytes of datagrams of seg bytes each (the last may be shorter; seg 0: one datagram) from
+ * src, as UDP GRO gives them: plain mode looks the peer up and learns the sender's MAC once.
+ */
+void tk__from_peer_run(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
+		       size_t n, size_t seg);
 /* A VXLAN packet (vx, vlen bytes, HEADROOM writable before it) from peer idx, authenticated. */
 void tk__deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen);
 /* Arms the loop's timer for the earliest of the reopen attempt and sealed mode's deadlines. */

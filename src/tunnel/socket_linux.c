@@ -349,13 +349,7 @@ void tk__udp_readable(struct tk_tunnel *t)
 				tk__count_drop(t, NULL, TK__DROP_MALFORMED);
 				continue;
 			}
-			if (seg == 0 || seg >= len) {
-				tk__from_peer(t, &t->rx_src[i], t->rx_bufs[i], len);
-				continue;
-			}
-			for (size_t off = 0; off < len; off += seg)
-				tk__from_peer(t, &t->rx_src[i], t->rx_bufs[i] + off,
-					      len - off < seg ? len - off : seg);
+			tk__from_peer_run(t, &t->rx_src[i], t->rx_bufs[i], len, seg);
 		}
 		if (n < RX_BATCH)
 			break;
