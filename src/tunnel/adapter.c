@@ -217,8 +217,9 @@ void tk__adapter_recover(struct tk_tunnel *t, const tk_error *why)
 	tk_trace_end(t->ctx);
 }
 
-void tk__tap_readable(struct tk_tunnel *t)
+unsigned tk__tap_readable(struct tk_tunnel *t)
 {
+	unsigned frames = 0;
 	/* the frame lands at HEADROOM, its virtio-net header just before it */
 	uint8_t *buf = t->tap_buf + HEADROOM - TK_VNET_HDR_LEN;
 #ifdef _WIN32
@@ -250,11 +251,13 @@ void tk__tap_readable(struct tk_tunnel *t)
 			continue;
 		}
 		struct tk__vnet v;
+		frames++;
 		tk__vnet_read(buf, &v);
 		tk__from_tap(t, buf + TK_VNET_HDR_LEN, len - TK_VNET_HDR_LEN, &v);
 	}
 	tk__txb_flush(t);
 	t->batching = false;
+	return frames;
 }
 
 /* ---- datagrams from peers ---- */
@@ -271,8 +274,10 @@ void tk__tap_emit(void *user, uint8_t *buf, size_t len, unsigned nsegs, uint32_t
 	}
 	tk_error err; /* not zeroed per frame: tk_dev_write resets it, fills it on a failure */
 	tk_status st = tk_dev_write(t->dev, buf + TAP_HDR_SKIP, len - TAP_HDR_SKIP, &err);
-	if (st == TK_OK)
+	if (st == TK_OK) {
+		t->tap_wrote = true;
 		return;
+	}
 	tk__count_drops(t, p, st == TK_E_AGAIN ? TK__DROP_QUEUE_FULL : TK__DROP_ADAPTER, nsegs);
 	if (st == TK_E_DEVICE_VANISHED)
 		tk__adapter_recover(t, &err);
