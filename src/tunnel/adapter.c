@@ -5,6 +5,10 @@
  */
 #include "engine.h"
 
+#ifndef _WIN32
+#include <sys/utsname.h>
+#endif
+
 /* ---- the adapter ---- */
 
 #ifdef _WIN32
@@ -47,6 +51,22 @@ static void stable_mac(const char *dev, uint8_t mac[TK_MAC_LEN])
 	crypto_generichash_final(&h, out, sizeof(out));
 	memcpy(mac, out, TK_MAC_LEN);
 	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+}
+#endif
+
+#ifndef _WIN32
+/*
+ * Whether the kernel takes UDP GSO frames (VIRTIO_NET_HDR_GSO_UDP_L4) written to a TAP: Linux
+ * 6.2 and later. Read from the release, since a TUNSETOFFLOAD probe that fails logs an error
+ * on every older kernel; a backport elsewhere is simply not used.
+ */
+static bool kernel_takes_uso(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	       (major > 6 || (major == 6 && minor >= 2));
 }
 #endif
 
@@ -137,6 +157,8 @@ static tk_status adapter_open(void *user, tk_error *err)
 #else
 	tk_error oe = { 0 };
 	t->offload = tk_dev_set_offload(dev, OFFLOADS, &oe) == TK_OK;
+	/* datagrams of one UDP flow go to the adapter merged as well (socket_linux.c, offload.c) */
+	t->gro.uso = t->offload && kernel_takes_uso();
 	if (!t->offload)
 		tk__tunnel_log(t, TK_LOG_WARN,
 			       "no TSO/checksum offload on %s (%s): frame by frame, slower",
