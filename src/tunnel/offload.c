@@ -198,8 +198,20 @@ static void csum_store(uint8_t *p, uint16_t host_sum)
 static uint64_t pseudo_sum(const uint8_t *ip, bool v6, unsigned proto, size_t l4_len)
 {
 	uint8_t tail[4] = { 0, (uint8_t)proto, (uint8_t)(l4_len >> 8), (uint8_t)l4_len };
-	uint64_t acc = v6 ? tk__csum_add(ip + 8, 32, 0) : tk__csum_add(ip + 12, 8, 0);
-	return tk__csum_add(tail, sizeof(tail), acc);
+	const uint8_t *a = ip + (v6 ? 8 : 12);
+	size_t n = v6 ? 32 : 8;
+	uint32_t w;
+	uint64_t acc;
+
+	/* nine 32-bit words at most: summed in 64 bits without a carry to lose (tk__csum_add's
+	 * rule), inline, since this runs once per segment each way */
+	memcpy(&w, tail, 4);
+	acc = w;
+	for (size_t i = 0; i < n; i += 4) {
+		memcpy(&w, a + i, 4);
+		acc += w;
+	}
+	return acc;
 }
 
 static void ipv4_csum(uint8_t *ip, size_t ihl)
@@ -562,6 +574,7 @@ static void slot_start(struct tk__gro *g, struct tk__gro_slot *sl, const uint8_t
 	sl->nsegs = 1;
 	sl->tag = tag;
 	sl->stamp = ++g->stamp;
+	g->last = sl;
 	sl->closed = !p->udp && (f[p->l4 + 13] & TH_PSH) != 0;
 	sl->used = true;
 }
@@ -575,7 +588,10 @@ void tk__gro_add(struct tk__gro *g, const uint8_t *frame, size_t len, uint32_t t
 		tk__gro_pass(g, frame, len, tag);
 		return;
 	}
-	for (size_t i = 0; i < TK__GRO_SLOTS; i++) {
+	/* a flow has one slot at most: most often the one the frame before went to */
+	if (g->last && g->last->used && same_flow(g->last, frame, &p))
+		mine = g->last;
+	for (size_t i = 0; i < TK__GRO_SLOTS && !mine; i++) {
 		struct tk__gro_slot *sl = &g->slot[i];
 		if (!sl->used) {
 			free_slot = free_slot ? free_slot : sl;

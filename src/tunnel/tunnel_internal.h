@@ -297,6 +297,8 @@ struct tk__gro {
 	bool verify;	 /* merge only segments whose TCP (UDP) checksum is right */
 	bool uso;	 /* UDP datagrams merge too: the adapter takes UDP GSO (Linux 6.2+) */
 	uint64_t merged; /* segments that went out inside a super-frame */
+	/* the slot the last frame went to: a guess, checked before use */
+	struct tk__gro_slot *last;
 };
 
 /* false when out of memory. verify: check each segment's TCP checksum before merging it. */
