@@ -63,10 +63,16 @@ static void stable_mac(const char *dev, uint8_t mac[TK_MAC_LEN])
 static bool kernel_takes_uso(void)
 {
 	struct utsname u;
-	unsigned major = 0, minor = 0;
+	char *end = NULL;
 
-	return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
-	       (major > 6 || (major == 6 && minor >= 2));
+	if (uname(&u) != 0)
+		return false;
+	unsigned long major = strtoul(u.release, &end, 10);
+	if (end == u.release || *end != '.')
+		return false;
+	const char *m = end + 1;
+	unsigned long minor = strtoul(m, &end, 10);
+	return end != m && (major > 6 || (major == 6 && minor >= 2));
 }
 #endif
 
