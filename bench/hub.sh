@@ -34,54 +34,12 @@ RESULTS=${HUB_RESULTS:-$ROOT/bench/results}
 NH="tkhub$$h"
 NP="tkhub$$p"
 TMP=$(mktemp -d /tmp/tkhub.XXXXXX)
-PIDS=()
-
-log()
-{
-	printf '%s\n' "hub: $*" >&2
-}
-
-die()
-{
-	log "$*"
-	exit 2
-}
-
-stop_all()
-{
-	local pid i
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=()
-}
-
-# shellcheck disable=SC2317 # reached through the trap
-cleanup()
-{
-	local rc=$? ns pid
-	trap - EXIT
-	trap '' INT TERM
-	stop_all
-	for ns in "$NH" "$NP"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
-	[[ -n ${HUB_KEEP:-} ]] || rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+BENCH_NAME=hub
+BENCH_NS="$NH $NP"
+BENCH_KEEP=${HUB_KEEP:-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+bench_traps
 
 [[ $EUID -eq 0 ]] || die "needs root (network namespaces, TAP adapters)"
 [[ -x $TAPKIT ]] || die "$TAPKIT is not built (run make, or set TK_BUILD_DIR)"
@@ -136,16 +94,6 @@ for i in range(1, int(sys.argv[1])):
 	} >"$TMP/hub$1.conf"
 }
 
-# wait_line FILE REGEX SECONDS
-wait_line()
-{
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # hub_pid: the running hub's pid, from its status
 hub_pid()

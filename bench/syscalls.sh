@@ -38,59 +38,17 @@ UDP_RATE=${SC_UDP_RATE:-20M}
 NA="tksc$$a"
 NB="tksc$$b"
 TMP=$(mktemp -d /tmp/tksc.XXXXXX)
-PIDS=()
 EVENTS=(raw_syscalls:sys_enter syscalls:sys_enter_epoll_wait syscalls:sys_enter_read
 	syscalls:sys_enter_write syscalls:sys_enter_recvmmsg syscalls:sys_enter_sendmmsg
 	syscalls:sys_enter_sendmsg syscalls:sys_enter_sendto syscalls:sys_enter_timerfd_settime
 	context-switches)
 NAMES=(all epoll_wait read write recvmmsg sendmmsg sendmsg sendto timerfd_set ctxsw)
-
-log()
-{
-	printf '%s\n' "syscalls: $*" >&2
-}
-
-die()
-{
-	log "$*"
-	exit 2
-}
-
-stop_all()
-{
-	local pid i
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=()
-}
-
-# shellcheck disable=SC2317 # reached through the trap
-cleanup()
-{
-	local rc=$? ns pid
-	trap - EXIT
-	trap '' INT TERM
-	stop_all
-	for ns in "$NA" "$NB"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
-	[[ -n ${SC_KEEP:-} ]] || rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+BENCH_NAME=syscalls
+BENCH_NS="$NA $NB"
+BENCH_KEEP=${SC_KEEP:-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+bench_traps
 
 [[ $EUID -eq 0 ]] || die "needs root (network namespaces, TAP adapters, tracepoints)"
 [[ -x $TAPKIT ]] || die "$TAPKIT is not built (run make, or set TK_BUILD_DIR)"
@@ -118,15 +76,6 @@ ip -n "$NB" link set ul0 up
 { "$TAPKIT" pubkey <"$TMP/a.key" >"$TMP/a.pub" && "$TAPKIT" pubkey <"$TMP/b.key" >"$TMP/b.pub"; } ||
 	die "tapkit pubkey failed"
 
-wait_line()
-{
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # status SIDE EXPR: a Python expression over the status document d
 status()

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# What bench/hub.sh and bench/syscalls.sh share: log lines with the script's name, the
+# background processes they start (PIDS), and a cleanup on exit that stops those and deletes
+# the namespaces (BENCH_NS) and the temporary directory (TMP; kept when BENCH_KEEP is set).
+# The script sets BENCH_NAME, BENCH_NS and TMP, then calls bench_traps.
+
+PIDS=()
+
+log()
+{
+	printf '%s\n' "$BENCH_NAME: $*" >&2
+}
+
+die()
+{
+	log "$*"
+	exit 2
+}
+
+# stop_all: TERM to every process in PIDS, KILL after 10 s
+stop_all()
+{
+	local pid i
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${PIDS[@]}"; do
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	PIDS=()
+}
+
+# shellcheck disable=SC2317 # reached through the trap
+bench_cleanup()
+{
+	local rc=$? ns pid
+	trap - EXIT
+	trap '' INT TERM
+	stop_all
+	for ns in $BENCH_NS; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	[[ -n ${BENCH_KEEP:-} ]] || rm -rf "$TMP"
+	exit "$rc"
+}
+
+bench_traps()
+{
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+# wait_line FILE REGEX SECONDS: until a line of FILE matches REGEX; false after SECONDS
+wait_line()
+{
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -Eq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
