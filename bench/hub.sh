@@ -49,19 +49,7 @@ done
 
 # ---- the namespaces: one veth, the client's side carrying every peer's address ----------------
 
-ip netns add "$NH" || die "cannot create network namespaces"
-ip netns add "$NP" || die "cannot create network namespaces"
-for ns in "$NH" "$NP"; do
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add "tkh$$a" type veth peer name "tkh$$b"
-ip link set "tkh$$a" netns "$NH" name ul0
-ip link set "tkh$$b" netns "$NP" name ul0
-ip -n "$NH" addr add 10.97.0.1/16 dev ul0
-ip -n "$NP" addr add 10.97.0.2/16 dev ul0
-ip -n "$NH" link set ul0 up
-ip -n "$NP" link set ul0 up
+bench_pair "$NH" 10.97.0.1/16 "$NP" 10.97.0.2/16
 
 max=1
 for n in $PEERS; do

@@ -58,19 +58,7 @@ done
 perf stat -e raw_syscalls:sys_enter -x, true >/dev/null 2>&1 ||
 	die "perf cannot count the syscall tracepoints here (tracefs mounted? kernel.perf_event_paranoid?)"
 
-ip netns add "$NA" || die "cannot create network namespaces"
-ip netns add "$NB" || die "cannot create network namespaces"
-for ns in "$NA" "$NB"; do
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add "tksc$$x" type veth peer name "tksc$$y"
-ip link set "tksc$$x" netns "$NA" name ul0
-ip link set "tksc$$y" netns "$NB" name ul0
-ip -n "$NA" addr add 10.96.0.1/24 dev ul0
-ip -n "$NB" addr add 10.96.0.2/24 dev ul0
-ip -n "$NA" link set ul0 up
-ip -n "$NB" link set ul0 up
+bench_pair "$NA" 10.96.0.1/24 "$NB" 10.96.0.2/24
 (umask 077 && "$TAPKIT" genkey >"$TMP/a.key" && "$TAPKIT" genkey >"$TMP/b.key") ||
 	die "tapkit genkey failed"
 { "$TAPKIT" pubkey <"$TMP/a.key" >"$TMP/a.pub" && "$TAPKIT" pubkey <"$TMP/b.key" >"$TMP/b.pub"; } ||
