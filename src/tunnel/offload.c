@@ -193,31 +193,34 @@ static void csum_store(uint8_t *p, uint16_t host_sum)
 	memcpy(p, &host_sum, 2);
 }
 
-/* The TCP or UDP pseudo header's sum: both addresses (as they lie in the IP header), protocol,
- * length. */
-static uint64_t pseudo_sum(const uint8_t *ip, bool v6, unsigned proto, size_t l4_len)
+/*
+ * The sum of a header of n bytes (a multiple of 4, 60 at most) as 32-bit words: tk__csum_add's
+ * arithmetic without its set-up and tail loops, inline, since the headers of every segment are
+ * summed once per segment each way. No carry can be lost in 64 bits.
+ */
+static uint64_t sum_words(const uint8_t *p, size_t n, uint64_t acc)
 {
-	uint8_t tail[4] = { 0, (uint8_t)proto, (uint8_t)(l4_len >> 8), (uint8_t)l4_len };
-	const uint8_t *a = ip + (v6 ? 8 : 12);
-	size_t n = v6 ? 32 : 8;
 	uint32_t w;
-	uint64_t acc;
 
-	/* nine 32-bit words at most: summed in 64 bits without a carry to lose (tk__csum_add's
-	 * rule), inline, since this runs once per segment each way */
-	memcpy(&w, tail, 4);
-	acc = w;
 	for (size_t i = 0; i < n; i += 4) {
-		memcpy(&w, a + i, 4);
+		memcpy(&w, p + i, 4);
 		acc += w;
 	}
 	return acc;
 }
 
+/* The TCP or UDP pseudo header's sum: both addresses (as they lie in the IP header), protocol,
+ * length. */
+static uint64_t pseudo_sum(const uint8_t *ip, bool v6, unsigned proto, size_t l4_len)
+{
+	uint8_t tail[4] = { 0, (uint8_t)proto, (uint8_t)(l4_len >> 8), (uint8_t)l4_len };
+	return sum_words(ip + (v6 ? 8 : 12), v6 ? 32 : 8, sum_words(tail, sizeof(tail), 0));
+}
+
 static void ipv4_csum(uint8_t *ip, size_t ihl)
 {
 	ip[10] = ip[11] = 0;
-	csum_store(ip + 10, (uint16_t)~tk__csum_fold(tk__csum_add(ip, ihl, 0)));
+	csum_store(ip + 10, (uint16_t)~tk__csum_fold(sum_words(ip, ihl, 0)));
 }
 
 enum tk__drop tk__csum_complete(uint8_t *frame, size_t len, const struct tk__vnet *v)
