@@ -141,6 +141,7 @@ struct tk_tunnel {
 	bool offload; /* the adapter does TSO/checksum offload: frames carry a vnet header */
 	bool gso;     /* UDP GSO works on the socket (off after the kernel refused it once) */
 	uint64_t batch_realtime; /* CLOCK_REALTIME when the current batch of datagrams came */
+	uint64_t now; /* CLOCK_MONOTONIC of the current dispatch: the MAC table's clock */
 	atomic_bool stop;
 	bool reopen_pending;	       /* the timer is armed for a reopen attempt */
 	struct tk__log_limit icmp_log; /* ICMP errors about no known peer */

@@ -7,11 +7,10 @@
 
 /*
  * What a run of datagrams from one source shares (the segments of one UDP GRO buffer): the
- * time, read once, and the sender's MAC once learned, so a run of one station's frames costs
- * one table update, not one per frame.
+ * sender's MAC once learned, so a run of one station's frames costs one table update, not one
+ * per frame.
  */
 struct run {
-	uint64_t now; /* CLOCK_MONOTONIC */
 	uint8_t smac[TK_MAC_LEN];
 	bool learned; /* smac was learned in this run, from this run's peer */
 };
@@ -60,7 +59,6 @@ void tk__from_peer_run(struct tk_tunnel *t, const struct sockaddr_storage *src, 
 		tk__count_drops(t, NULL, TK__DROP_UNKNOWN_PEER, (n + seg - 1) / seg);
 		return;
 	}
-	r.now = clock_ns(CLOCK_MONOTONIC);
 	for (size_t off = 0; off < n; off += seg)
 		deliver(t, p, idx, buf + off, n - off < seg ? n - off : seg, &r);
 }
@@ -91,7 +89,7 @@ static void deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8
 		tk__count_drop(t, p, TK__DROP_MAC_NOT_ALLOWED);
 		return;
 	}
-	uint64_t now = r ? r->now : clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = t->now; /* the dispatch's */
 	p->st.rx_frames++;
 	p->st.rx_bytes += flen;
 	p->st.last_seen_ns = t->batch_realtime;
