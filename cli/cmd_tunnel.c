@@ -241,7 +241,7 @@ static int conf_from_flags(struct cli *cli, struct cli_opt *o, tk_tunnel_config 
 	if (tk_tunnel_config_new(cli->ctx, &c, &err) != TK_OK)
 		return cli_fail(cli, err.status, &err);
 	*out = c;
-	/* User before the key file: the key may belong to the User */
+	/* User before the key file: a key the User owns is refused */
 	static const int order[] = { O_DEV, O_MODE,    O_LISTEN, O_VNI, O_MTU,
 				     O_MAC, O_CONTROL, O_USER,	 O_KEY };
 	for (size_t i = 0; i < CLI_ARRAY_SIZE(order); i++) {
