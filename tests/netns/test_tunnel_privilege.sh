@@ -28,16 +28,7 @@ id nobody >/dev/null 2>&1 || tk_skip "no user 'nobody' on this machine"
 NOBODY_UID=$(id -u nobody)
 NOBODY_GID=$(id -g nobody)
 NOGROUP=$(id -gn nobody)
-tk_ns_new NA pva
-tk_ns_new NB pvb
-tun_quiet "$NA"
-tun_quiet "$NB"
-tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
-SA=$TK_TMP/a.sock
-SB=$TK_TMP/b.sock
-tun_keys a b
-tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.7.1/24 11 "User = nobody"
-tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.7.2/24 11
+tun_sealed_setup pv 11 10.250.7 "User = nobody"
 
 # tun_start_devnet NS ARGS...: tun_start inside a private mount namespace with a 0666 tun node.
 tun_start_devnet()
