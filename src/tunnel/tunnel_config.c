@@ -215,7 +215,8 @@ tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
 		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
 					 "private key file %s is owned by uid %u, neither root nor "
-					 "the tunnel's own: refused (it could have been planted)",
+					 "the user running the tunnel: refused (it could have been "
+					 "planted)",
 					 path, (unsigned)sb.st_uid);
 		tk__error_remedy(err,
 				 "if it is yours: chown root %s; otherwise make a new one: "
