@@ -776,6 +776,13 @@ TK_API void tk_tunnel_stop(tk_tunnel *t);
  * configuration stays.
  */
 TK_API TK_NODISCARD tk_status tk_tunnel_reload(tk_tunnel *t, tk_tunnel_config *cfg, tk_error *err);
+/*
+ * Reads the file path (tk_tunnel_config_load) and applies it (tk_tunnel_reload); a refused file
+ * counts as a failed reload. With User set, PrivateKeyFile is read at start only (the User may
+ * not read it, tk_tunnel_config_load refuses a key it owns): the running key is kept while
+ * PrivateKeyFile names the same file, and another file is refused (TK_E_CONFIG: restart).
+ */
+TK_API TK_NODISCARD tk_status tk_tunnel_reload_file(tk_tunnel *t, const char *path, tk_error *err);
 
 /* ---- the tunnel's state as plain data ---- */
 
