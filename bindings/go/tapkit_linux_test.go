@@ -27,6 +27,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tapkit/tapkit/bindings/go/internal/ethframe"
 )
 
 const helperEnv = "TAPKIT_GO_HELPER"
@@ -176,7 +178,7 @@ func TestOpenWriteRead(t *testing.T) {
 
 	// The kernel answers an ARP request for the adapter's address: Write, then Read the reply.
 	peer := [6]byte{0x02, 0, 0, 0, 0, 0x99}
-	if _, err := rwc.Write(arpRequest(peer, [4]byte{10, 251, 0, 2}, [4]byte{10, 251, 0, 1})); err != nil {
+	if _, err := rwc.Write(ethframe.ARPRequest(peer, [4]byte{10, 251, 0, 2}, [4]byte{10, 251, 0, 1})); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	timer := time.AfterFunc(5*time.Second, func() { d.Close() })
@@ -528,7 +530,7 @@ func TestVnetBatch(t *testing.T) {
 	var frames [][]byte
 	for i := 0; i < 3; i++ {
 		mac := [6]byte{0x02, 0, 0, 0, 0, byte(0x10 + i)}
-		f := append(make([]byte, VnetHdrLen), arpRequest(mac, [4]byte{10, 251, 9, byte(10 + i)}, [4]byte{10, 251, 9, 1})...)
+		f := append(make([]byte, VnetHdrLen), ethframe.ARPRequest(mac, [4]byte{10, 251, 9, byte(10 + i)}, [4]byte{10, 251, 9, 1})...)
 		frames = append(frames, f)
 	}
 	if n, err := d.WriteBatch(frames); n != 3 || err != nil {

@@ -9,7 +9,6 @@ package tapkit
 // namespaces), tapkit_windows_test.go (the emulated tap0901 driver).
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -150,22 +149,6 @@ func TestLoggerTraceID(t *testing.T) {
 func TestNameInvalid(t *testing.T) {
 	_, err := Open("a/b", nil)
 	wantCause(t, err, ErrNameInvalid)
-}
-
-// arpRequest is a broadcast ARP who-has for target from (mac, ip).
-func arpRequest(mac [6]byte, ip, target [4]byte) []byte {
-	f := make([]byte, 42)
-	copy(f[0:6], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
-	copy(f[6:12], mac[:])
-	binary.BigEndian.PutUint16(f[12:], 0x0806)
-	binary.BigEndian.PutUint16(f[14:], 1)      // Ethernet
-	binary.BigEndian.PutUint16(f[16:], 0x0800) // IPv4
-	f[18], f[19] = 6, 4
-	binary.BigEndian.PutUint16(f[20:], 1) // request
-	copy(f[22:28], mac[:])
-	copy(f[28:32], ip[:])
-	copy(f[38:42], target[:])
-	return f
 }
 
 func statsT(t *testing.T, tun *Tunnel) *TunnelStats {

@@ -74,7 +74,8 @@ type tunnelReq struct {
 
 // NewTunnel starts a tunnel from cfg (checked first: ErrConfig), in the network namespace of
 // the calling thread (a goroutine that called runtime.LockOSThread and entered another namespace
-// gets its tunnel there). The tunnel forwards nothing until Run or Dispatch; Close ends it.
+// gets its tunnel there; Windows has no namespaces). The tunnel forwards nothing until Run or
+// Dispatch; Close ends it.
 func NewTunnel(cfg *TunnelConfig) (*Tunnel, error) {
 	if cfg == nil {
 		return nil, &Error{Cause: ErrBadArgument, Op: "tunnel", Object: "config", OSKind: "none",

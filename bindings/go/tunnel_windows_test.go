@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tapkit/tapkit/bindings/go/internal/ethframe"
 )
 
 type tunnelPeerEnv struct {
@@ -74,42 +76,6 @@ Endpoint = %s
 		t.Fatalf("ParseTunnelConfig: %v", err)
 	}
 	return cfg
-}
-
-// icmpEcho is an IPv4 ICMP echo request from (mac, ip) to (dst, target), id 0x7a6b seq 1.
-func icmpEcho(mac, dst [6]byte, ip, target [4]byte) []byte {
-	f := make([]byte, 14+20+8+16)
-	copy(f[0:6], dst[:])
-	copy(f[6:12], mac[:])
-	binary.BigEndian.PutUint16(f[12:], 0x0800)
-	h := f[14:34]
-	h[0] = 0x45
-	binary.BigEndian.PutUint16(h[2:], uint16(len(f)-14))
-	h[8], h[9] = 64, 1
-	copy(h[12:16], ip[:])
-	copy(h[16:20], target[:])
-	binary.BigEndian.PutUint16(h[10:], inetChecksum(h))
-	m := f[34:]
-	m[0] = 8
-	binary.BigEndian.PutUint16(m[4:], 0x7a6b)
-	binary.BigEndian.PutUint16(m[6:], 1)
-	copy(m[8:], "tapkit go tunnel")
-	binary.BigEndian.PutUint16(m[2:], inetChecksum(m))
-	return f
-}
-
-func inetChecksum(b []byte) uint16 {
-	var s uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(binary.BigEndian.Uint16(b[i:]))
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return ^uint16(s)
 }
 
 // exchange writes req into d until a frame that ok accepts comes back (at most 10 attempts,
@@ -219,15 +185,15 @@ func TestWinTunnel(t *testing.T) {
 	dev := openT(t, emuTwo, nil)
 	mac := [6]byte{0x02, 0x00, 0x5e, 0x00, 0x53, 0x99}
 	wrote, read := 0, 0
-	arp := exchange(t, dev, arpRequest(mac, e.me, e.target), func(f []byte) bool {
-		return len(f) >= 42 && binary.BigEndian.Uint16(f[12:]) == 0x0806 &&
+	arp := exchange(t, dev, ethframe.ARPRequest(mac, e.me, e.target), func(f []byte) bool {
+		return len(f) >= 42 && binary.BigEndian.Uint16(f[12:]) == ethframe.ARP &&
 			binary.BigEndian.Uint16(f[20:]) == 2 && *(*[4]byte)(f[28:32]) == e.target
 	}, &wrote, &read)
 	peerMAC := *(*[6]byte)(arp[22:28])
 	t.Logf("ARP reply through the tunnel: %s is-at %s", net.IP(e.target[:]), net.HardwareAddr(peerMAC[:]))
-	exchange(t, dev, icmpEcho(mac, peerMAC, e.me, e.target), func(f []byte) bool {
-		return len(f) >= 42 && binary.BigEndian.Uint16(f[12:]) == 0x0800 && f[23] == 1 &&
-			f[34] == 0 && binary.BigEndian.Uint16(f[38:]) == 0x7a6b && inetChecksum(f[34:]) == 0
+	exchange(t, dev, ethframe.EchoRequest(mac, peerMAC, e.me, e.target, 0x7a6b, "tapkit go tunnel"), func(f []byte) bool {
+		return len(f) >= 42 && binary.BigEndian.Uint16(f[12:]) == ethframe.IPv4 && f[23] == 1 &&
+			f[34] == 0 && binary.BigEndian.Uint16(f[38:]) == 0x7a6b && ethframe.Checksum(f[34:]) == 0
 	}, &wrote, &read)
 	t.Logf("echo reply from %s through the tunnel", net.IP(e.target[:]))
 
@@ -250,7 +216,7 @@ func TestWinTunnel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run after cancel: %v", err)
 	}
-	t.Logf("a cancel ended Run in %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("a cancel ended Run in %v", time.Since(start).Round(10*time.Microsecond))
 
 	s = statsT(t, tun) // between Runs: the tunnel's thread waits on the wake-up alone
 	p := s.Peers[0]
@@ -280,7 +246,7 @@ func TestWinTunnel(t *testing.T) {
 	if err := within(t, closec, 5*time.Second, "Close"); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	t.Logf("Close ended Run in %v", el.Round(time.Millisecond))
+	t.Logf("Close ended Run in %v", el.Round(10*time.Microsecond))
 	if err := tun.Close(); !errors.Is(err, os.ErrClosed) {
 		t.Fatalf("second Close: %v", err)
 	}
