@@ -11,7 +11,7 @@
 # The Go test binary (bindings/go/tunnel_windows_test.go) writes an ARP request and a ping for
 # 192.168.77.1 into "emu two"; they leave through its Tunnel, L's kernel answers on its TAP and
 # the answers come back. It checks Dispatch's timeout with Stats served meanwhile, Stats and
-# Reload during Run, a cancelled Run, Close from another goroutine ending Run (nil), and typed
+# Reload during Run, a Dispatch loop forwarding an ARP exchange, a cancelled Run, Close from another goroutine ending Run (nil), and typed
 # errors (ErrConfig, ErrAdapterNotFound, ErrAdapterBusy with Win32 code 31). Here: its counters
 # match the Linux tunnel's (what one sent the other received). Needs root (namespaces, TAPs).
 # shellcheck source=tests/windows/lib.sh
