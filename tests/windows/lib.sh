@@ -152,11 +152,15 @@ wine_in_netns() {
 		/t REG_SZ /d 30000 /f >/dev/null 2>&1
 	ip netns exec "$ns" "$WINESERVER" -k 2>/dev/null || true
 	ip netns exec "$ns" "$WINESERVER" -p 2>/dev/null || true
+	local log
+	log=$(mktemp)
 	if ip netns exec "$ns" timeout 120 bash "$(dirname "${BASH_SOURCE[0]}")/emulated-driver/install.sh" \
-		"$2/tapemu.sys" "emu one" "emu two" >/dev/null 2>&1; then
+		"$2/tapemu.sys" "emu one" "emu two" >"$log" 2>&1; then
 		pass "the emulated tap0901 driver runs inside namespace $ns"
+		rm -f "$log"
 	else
-		fail "the emulated tap0901 driver runs inside namespace $ns"
+		fail "the emulated tap0901 driver runs inside namespace $ns" "install.sh: $(tail -5 "$log" | tr '\n' ' ')"
+		rm -f "$log"
 		finish
 	fi
 }
