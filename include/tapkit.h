@@ -756,7 +756,17 @@ TK_API TK_NODISCARD tk_status tk_tunnel_new(tk_ctx *ctx, tk_tunnel_config *cfg, 
  * context (made again on the next use by any tunnel on it).
  */
 TK_API void tk_tunnel_free(tk_tunnel *t);
-/* The pollable fd (Linux: an epoll fd) that is readable when tk_tunnel_dispatch has work. */
+/*
+ * Linux: the pollable fd (an epoll fd) that is readable when tk_tunnel_dispatch has work; a loop
+ * of your own polls it with its other fds and dispatches with timeout 0.
+ * Windows: no one handle stands for the adapter, the socket and the timer together, so this is
+ * the tunnel's wake-up event (auto-reset), which work does not signal: do not wait on it (a wait
+ * consumes it). A loop of your own calls tk_tunnel_dispatch with its timeout (it waits on all of
+ * them) and wakes it from any thread with SetEvent(tk_tunnel_handle(t)): that dispatch returns
+ * TK_E_INTERRUPTED, having handled nothing, and the tunnel carries on (tk_tunnel_stop ends it
+ * for good). The event lives as long as the tunnel: set it no more once tk_tunnel_free started.
+ * The Go binding's Tunnel works this way (bindings/go/tunnel_windows.go).
+ */
 TK_API tk_os_handle tk_tunnel_handle(const tk_tunnel *t);
 /*
  * Waits up to timeout_ms (-1: forever; 0: poll) and handles what is ready: frames, datagrams,
