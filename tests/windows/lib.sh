@@ -151,6 +151,7 @@ wine_in_netns() {
 	ip netns exec "$ns" wine reg add 'HKLM\System\CurrentControlSet\Control' /v ServicesPipeTimeout \
 		/t REG_SZ /d 30000 /f >/dev/null 2>&1
 	ip netns exec "$ns" "$WINESERVER" -k 2>/dev/null || true
+	ip netns exec "$ns" "$WINESERVER" -w 2>/dev/null || true # gone before the next one starts
 	ip netns exec "$ns" "$WINESERVER" -p 2>/dev/null || true
 	local log
 	log=$(mktemp)
