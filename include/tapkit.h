@@ -676,9 +676,9 @@ TK_API TK_NODISCARD tk_status tk_watch_reload(tk_watch *w, tk_watch_config *cfg,
 /* ------------------------------------------------------------------------------------------ */
 
 /*
- * API status: 0.x. These calls may change before tapkit 1.0 (the key exchange and the Windows
- * loop are next); the rest of this header is stable. Linux only for now: elsewhere every call
- * fails with TK_E_UNSUPPORTED.
+ * API status: 0.x. These calls may change before tapkit 1.0; the rest of this header is stable.
+ * Linux and Windows (TAP-Windows6): the same calls and configuration on both; where the two
+ * differ (the waitable handle, the privilege drop, network namespaces) the call says so.
  *
  * The engine owns no process-wide state: it blocks no signal, ignores no SIGPIPE, changes no
  * user or capability, keeps no static descriptor. Signals, the privilege drop and the control
