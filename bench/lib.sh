@@ -3,9 +3,13 @@
 #
 # What bench/hub.sh and bench/syscalls.sh share: log lines with the script's name, the
 # background processes they start (PIDS), and a cleanup on exit that stops those and deletes
-# the namespaces (BENCH_NS) and the temporary directory (TMP; kept when BENCH_KEEP is set).
+# the namespaces (BENCH_NS) and the temporary directory (TMP; kept when BENCH_KEEP is set),
+# with scripts/lib/proc.sh (ROOT: the source tree).
 # The script sets BENCH_NAME, BENCH_NS and TMP, then calls bench_traps; bench_pair makes the
 # namespaces.
+
+# shellcheck source=scripts/lib/proc.sh
+source "$ROOT/scripts/lib/proc.sh"
 
 PIDS=()
 
@@ -23,34 +27,19 @@ die()
 # stop_all: TERM to every process in PIDS, KILL after 10 s
 stop_all()
 {
-	local pid i
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	proc_stop 10 "${PIDS[@]}"
 	PIDS=()
 }
 
 # shellcheck disable=SC2317 # reached through the trap
 bench_cleanup()
 {
-	local rc=$? ns pid
+	local rc=$?
 	trap - EXIT
 	trap '' INT TERM
 	stop_all
-	for ns in $BENCH_NS; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	# shellcheck disable=SC2086 # a list of names
+	proc_netns_del $BENCH_NS
 	[[ -n ${BENCH_KEEP:-} ]] || rm -rf "$TMP"
 	exit "$rc"
 }
