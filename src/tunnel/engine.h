@@ -154,6 +154,9 @@ struct tk_tunnel {
 	bool tap_wrote;	      /* a frame went to the adapter since the last look */
 	bool tap_quiet;	      /* the last look found nothing */
 	unsigned tap_skipped; /* looks skipped since */
+	/* adapter.c: the last batch read to the end held one frame; batches read since */
+	bool tap_one;
+	unsigned tap_one_n;
 };
 
 #ifndef _WIN32
