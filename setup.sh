@@ -68,6 +68,7 @@ BENCH_PACKAGES=(
 	python3          # the figures (CPU per GB, RSS, the verdicts) and the results table
 	wireguard-go     # wireguard-go as an L3 tunnel, and the kernel vxlan over it (bench/run.sh)
 	wireguard-tools  # wg: configures wireguard-go's keys and peer
+	linux-perf       # perf stat: system calls per round trip and per byte (bench/syscalls.sh)
 )
 
 usage()

@@ -24,8 +24,6 @@ set -uo pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=scripts/lib/proc.sh
-source "$ROOT/scripts/lib/proc.sh"
 BUILD=${TK_BUILD_DIR:-$ROOT/build}
 TAPKIT=${TAPKIT:-$BUILD/tapkit}
 PEERS=${HUB_PEERS:-1 1000}
@@ -36,38 +34,12 @@ RESULTS=${HUB_RESULTS:-$ROOT/bench/results}
 NH="tkhub$$h"
 NP="tkhub$$p"
 TMP=$(mktemp -d /tmp/tkhub.XXXXXX)
-PIDS=()
-
-log()
-{
-	printf '%s\n' "hub: $*" >&2
-}
-
-die()
-{
-	log "$*"
-	exit 2
-}
-
-stop_all()
-{
-	proc_stop 10 "${PIDS[@]}"
-	PIDS=()
-}
-
-# shellcheck disable=SC2317 # reached through the trap
-cleanup()
-{
-	local rc=$?
-	trap - EXIT
-	trap '' INT TERM
-	stop_all
-	proc_netns_del "$NH" "$NP"
-	[[ -n ${HUB_KEEP:-} ]] || rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+BENCH_NAME=hub
+BENCH_NS="$NH $NP"
+BENCH_KEEP=${HUB_KEEP:-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+bench_traps
 
 [[ $EUID -eq 0 ]] || die "needs root (network namespaces, TAP adapters)"
 [[ -x $TAPKIT ]] || die "$TAPKIT is not built (run make, or set TK_BUILD_DIR)"
@@ -77,19 +49,7 @@ done
 
 # ---- the namespaces: one veth, the client's side carrying every peer's address ----------------
 
-ip netns add "$NH" || die "cannot create network namespaces"
-ip netns add "$NP" || die "cannot create network namespaces"
-for ns in "$NH" "$NP"; do
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add "tkh$$a" type veth peer name "tkh$$b"
-ip link set "tkh$$a" netns "$NH" name ul0
-ip link set "tkh$$b" netns "$NP" name ul0
-ip -n "$NH" addr add 10.97.0.1/16 dev ul0
-ip -n "$NP" addr add 10.97.0.2/16 dev ul0
-ip -n "$NH" link set ul0 up
-ip -n "$NP" link set ul0 up
+bench_pair "$NH" 10.97.0.1/16 "$NP" 10.97.0.2/16
 
 max=1
 for n in $PEERS; do
@@ -122,16 +82,6 @@ for i in range(1, int(sys.argv[1])):
 	} >"$TMP/hub$1.conf"
 }
 
-# wait_line FILE REGEX SECONDS
-wait_line()
-{
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # hub_pid: the running hub's pid, from its status
 hub_pid()

@@ -103,7 +103,9 @@ tk_status tk_tunnel_dispatch(tk_tunnel *t, int timeout_ms, tk_error *err)
 	if (n == 0)
 		return tk__error_set_quiet(err, TK_E_TIMEOUT, "dispatch", t->conf.dev, TK_OS_NONE,
 					   0, "nothing to do within %d ms", timeout_ms);
+	/* read once for all the wake-up handles (a budget's worth of frames, a few ms at most) */
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	t->now = now;
 	tk__mac_expire(&t->macs, now);
 	tk__v2_begin(t, now);
 	for (int i = 0; i < n && !atomic_load(&t->stop); i++)

@@ -50,6 +50,7 @@
 #define OFFLOADS  (TK_OFFLOAD_CSUM | TK_OFFLOAD_TSO4 | TK_OFFLOAD_TSO6 | TK_OFFLOAD_ECN)
 #define TXB_N	  64	/* datagrams of small frames per sendmmsg */
 #define TXB_SLOT  2048u /* one of them: an MTU 1500 frame, its headers and tag; larger go alone */
+#define TAP_PEEK  32	/* after a look at the adapter found nothing, look every TAP_PEEK'th time */
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -140,6 +141,7 @@ struct tk_tunnel {
 	bool offload; /* the adapter does TSO/checksum offload: frames carry a vnet header */
 	bool gso;     /* UDP GSO works on the socket (off after the kernel refused it once) */
 	uint64_t batch_realtime; /* CLOCK_REALTIME when the current batch of datagrams came */
+	uint64_t now; /* CLOCK_MONOTONIC of the current dispatch: the MAC table's clock */
 	atomic_bool stop;
 	bool reopen_pending;	       /* the timer is armed for a reopen attempt */
 	struct tk__log_limit icmp_log; /* ICMP errors about no known peer */
@@ -148,6 +150,13 @@ struct tk_tunnel {
 	struct tk__v2 *v2;  /* sealed mode's protocol state (sealed.c), NULL in plain mode */
 	uint64_t reopen_at; /* CLOCK_MONOTONIC of the reopen attempt, when reopen_pending */
 	uint64_t timer_at;  /* what the loop's timer is armed for, UINT64_MAX: nothing */
+	/* socket_linux.c: a look at what the adapter answered to the frames written to it */
+	bool tap_wrote;	      /* a frame went to the adapter since the last look */
+	bool tap_quiet;	      /* the last look found nothing */
+	unsigned tap_skipped; /* looks skipped since */
+	/* adapter.c: the last batch read to the end held one frame; batches read since */
+	bool tap_one;
+	unsigned tap_one_n;
 };
 
 #ifndef _WIN32
@@ -178,7 +187,8 @@ void tk__adapter_close(struct tk_tunnel *t);
  * peers and their state stay as they are meanwhile.
  */
 void tk__adapter_recover(struct tk_tunnel *t, const tk_error *why);
-void tk__tap_readable(struct tk_tunnel *t);
+/* Reads and sends what the adapter has (a budget's worth); how many frames it read. */
+unsigned tk__tap_readable(struct tk_tunnel *t);
 /* Writes one frame or a merged super-frame (buf: virtio-net header + frame) to the adapter. */
 void tk__tap_emit(void *user, uint8_t *buf, size_t len, unsigned nsegs, uint32_t tag);
 void tk__to_tap(struct tk_tunnel *t, uint32_t idx, const uint8_t *frame, size_t len);
@@ -275,6 +285,12 @@ void tk__from_tap(struct tk_tunnel *t, uint8_t *frame, size_t len, const struct 
 
 /* One datagram (len bytes at buf, which it may overwrite) from src. */
 void tk__from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf, size_t n);
+/*
+ * n bytes of datagrams of seg bytes each (the last may be shorter; seg 0: one datagram) from
+ * src, as UDP GRO gives them: plain mode looks the peer up and learns the sender's MAC once.
+ */
+void tk__from_peer_run(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
+		       size_t n, size_t seg);
 /* A VXLAN packet (vx, vlen bytes, HEADROOM writable before it) from peer idx, authenticated. */
 void tk__deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen);
 /* Arms the loop's timer for the earliest of the reopen attempt and sealed mode's deadlines. */

@@ -24,8 +24,11 @@
 #define ETH_P_VLAN   0x8100u
 #define ETH_P_QINQ   0x88a8u
 #define IPPROTO_TCP_ 6u
+#define IPPROTO_UDP_ 17u
 #define TCP_HLEN     20u
 #define TCP_CSUM_OFF 16u
+#define UDP_HLEN     8u
+#define UDP_CSUM_OFF 6u
 
 #define TH_FIN 0x01u
 #define TH_SYN 0x02u
@@ -190,18 +193,34 @@ static void csum_store(uint8_t *p, uint16_t host_sum)
 	memcpy(p, &host_sum, 2);
 }
 
-/* The TCP pseudo header's sum: both addresses (as they lie in the IP header), protocol, length. */
-static uint64_t pseudo_sum(const uint8_t *ip, bool v6, size_t l4_len)
+/*
+ * The sum of a header of n bytes (a multiple of 4, 60 at most) as 32-bit words: tk__csum_add's
+ * arithmetic without its set-up and tail loops, inline, since the headers of every segment are
+ * summed once per segment each way. No carry can be lost in 64 bits.
+ */
+static uint64_t sum_words(const uint8_t *p, size_t n, uint64_t acc)
 {
-	uint8_t tail[4] = { 0, IPPROTO_TCP_, (uint8_t)(l4_len >> 8), (uint8_t)l4_len };
-	uint64_t acc = v6 ? tk__csum_add(ip + 8, 32, 0) : tk__csum_add(ip + 12, 8, 0);
-	return tk__csum_add(tail, sizeof(tail), acc);
+	uint32_t w;
+
+	for (size_t i = 0; i < n; i += 4) {
+		memcpy(&w, p + i, 4);
+		acc += w;
+	}
+	return acc;
+}
+
+/* The TCP or UDP pseudo header's sum: both addresses (as they lie in the IP header), protocol,
+ * length. */
+static uint64_t pseudo_sum(const uint8_t *ip, bool v6, unsigned proto, size_t l4_len)
+{
+	uint8_t tail[4] = { 0, (uint8_t)proto, (uint8_t)(l4_len >> 8), (uint8_t)l4_len };
+	return sum_words(ip + (v6 ? 8 : 12), v6 ? 32 : 8, sum_words(tail, sizeof(tail), 0));
 }
 
 static void ipv4_csum(uint8_t *ip, size_t ihl)
 {
 	ip[10] = ip[11] = 0;
-	csum_store(ip + 10, (uint16_t)~tk__csum_fold(tk__csum_add(ip, ihl, 0)));
+	csum_store(ip + 10, (uint16_t)~tk__csum_fold(sum_words(ip, ihl, 0)));
 }
 
 enum tk__drop tk__csum_complete(uint8_t *frame, size_t len, const struct tk__vnet *v)
@@ -220,16 +239,18 @@ enum tk__drop tk__csum_complete(uint8_t *frame, size_t len, const struct tk__vne
 /* ---- parsing Ethernet / IP / TCP ---- */
 
 struct l34 {
-	size_t l3, l4, hlen; /* network header, TCP header, payload */
+	size_t l3, l4, hlen; /* network header, TCP or UDP header, payload */
 	size_t end;	     /* the IP packet's end (the frame may carry Ethernet padding) */
 	bool v6;
+	bool udp; /* a UDP datagram (its length field checked), else a TCP segment */
 };
 
 /*
- * Finds the TCP segment inside an Ethernet frame (one VLAN tag at most; IPv4 without options
- * check, unfragmented; IPv6 with TCP as the first next header). false when it is anything else.
+ * Finds the TCP segment or UDP datagram inside an Ethernet frame (one VLAN tag at most; IPv4
+ * without options check, unfragmented; IPv6 with TCP or UDP as the first next header). false
+ * when it is anything else.
  */
-static bool parse_tcp(const uint8_t *f, size_t len, struct l34 *o)
+static bool parse_l4(const uint8_t *f, size_t len, struct l34 *o)
 {
 	if (len < TK__ETH_HLEN)
 		return false;
@@ -247,15 +268,18 @@ static bool parse_tcp(const uint8_t *f, size_t len, struct l34 *o)
 			return false;
 		size_t ihl = (size_t)(ip[0] & 0xfu) * 4;
 		size_t tot = get16(ip + 2);
-		if (ihl < 20 || ip[9] != IPPROTO_TCP_ || (get16(ip + 6) & 0x3fffu) != 0 ||
-		    tot < ihl || l3 + tot > len)
+		if (ihl < 20 || (ip[9] != IPPROTO_TCP_ && ip[9] != IPPROTO_UDP_) ||
+		    (get16(ip + 6) & 0x3fffu) != 0 || tot < ihl || l3 + tot > len)
 			return false;
+		o->udp = ip[9] == IPPROTO_UDP_;
 		o->l4 = l3 + ihl;
 		o->end = l3 + tot;
 		o->v6 = false;
 	} else if (type == ETH_P_IPV6) {
-		if (len < l3 + 40 || (ip[0] >> 4) != 6 || ip[6] != IPPROTO_TCP_)
+		if (len < l3 + 40 || (ip[0] >> 4) != 6 ||
+		    (ip[6] != IPPROTO_TCP_ && ip[6] != IPPROTO_UDP_))
 			return false;
+		o->udp = ip[6] == IPPROTO_UDP_;
 		o->l4 = l3 + 40;
 		o->end = o->l4 + get16(ip + 4);
 		if (o->end > len)
@@ -263,6 +287,14 @@ static bool parse_tcp(const uint8_t *f, size_t len, struct l34 *o)
 		o->v6 = true;
 	} else {
 		return false;
+	}
+	o->l3 = l3;
+	if (o->udp) {
+		/* a UDP length that disagrees with IP's: left alone for the stack to judge */
+		if (o->end < o->l4 + UDP_HLEN || get16(f + o->l4 + 4) != o->end - o->l4)
+			return false;
+		o->hlen = o->l4 + UDP_HLEN;
+		return true;
 	}
 	if (o->end < o->l4 + TCP_HLEN)
 		return false;
@@ -284,7 +316,7 @@ enum tk__drop tk__tso_begin(struct tk__tso *s, const uint8_t *frame, size_t len,
 
 	memset(s, 0, sizeof(*s));
 	if ((type != TK__VNET_GSO_TCPV4 && type != TK__VNET_GSO_TCPV6) || v->gso_size == 0 ||
-	    !parse_tcp(frame, len, &p) || p.v6 != (type == TK__VNET_GSO_TCPV6))
+	    !parse_l4(frame, len, &p) || p.udp || p.v6 != (type == TK__VNET_GSO_TCPV6))
 		return TK__DROP_MALFORMED;
 	/* the IP length of a super-frame is the whole of it (IPv4 caps it at 64 KiB) */
 	if (p.end != len)
@@ -343,7 +375,7 @@ size_t tk__tso_next(struct tk__tso *s, uint8_t *out, size_t cap)
 	if (s->idx > 0)
 		th[13] &= (uint8_t)~TH_CWR;
 	th[TCP_CSUM_OFF] = th[TCP_CSUM_OFF + 1] = 0;
-	uint64_t acc = pseudo_sum(ip, s->v6, seg - s->l4);
+	uint64_t acc = pseudo_sum(ip, s->v6, IPPROTO_TCP_, seg - s->l4);
 	acc = tk__csum_add(th, seg - s->l4, acc);
 	csum_store(th + TCP_CSUM_OFF, (uint16_t)~tk__csum_fold(acc));
 	s->off += n;
@@ -403,16 +435,23 @@ static void slot_emit(struct tk__gro *g, struct tk__gro_slot *sl)
 		}
 		/*
 		 * NEEDS_CSUM with the pseudo header's sum in place, as the stack itself leaves a
-		 * TSO packet: the kernel completes the checksum of each segment it makes.
+		 * TSO (or UDP GSO) packet: the kernel completes the checksum of each segment it
+		 * makes, and gives each UDP datagram its own length.
 		 */
-		csum_store(f + sl->l4 + TCP_CSUM_OFF,
-			   tk__csum_fold(pseudo_sum(ip, sl->v6, l4_len)));
+		size_t csum_off = sl->udp ? UDP_CSUM_OFF : TCP_CSUM_OFF;
+		unsigned proto = sl->udp ? IPPROTO_UDP_ : IPPROTO_TCP_;
+		if (sl->udp)
+			put16(f + sl->l4 + 4, (uint32_t)l4_len);
+		csum_store(f + sl->l4 + csum_off,
+			   tk__csum_fold(pseudo_sum(ip, sl->v6, proto, l4_len)));
 		v.flags = TK__VNET_F_NEEDS_CSUM;
-		v.gso_type = (uint8_t)(sl->v6 ? TK__VNET_GSO_TCPV6 : TK__VNET_GSO_TCPV4);
+		v.gso_type = (uint8_t)(sl->udp	? TK__VNET_GSO_UDP_L4
+				       : sl->v6 ? TK__VNET_GSO_TCPV6
+						: TK__VNET_GSO_TCPV4);
 		v.hdr_len = (uint16_t)sl->hlen;
 		v.gso_size = sl->mss;
 		v.csum_start = (uint16_t)sl->l4;
-		v.csum_offset = TCP_CSUM_OFF;
+		v.csum_offset = (uint16_t)csum_off;
 		g->merged += sl->nsegs;
 	}
 	tk__vnet_write(sl->buf, &v);
@@ -444,11 +483,11 @@ void tk__gro_pass(struct tk__gro *g, const uint8_t *frame, size_t len, uint32_t 
 	g->emit(g->user, g->single, TK_VNET_HDR_LEN + len, 1, tag);
 }
 
-/* Same flow: Ethernet header, IP addresses and TCP ports. */
+/* Same flow: Ethernet header, IP addresses, protocol and ports. */
 static bool same_flow(const struct tk__gro_slot *sl, const uint8_t *f, const struct l34 *p)
 {
 	const uint8_t *h = sl->buf + TK_VNET_HDR_LEN;
-	if (sl->v6 != p->v6 || sl->l3 != p->l3 || memcmp(h, f, p->l3) != 0)
+	if (sl->v6 != p->v6 || sl->udp != p->udp || sl->l3 != p->l3 || memcmp(h, f, p->l3) != 0)
 		return false;
 	if (p->v6 ? memcmp(h + sl->l3 + 8, f + p->l3 + 8, 32) != 0
 		  : memcmp(h + sl->l3 + 12, f + p->l3 + 12, 8) != 0)
@@ -464,7 +503,15 @@ static bool can_merge(const struct tk__gro_slot *sl, const uint8_t *f, const str
 	const uint8_t *ip = f + p->l3, *hip = h + sl->l3;
 
 	if (sl->closed || sl->nsegs >= TK__GRO_SEGS || n > sl->mss || p->l4 != sl->l4 ||
-	    p->hlen != sl->hlen || get32(f + p->l4 + 4) != sl->next_seq)
+	    p->hlen != sl->hlen)
+		return false;
+	/*
+	 * TCP: the next sequence number. UDP (IPv4): the next IP id, since the kernel numbers
+	 * the datagrams it makes of a super-frame one up from the first: a datagram with any
+	 * other id would come out changed.
+	 */
+	if (sl->udp ? !p->v6 && get16(ip + 4) != (uint16_t)(sl->ip_id + sl->nsegs)
+		    : get32(f + p->l4 + 4) != sl->next_seq)
 		return false;
 	if (sl->len + n > TK__GRO_MAX + sl->l3)
 		return false;
@@ -477,23 +524,37 @@ static bool can_merge(const struct tk__gro_slot *sl, const uint8_t *f, const str
 		if (ip[1] != hip[1] || (ip[6] & 0x40) != (hip[6] & 0x40) || ip[8] != hip[8])
 			return false;
 	}
+	if (sl->udp)
+		return true;
 	/* the ack and the options (timestamps included) as tcp_gro_receive compares them */
 	return memcmp(f + p->l4 + 8, h + sl->l4 + 8, 4) == 0 &&
 	       memcmp(f + p->l4 + TCP_HLEN, h + sl->l4 + TCP_HLEN, p->hlen - p->l4 - TCP_HLEN) == 0;
 }
 
-/* A segment worth merging: data, ACK set, no flag that changes the connection's state. */
+/*
+ * A segment worth merging: data, ACK set, no flag that changes the connection's state. A UDP
+ * datagram: data, a checksum (an IPv4 one without cannot be given one by the kernel's split),
+ * and an adapter that takes UDP GSO frames.
+ */
 static bool mergeable(struct tk__gro *g, const uint8_t *f, const struct l34 *p)
 {
-	unsigned flags = f[p->l4 + 13];
-	if (p->end == p->hlen || !(flags & TH_ACK) ||
-	    (flags & (TH_SYN | TH_FIN | TH_RST | TH_URG | TH_ECE | TH_CWR)))
+	if (p->end == p->hlen)
 		return false;
+	if (p->udp) {
+		if (!g->uso || (!p->v6 && get16(f + p->l4 + UDP_CSUM_OFF) == 0))
+			return false;
+	} else {
+		unsigned flags = f[p->l4 + 13];
+		if (!(flags & TH_ACK) ||
+		    (flags & (TH_SYN | TH_FIN | TH_RST | TH_URG | TH_ECE | TH_CWR)))
+			return false;
+	}
 	if (!p->v6 && p->l4 - p->l3 != 20)
 		return false; /* IP options: not merged, as the kernel does not */
 	if (g->verify) {
 		/* a damaged segment must reach the stack as it is, to be dropped there */
-		uint64_t acc = pseudo_sum(f + p->l3, p->v6, p->end - p->l4);
+		uint64_t acc = pseudo_sum(f + p->l3, p->v6, p->udp ? IPPROTO_UDP_ : IPPROTO_TCP_,
+					  p->end - p->l4);
 		if (tk__csum_fold(tk__csum_add(f + p->l4, p->end - p->l4, acc)) != 0xffff)
 			return false;
 	}
@@ -509,12 +570,15 @@ static void slot_start(struct tk__gro *g, struct tk__gro_slot *sl, const uint8_t
 	sl->l4 = p->l4;
 	sl->hlen = p->hlen;
 	sl->v6 = p->v6;
+	sl->udp = p->udp;
+	sl->ip_id = p->v6 ? 0 : get16(f + p->l3 + 4);
 	sl->mss = (uint16_t)(p->end - p->hlen);
 	sl->next_seq = get32(f + p->l4 + 4) + (uint32_t)(p->end - p->hlen);
 	sl->nsegs = 1;
 	sl->tag = tag;
 	sl->stamp = ++g->stamp;
-	sl->closed = (f[p->l4 + 13] & TH_PSH) != 0;
+	g->last = sl;
+	sl->closed = !p->udp && (f[p->l4 + 13] & TH_PSH) != 0;
 	sl->used = true;
 }
 
@@ -523,11 +587,14 @@ void tk__gro_add(struct tk__gro *g, const uint8_t *frame, size_t len, uint32_t t
 	struct l34 p;
 	struct tk__gro_slot *mine = NULL, *free_slot = NULL, *oldest = NULL;
 
-	if (!parse_tcp(frame, len, &p)) {
+	if (!parse_l4(frame, len, &p)) {
 		tk__gro_pass(g, frame, len, tag);
 		return;
 	}
-	for (size_t i = 0; i < TK__GRO_SLOTS; i++) {
+	/* a flow has one slot at most: most often the one the frame before went to */
+	if (g->last && g->last->used && same_flow(g->last, frame, &p))
+		mine = g->last;
+	for (size_t i = 0; i < TK__GRO_SLOTS && !mine; i++) {
 		struct tk__gro_slot *sl = &g->slot[i];
 		if (!sl->used) {
 			free_slot = free_slot ? free_slot : sl;
@@ -546,6 +613,10 @@ void tk__gro_add(struct tk__gro *g, const uint8_t *frame, size_t len, uint32_t t
 		mine->len += n;
 		mine->next_seq += (uint32_t)n;
 		mine->nsegs++;
+		if (mine->udp) {
+			mine->closed = n < mine->mss; /* a shorter datagram ends the super-frame */
+			return;
+		}
 		/* the window is the newest one; PSH (or a short segment) ends the super-frame */
 		memcpy(h + mine->l4 + 14, frame + p.l4 + 14, 2);
 		if ((frame[p.l4 + 13] & TH_PSH) || n < mine->mss) {

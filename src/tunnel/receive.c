@@ -6,6 +6,19 @@
 #include "engine.h"
 
 /*
+ * What a run of datagrams from one source shares (the segments of one UDP GRO buffer): the
+ * sender's MAC once learned, so a run of one station's frames costs one table update, not one
+ * per frame.
+ */
+struct run {
+	uint8_t smac[TK_MAC_LEN];
+	bool learned; /* smac was learned in this run, from this run's peer */
+};
+
+static void deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen,
+		    struct run *r);
+
+/*
  * One datagram (len bytes at buf, which it may overwrite) from src. Plain mode knows a peer by
  * its address; sealed mode by what the datagram authenticates (sealed.c), wherever it came from.
  */
@@ -22,11 +35,42 @@ void tk__from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint
 		tk__count_drop(t, NULL, TK__DROP_UNKNOWN_PEER);
 		return;
 	}
-	tk__deliver(t, p, idx, buf, n);
+	deliver(t, p, idx, buf, n, NULL);
+}
+
+void tk__from_peer_run(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
+		       size_t n, size_t seg)
+{
+	uint32_t idx = 0;
+	struct run r = { .learned = false };
+
+	if (seg == 0 || seg >= n) {
+		tk__from_peer(t, src, buf, n);
+		return;
+	}
+	if (t->conf.mode == TK__TUNNEL_SEALED) {
+		for (size_t off = 0; off < n; off += seg)
+			tk__v2_from_peer(t, src, buf + off, n - off < seg ? n - off : seg);
+		return;
+	}
+	/* every datagram of the run has the same source: one lookup */
+	struct tk__peer *p = tk__peer_find(t, src, &idx);
+	if (!p) {
+		tk__count_drops(t, NULL, TK__DROP_UNKNOWN_PEER, (n + seg - 1) / seg);
+		return;
+	}
+	for (size_t off = 0; off < n; off += seg)
+		deliver(t, p, idx, buf + off, n - off < seg ? n - off : seg, &r);
 }
 
 /* A VXLAN packet (vx, vlen bytes, HEADROOM writable before it) from peer idx, authenticated. */
 void tk__deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen)
+{
+	deliver(t, p, idx, vx, vlen, NULL);
+}
+
+static void deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen,
+		    struct run *r)
 {
 	const uint8_t *fr = NULL;
 	size_t flen = 0;
@@ -45,12 +89,18 @@ void tk__deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t 
 		tk__count_drop(t, p, TK__DROP_MAC_NOT_ALLOWED);
 		return;
 	}
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = t->now; /* the dispatch's */
 	p->st.rx_frames++;
 	p->st.rx_bytes += flen;
 	p->st.last_seen_ns = t->batch_realtime;
-	if (!TK__MAC_IS_GROUP(smac))
+	if (!TK__MAC_IS_GROUP(smac) &&
+	    (!r || !r->learned || memcmp(r->smac, smac, TK_MAC_LEN) != 0)) {
 		tk__mac_learn(&t->macs, smac, idx, now);
+		if (r) {
+			memcpy(r->smac, smac, TK_MAC_LEN);
+			r->learned = true;
+		}
+	}
 	if (t->conf.forward) {
 		uint32_t port = tk__dst_port(t, frame, now);
 		if (port == idx)

@@ -226,7 +226,7 @@ void tk__from_tap(struct tk_tunnel *t, uint8_t *frame, size_t len, const struct 
 		tk__count_drop(t, NULL, TK__DROP_MALFORMED);
 		return;
 	}
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = t->now;
 	/*
 	 * Our own stations are learned as local (never as a peer): with Forward, a frame from a
 	 * peer to one of them then goes to the adapter only instead of being flooded.

@@ -349,18 +349,26 @@ void tk__udp_readable(struct tk_tunnel *t)
 				tk__count_drop(t, NULL, TK__DROP_MALFORMED);
 				continue;
 			}
-			if (seg == 0 || seg >= len) {
-				tk__from_peer(t, &t->rx_src[i], t->rx_bufs[i], len);
-				continue;
-			}
-			for (size_t off = 0; off < len; off += seg)
-				tk__from_peer(t, &t->rx_src[i], t->rx_bufs[i] + off,
-					      len - off < seg ? len - off : seg);
+			tk__from_peer_run(t, &t->rx_src[i], t->rx_bufs[i], len, seg);
 		}
 		if (n < RX_BATCH)
 			break;
 	}
 	tk__gro_flush(&t->gro);
+	/*
+	 * What was just written to the adapter is mostly answered inside that write: the local
+	 * stack's reply or TCP ACK (or the data a received ACK released) is queued on the
+	 * adapter before write returns. Read it now rather than after one more pass through
+	 * epoll (two epoll_wait calls, the daemon's and ours, per round trip). Where nothing
+	 * answers (one-way traffic, the pinging end), such a look is a read that finds nothing:
+	 * after one, only every TAP_PEEK'th batch looks.
+	 */
+	bool wrote = t->tap_wrote;
+	t->tap_wrote = false;
+	if (!wrote || !t->dev || (t->tap_quiet && ++t->tap_skipped < TAP_PEEK))
+		return;
+	t->tap_skipped = 0;
+	t->tap_quiet = tk__tap_readable(t) == 0;
 }
 
 /*

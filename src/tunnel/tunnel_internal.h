@@ -260,7 +260,9 @@ size_t tk__tso_next(struct tk__tso *s, uint8_t *out, size_t cap);
  * Coalescing TCP segments on their way to the TAP (the reverse of the split, like the kernel's
  * GRO): consecutive segments of one flow (same addresses, ports, ack, options; in-order
  * sequence; ACK or PSH only; all but the last of the same size) are merged into one
- * super-frame written with a GSO virtio-net header, so one write carries up to 64 KiB.
+ * super-frame written with a GSO virtio-net header, so one write carries up to 64 KiB. With
+ * uso, UDP datagrams of one flow likewise (all but the last of the same size, with a checksum,
+ * IPv4 ids one up from the first: what the kernel's UDP GSO split gives back exactly).
  * Everything else passes through unchanged, after any pending frame of the same flow (order
  * within a flow is kept). A few flows are followed at once; the oldest is flushed first.
  */
@@ -282,6 +284,8 @@ struct tk__gro_slot {
 	uint32_t tag;
 	uint64_t stamp; /* when it started: the oldest is flushed first */
 	bool used, closed, v6;
+	bool udp;	/* UDP datagrams (UDP GSO), else TCP segments */
+	uint16_t ip_id; /* IPv4: the first datagram's id (UDP) */
 };
 
 struct tk__gro {
@@ -290,8 +294,11 @@ struct tk__gro {
 	tk__gro_emit_fn *emit;
 	void *user;
 	uint64_t stamp;
-	bool verify;	 /* merge only segments whose TCP checksum is right */
+	bool verify;	 /* merge only segments whose TCP (UDP) checksum is right */
+	bool uso;	 /* UDP datagrams merge too: the adapter takes UDP GSO (Linux 6.2+) */
 	uint64_t merged; /* segments that went out inside a super-frame */
+	/* the slot the last frame went to: a guess, checked before use */
+	struct tk__gro_slot *last;
 };
 
 /* false when out of memory. verify: check each segment's TCP checksum before merging it. */

@@ -39,24 +39,35 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/*
+ * The checksum a TCP or UDP header at l4 (n bytes to the end) must carry under the IP header
+ * ip: ~(pseudo header + those bytes), so 0 when the checksum field in them is already right.
+ */
+static uint16_t l4_csum(const uint8_t *ip, bool v6, uint8_t proto, const uint8_t *l4, size_t n)
+{
+	uint8_t ph[40];
+	size_t pl = v6 ? 32 : 8;
+	memcpy(ph, ip + (v6 ? 8 : 12), pl);
+	ph[pl++] = 0;
+	ph[pl++] = proto;
+	ph[pl++] = (uint8_t)(n >> 8);
+	ph[pl++] = (uint8_t)n;
+	return (uint16_t)~naive_sum(l4, n, naive_sum(ph, pl, 0));
+}
+
 /* true if the TCP checksum of the segment at l4 (IP header at l3, v6 or not) is right. */
 static bool tcp_ok(const uint8_t *f, size_t l3, size_t l4, size_t end, bool v6)
 {
-	uint8_t ph[40];
-	size_t n = end - l4, pl;
-	if (v6) {
-		memcpy(ph, f + l3 + 8, 32);
-		pl = 32;
-	} else {
-		memcpy(ph, f + l3 + 12, 8);
-		pl = 8;
-	}
-	ph[pl++] = 0;
-	ph[pl++] = 6;
-	ph[pl++] = (uint8_t)(n >> 8);
-	ph[pl++] = (uint8_t)n;
-	uint32_t acc = naive_sum(ph, pl, 0);
-	return naive_sum(f + l4, n, acc) == 0xffff;
+	return l4_csum(f + l3, v6, 6, f + l4, end - l4) == 0;
+}
+
+/* The IPv4 header's checksum, computed anew. */
+static void ip4_csum(uint8_t *ip)
+{
+	ip[10] = ip[11] = 0;
+	uint16_t c = (uint16_t)~naive_sum(ip, 20, 0);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
 }
 
 /* Ours, read as the big-endian value it stands for in memory. */
@@ -99,11 +110,11 @@ static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0xa };
 static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0xb };
 
 /*
- * An Ethernet (vlan: with one 802.1Q tag) + IPv4/IPv6 + TCP (12 bytes of options) frame with
- * `payload` bytes of a counting pattern starting at `first`; returns its length.
+ * The Ethernet header (vlan: with one 802.1Q tag) and an IPv4 (DF, the given id) or IPv6
+ * header from 10.0.0.1 / fd00::1 to 10.0.0.2 / fd00::2 for l4len bytes of proto; returns where
+ * the TCP or UDP header goes.
  */
-static size_t make_tcp(uint8_t *f, bool v6, bool vlan, uint32_t seq, size_t payload, unsigned first,
-		       uint8_t flags, uint16_t sport)
+static size_t make_eth_ip(uint8_t *f, bool v6, bool vlan, uint8_t proto, uint16_t id, size_t l4len)
 {
 	size_t o = 12;
 	memcpy(f, mac_b, 6);
@@ -117,40 +128,47 @@ static size_t make_tcp(uint8_t *f, bool v6, bool vlan, uint32_t seq, size_t payl
 	}
 	f[o] = v6 ? 0x86 : 0x08;
 	f[o + 1] = v6 ? 0xdd : 0x00;
-	size_t l3 = o + 2, l4;
+	size_t l3 = o + 2;
 	uint8_t *ip = f + l3;
-	size_t tcplen = 32 + payload;
 	if (v6) {
 		memset(ip, 0, 40);
 		ip[0] = 0x60;
-		ip[4] = (uint8_t)(tcplen >> 8);
-		ip[5] = (uint8_t)tcplen;
-		ip[6] = 6;
+		ip[4] = (uint8_t)(l4len >> 8);
+		ip[5] = (uint8_t)l4len;
+		ip[6] = proto;
 		ip[7] = 64;
 		ip[8] = 0xfd;
 		ip[23] = 1;
 		ip[24] = 0xfd;
 		ip[39] = 2;
-		l4 = l3 + 40;
-	} else {
-		memset(ip, 0, 20);
-		ip[0] = 0x45;
-		ip[2] = (uint8_t)((20 + tcplen) >> 8);
-		ip[3] = (uint8_t)(20 + tcplen);
-		ip[4] = 0x12;
-		ip[5] = 0x34;
-		ip[6] = 0x40; /* DF */
-		ip[8] = 64;
-		ip[9] = 6;
-		ip[12] = 10;
-		ip[15] = 1;
-		ip[16] = 10;
-		ip[19] = 2;
-		uint16_t c = (uint16_t)~naive_sum(ip, 20, 0);
-		ip[10] = (uint8_t)(c >> 8);
-		ip[11] = (uint8_t)c;
-		l4 = l3 + 20;
+		return l3 + 40;
 	}
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((20 + l4len) >> 8);
+	ip[3] = (uint8_t)(20 + l4len);
+	ip[4] = (uint8_t)(id >> 8);
+	ip[5] = (uint8_t)id;
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;
+	ip[9] = proto;
+	ip[12] = 10;
+	ip[15] = 1;
+	ip[16] = 10;
+	ip[19] = 2;
+	ip4_csum(ip);
+	return l3 + 20;
+}
+
+/*
+ * An Ethernet (vlan: with one 802.1Q tag) + IPv4/IPv6 + TCP (12 bytes of options) frame with
+ * `payload` bytes of a counting pattern starting at `first`; returns its length.
+ */
+static size_t make_tcp(uint8_t *f, bool v6, bool vlan, uint32_t seq, size_t payload, unsigned first,
+		       uint8_t flags, uint16_t sport)
+{
+	size_t tcplen = 32 + payload;
+	size_t l4 = make_eth_ip(f, v6, vlan, 6, 0x1234, tcplen);
 	uint8_t *th = f + l4;
 	memset(th, 0, 32);
 	th[0] = (uint8_t)(sport >> 8);
@@ -174,18 +192,10 @@ static size_t make_tcp(uint8_t *f, bool v6, bool vlan, uint32_t seq, size_t payl
 	for (size_t i = 0; i < payload; i++)
 		th[32 + i] = (uint8_t)(first + i);
 	/* a valid checksum, as a real sender's */
-	size_t end = l4 + tcplen;
-	uint8_t ph[40];
-	size_t pl = v6 ? 32 : 8;
-	memcpy(ph, ip + (v6 ? 8 : 12), pl);
-	ph[pl++] = 0;
-	ph[pl++] = 6;
-	ph[pl++] = (uint8_t)(tcplen >> 8);
-	ph[pl++] = (uint8_t)tcplen;
-	uint16_t c = (uint16_t)~naive_sum(th, tcplen, naive_sum(ph, pl, 0));
+	uint16_t c = l4_csum(f + l4 - (v6 ? 40 : 20), v6, 6, th, tcplen);
 	th[16] = (uint8_t)(c >> 8);
 	th[17] = (uint8_t)c;
-	return end;
+	return l4 + tcplen;
 }
 
 static uint8_t super[70000], seg[64][2000];
@@ -490,6 +500,192 @@ static void merge_stops_at_64k(void **state)
 	tk__gro_free(&g);
 }
 
+/* ---- merging UDP datagrams (UDP GSO, an adapter with uso) ---- */
+
+/* The UDP checksum of the datagram at uh (n bytes) under the IP header ip; 0 goes as 0xffff. */
+static void udp_csum_put(const uint8_t *ip, bool v6, uint8_t *uh, size_t n)
+{
+	uh[6] = uh[7] = 0;
+	uint16_t c = l4_csum(ip, v6, 17, uh, n);
+	if (c == 0)
+		c = 0xffff;
+	uh[6] = (uint8_t)(c >> 8);
+	uh[7] = (uint8_t)c;
+}
+
+/*
+ * One UDP datagram from a to b, port sport -> 4789: IPv4 (DF, the given id) or IPv6, payload
+ * bytes first, first + 1...; its checksum right, or 0 (IPv4: "none") when csum is false.
+ */
+static size_t make_udp(uint8_t *f, bool v6, uint16_t id, size_t payload, unsigned first,
+		       uint16_t sport, bool csum)
+{
+	size_t ulen = 8 + payload;
+	size_t l4 = make_eth_ip(f, v6, false, 17, id, ulen);
+	uint8_t *uh = f + l4;
+	uh[0] = (uint8_t)(sport >> 8);
+	uh[1] = (uint8_t)sport;
+	uh[2] = 0x12;
+	uh[3] = 0xb5;
+	uh[4] = (uint8_t)(ulen >> 8);
+	uh[5] = (uint8_t)ulen;
+	uh[6] = uh[7] = 0;
+	for (size_t i = 0; i < payload; i++)
+		uh[8 + i] = (uint8_t)(first + i);
+	if (csum)
+		udp_csum_put(f + 14, v6, uh, ulen);
+	return l4 + ulen;
+}
+
+/*
+ * What the kernel makes of a UDP GSO super-frame (__udp_gso_segment, inet_gso_segment): every
+ * mss bytes of payload behind a copy of the headers, with its own IP length, IPv4 id (one up
+ * per datagram) and header checksum, UDP length and full UDP checksum. Written independently
+ * of offload.c, from the frames' definition, with the RFC 1071 sum above.
+ */
+static size_t kernel_split_udp(const struct emitted *e, size_t k, uint8_t *out)
+{
+	struct tk__vnet v;
+	tk__vnet_read(e->buf, &v);
+	const uint8_t *f = e->buf + TK_VNET_HDR_LEN;
+	size_t len = e->len - TK_VNET_HDR_LEN, hl = v.hdr_len, l4 = v.csum_start;
+	size_t total = len - hl, off = k * v.gso_size;
+	bool v6 = f[12] == 0x86;
+	if (off >= total)
+		return 0;
+	size_t n = total - off < v.gso_size ? total - off : v.gso_size;
+	memcpy(out, f, hl);
+	memcpy(out + hl, f + hl + off, n);
+	uint8_t *ip = out + 14, *uh = out + l4;
+	size_t ulen = 8 + n;
+	if (v6) {
+		ip[4] = (uint8_t)(ulen >> 8);
+		ip[5] = (uint8_t)ulen;
+	} else {
+		uint16_t id = (uint16_t)(be16(f + 14 + 4) + k);
+		ip[2] = (uint8_t)((20 + ulen) >> 8);
+		ip[3] = (uint8_t)(20 + ulen);
+		ip[4] = (uint8_t)(id >> 8);
+		ip[5] = (uint8_t)id;
+		ip4_csum(ip);
+	}
+	uh[4] = (uint8_t)(ulen >> 8);
+	uh[5] = (uint8_t)ulen;
+	udp_csum_put(ip, v6, uh, ulen);
+	return hl + n;
+}
+
+static void merge_udp_datagrams(void **state)
+{
+	struct tk__gro g;
+	uint8_t out[2000];
+	(void)state;
+	for (int v6 = 0; v6 <= 1; v6++) {
+		/* five datagrams of one flow, the last shorter: one super-frame */
+		size_t sizes[5] = { 100, 100, 100, 100, 60 };
+		assert_true(tk__gro_init(&g, record, NULL, true));
+		g.uso = true;
+		nem = 0;
+		for (size_t i = 0; i < 5; i++) {
+			seg_len[i] = make_udp(seg[i], v6, (uint16_t)(0xfffe + i), sizes[i],
+					      (unsigned)i * 7, 5000, true);
+			tk__gro_add(&g, seg[i], seg_len[i], 4);
+		}
+		assert_int_equal(nem, 0);
+		tk__gro_flush(&g);
+		assert_int_equal(nem, 1);
+		assert_int_equal(em[0].nsegs, 5);
+		assert_int_equal(em[0].tag, 4);
+		struct tk__vnet v;
+		tk__vnet_read(em[0].buf, &v);
+		size_t l4 = 14 + (v6 ? 40 : 20);
+		assert_int_equal(v.flags, TK__VNET_F_NEEDS_CSUM);
+		assert_int_equal(v.gso_type, TK__VNET_GSO_UDP_L4);
+		assert_int_equal(v.gso_size, 100);
+		assert_int_equal(v.hdr_len, l4 + 8);
+		assert_int_equal(v.csum_start, l4);
+		assert_int_equal(v.csum_offset, 6);
+		assert_int_equal(be16(em[0].buf + TK_VNET_HDR_LEN + l4 + 4), 8 + 460);
+		/* the kernel's split gives back every datagram, byte for byte (the id wraps) */
+		for (size_t i = 0; i < 5; i++) {
+			size_t n = kernel_split_udp(&em[0], i, out);
+			assert_int_equal(n, seg_len[i]);
+			assert_memory_equal(out, seg[i], n);
+		}
+		assert_int_equal(kernel_split_udp(&em[0], 5, out), 0);
+		tk__gro_free(&g);
+	}
+}
+
+/* emits the frames of seg[0..n) through a fresh merger; what came out in em[0..nem) */
+static void udp_run(bool uso, size_t n)
+{
+	struct tk__gro g;
+	assert_true(tk__gro_init(&g, record, NULL, true));
+	g.uso = uso;
+	nem = 0;
+	for (size_t i = 0; i < n; i++)
+		tk__gro_add(&g, seg[i], seg_len[i], (uint32_t)i);
+	tk__gro_flush(&g);
+	tk__gro_free(&g);
+}
+
+static void merge_udp_refuses(void **state)
+{
+	(void)state;
+	/* an adapter without UDP GSO: every datagram alone, unchanged */
+	for (size_t i = 0; i < 4; i++)
+		seg_len[i] = make_udp(seg[i], false, (uint16_t)(100 + i), 100, 0, 5000, true);
+	udp_run(false, 4);
+	assert_int_equal(nem, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(em[i].nsegs, 1);
+		assert_int_equal(em[i].buf[1], TK__VNET_GSO_NONE);
+		assert_memory_equal(em[i].buf + TK_VNET_HDR_LEN, seg[i], seg_len[i]);
+	}
+
+	/* a gap in the IPv4 ids (a datagram lost, or another sender's): no merge across it */
+	seg_len[2] = make_udp(seg[2], false, 103, 100, 0, 5000, true);
+	seg_len[3] = make_udp(seg[3], false, 104, 100, 0, 5000, true);
+	udp_run(true, 4);
+	assert_int_equal(nem, 2);
+	assert_int_equal(em[0].nsegs, 2);
+	assert_int_equal(em[1].nsegs, 2);
+
+	/* no checksum (IPv4's 0), then a damaged one: each alone, as it came */
+	seg_len[1] = make_udp(seg[1], false, 101, 100, 0, 5000, false);
+	seg_len[2] = make_udp(seg[2], false, 102, 100, 0, 5000, true);
+	seg[2][60] ^= 1;
+	seg_len[3] = make_udp(seg[3], false, 103, 100, 0, 5000, true);
+	udp_run(true, 4);
+	assert_int_equal(nem, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_memory_equal(em[i].buf + TK_VNET_HDR_LEN, seg[i], seg_len[i]);
+
+	/* a shorter datagram ends a super-frame; a longer one never joins */
+	seg_len[0] = make_udp(seg[0], false, 100, 100, 0, 5000, true);
+	seg_len[1] = make_udp(seg[1], false, 101, 60, 0, 5000, true);
+	seg_len[2] = make_udp(seg[2], false, 102, 100, 0, 5000, true);
+	seg_len[3] = make_udp(seg[3], false, 103, 200, 0, 5000, true);
+	udp_run(true, 4);
+	assert_int_equal(nem, 3);
+	assert_int_equal(em[0].nsegs, 2);
+	assert_int_equal(em[1].nsegs, 1);
+	assert_int_equal(em[2].nsegs, 1);
+
+	/* another source port is another flow, and a TCP segment another protocol */
+	seg_len[0] = make_udp(seg[0], false, 100, 100, 0, 5000, true);
+	seg_len[1] = make_udp(seg[1], false, 101, 100, 0, 5001, true);
+	seg_len[2] = make_udp(seg[2], false, 101, 100, 0, 5000, true);
+	seg_len[3] = make_tcp(seg[3], false, false, 1, 100, 0, 0x10, 5000);
+	udp_run(true, 4);
+	assert_int_equal(nem, 3);
+	assert_int_equal(em[0].nsegs, 2); /* 5000: ids 100, 101 */
+	assert_int_equal(em[0].tag, 0);
+	assert_int_equal(em[1].tag, 1);
+	assert_int_equal(em[2].tag, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +697,8 @@ int main(void)
 		cmocka_unit_test(merge_undoes_the_split),
 		cmocka_unit_test(merge_keeps_order_and_refuses),
 		cmocka_unit_test(merge_stops_at_64k),
+		cmocka_unit_test(merge_udp_datagrams),
+		cmocka_unit_test(merge_udp_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
