@@ -394,10 +394,11 @@ bool tk__tunnel_conf_set(struct tk__tunnel_conf *c, const char *k, const char *v
 			c->mode = TK__TUNNEL_PLAIN;
 #if defined(_WIN32) && !defined(TK_WIN_SEALED)
 		else if (tk__config_key_is(v, "sealed"))
-			return why_fail(why, size,
-					"Mode = sealed is not in this Windows build (it was built "
-					"without libsodium/OpenSSL): build it with them "
-					"(scripts/mingw-deps.sh, make windows) or use Mode = plain");
+			return why_fail(
+				why, size,
+				"Mode = sealed is not in this Windows build (it was built "
+				"without libsodium/OpenSSL): build it with them "
+				"(scripts/mingw-deps.sh, make windows) or use Mode = plain");
 #else
 		else if (tk__config_key_is(v, "sealed"))
 			c->mode = TK__TUNNEL_SEALED;

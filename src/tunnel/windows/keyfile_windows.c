@@ -79,8 +79,9 @@ static tk_status read_key(const wchar_t *wpath, const char *path, const char *ob
 	else if (!tk__key_from_base64(text, n, sk)) {
 		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
 					 "private key file %s does not hold one base64 key", path);
-		tk__error_remedy(err, "make one: tapkit key generate > \"%s\", then restrict it "
-				      "with icacls (docs/windows.md)",
+		tk__error_remedy(err,
+				 "make one: tapkit genkey > \"%s\", then restrict it "
+				 "with icacls (docs/windows.md)",
 				 path);
 	}
 	sodium_memzero(text, sizeof(text));
