@@ -15,8 +15,9 @@
 # The prefix is $TK_MINGW_DEPS, else $HOME/.cache/tapkit/mingw-deps. A stamp file there names
 # the source versions and this script's hash; while both libraries and the stamp are there, a
 # second run does nothing (TK_MINGW_DEPS_REBUILD=1 forces a rebuild, e.g. after a security update).
-# Needs: apt-get (root, or an apt that may write the prefix), dpkg-dev, autoconf, automake, libtool,
-# gcc-mingw-w64-x86-64, make, perl, debian-archive-keyring (setup.sh's test set).
+# Needs: apt-get, dpkg-dev, autoconf, automake, libtool, gcc-mingw-w64-x86-64, make, perl,
+# debian-archive-keyring (setup.sh's test set), and access to deb.debian.org. Runs as any user
+# (the private apt state needs no root); as root, apt's _apt user gets the download directories.
 #   usage: scripts/mingw-deps.sh [--print-prefix]
 set -euo pipefail
 
@@ -99,7 +100,7 @@ fi
 echo "mingw-deps: fetching Debian's source packages of libsodium and openssl (log: $log)"
 apt-get "${apt_opts[@]}" update >"$log" 2>&1 ||
 	die "apt-get update of the deb-src lists ($work/apt/sources.d)" "$log" \
-		"check the network access to deb.debian.org; as non-root, run as root (sudo)"
+		"check the network access to deb.debian.org (apt-get update works?)"
 
 # The newest version in the index first; a mirror that lists a version before its files are
 # there (a 404 on the newest security update) falls back to the next one.
