@@ -41,7 +41,6 @@ struct daemon {
 	char base[256];	       /* the file's name in that directory */
 	uint64_t reload_at_ms; /* a change seen: reload once this passes (0: none pending) */
 	struct control k;
-	uint64_t load_failures; /* files the reader refused (the engine counts what it refuses) */
 	bool stop;
 };
 
@@ -58,7 +57,6 @@ static bool render(void *user, char **doc, size_t *len)
 		tk_tunnel_snapshot_free(s);
 		return false;
 	}
-	s->reload_failures += d->load_failures; /* a refused file is a refused reload too */
 	d->o->render(f, s);
 	tk_tunnel_snapshot_free(s);
 	return fclose(f) == 0;
@@ -66,7 +64,6 @@ static bool render(void *user, char **doc, size_t *len)
 
 static void reload(struct daemon *d, const char *why)
 {
-	tk_tunnel_config *cfg = NULL;
 	tk_error err = { 0 };
 
 	tunnel_log(d->ctx, TK_LOG_INFO, SUB, "%s: reading %s", why, d->origin[0] ? d->origin : "-");
@@ -75,11 +72,8 @@ static void reload(struct daemon *d, const char *why)
 			   "SIGHUP: started from flags, there is no file to reload");
 		return;
 	}
-	tk_status st = tk_tunnel_config_load(d->ctx, d->origin, &cfg, &err);
-	if (st != TK_OK)
-		d->load_failures++;
-	else
-		st = tk_tunnel_reload(d->t, cfg, &err);
+	/* after the drop to User the key is not read again: the running one is kept */
+	tk_status st = tk_tunnel_reload_file(d->t, d->origin, &err);
 	if (st == TK_OK)
 		return; /* the engine logs what it now runs */
 	tk_log_field f[] = { { "adapter", d->name },
