@@ -47,37 +47,14 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wine_end
-	for ns in "$NL" "$NW"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
-	done
-	ip netns del "$NL" 2>/dev/null || true
-	ip netns del "$NW" 2>/dev/null || true
+	netns_pair_end "$NL" "$NW"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-ip netns add "$NL"
-ip netns add "$NW"
-ip -n "$NL" link set lo up
-ip -n "$NW" link set lo up
-ip link add "sl$$" netns "$NL" type veth peer name "sw$$" netns "$NW"
-ip -n "$NL" addr add 10.78.0.2/24 dev "sl$$"
-ip -n "$NW" addr add 10.78.0.1/24 dev "sw$$"
-ip -n "$NL" link set "sl$$" up
-ip -n "$NW" link set "sw$$" up
-
+netns_pair "$NL" "$NW" 10.78.0.2 10.78.0.1
 W() { ip netns exec "$NW" "$@"; }
 L() { ip netns exec "$NL" "$@"; }
-WINEPREFIX=$(mktemp -d /tmp/tk-wine.XXXXXX)
-export WINEPREFIX WINEDEBUG=-all
-W "$WINESERVER" -p 2>/dev/null || true
-W timeout 120 wine wineboot -i >/dev/null 2>&1
-if W timeout 120 bash "$emu/install.sh" "$out_dir/tapemu.sys" "emu one" "emu two" >/dev/null 2>&1; then
-	pass "the emulated tap0901 driver runs inside namespace W"
-else
-	fail "the emulated tap0901 driver runs inside namespace W"
-	finish
-fi
+wine_in_netns "$NW" "$out_dir"
 winpath() { echo "Z:${1//\//\\}"; }
 
 # ---- keys: Windows's genkey and pubkey, checked against Linux's pubkey ----
@@ -168,11 +145,6 @@ pids+=($!)
 win1=$!
 W timeout 300 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$tmp/two.conf")" >"$tmp/win2.log" 2>&1 &
 pids+=($!)
-# wait_log FILE TEXT: up to 30 s for TEXT in FILE
-wait_log() {
-	for _ in $(seq 60); do grep -qF "$2" "$1" 2>/dev/null && return 0; sleep 0.5; done
-	return 1
-}
 for f in l w win1 win2; do
 	check "tunnel $f is running" wait_log "$tmp/$f.log" running
 done
@@ -209,7 +181,7 @@ wst
 expect "status counts the Linux peer's keepalives (keepalives_rx >= 1)" "d['tunnel']['peers'][0]['keepalives_rx'] >= 1"
 
 # a transport message of L's, captured on W's veth and replayed: counted as a replay, dropped
-L python3 "$TUNNEL_SEND" capture --iface "sl$$" --port 4789 --src 10.78.0.2 --out "$tmp/t.bin" --timeout 5 >"$tmp/cap.log" 2>&1 &
+L python3 "$TUNNEL_SEND" capture --iface "vl$$" --port 4789 --src 10.78.0.2 --out "$tmp/t.bin" --timeout 5 >"$tmp/cap.log" 2>&1 &
 cap=$!
 wait_log "$tmp/cap.log" ready || true
 ping_ok || true
