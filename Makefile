@@ -109,7 +109,17 @@ format:
 # SKIP and which package is missing (CI installs them: gcc-mingw-w64-x86-64 wine wine64).
 BUILD_WIN  ?= build-win
 .PHONY: windows test-windows
+# Sealed mode's libsodium and libcrypto for Windows: scripts/mingw-deps.sh cross-builds them once
+# from Debian's source packages into $(TK_MINGW_DEPS) (a few minutes; then a no-op). MINGW_DEPS=0
+# skips it: a plain-mode-only Windows build (seal_unavailable.c). A new build of them
+# re-configures $(BUILD_WIN) (CMakeLists.txt looks for them at configure time).
+MINGW_DEPS ?= 1
 windows:
+	@if [ "$(MINGW_DEPS)" = 1 ]; then bash scripts/mingw-deps.sh || { \
+		echo "make windows: the Windows sealed mode's libraries failed to build (above); MINGW_DEPS=0 builds plain mode only" >&2; exit 1; }; \
+		stamp=$$(bash scripts/mingw-deps.sh --print-prefix)/tapkit-mingw-deps.stamp; \
+		if [ -f $(BUILD_WIN)/CMakeCache.txt ] && [ "$$stamp" -nt $(BUILD_WIN)/CMakeCache.txt ]; then \
+			cmake -S . -B $(BUILD_WIN) -DTK_MINGW_DEPS=$$(dirname "$$stamp"); fi; fi
 	@test -f $(BUILD_WIN)/CMakeCache.txt || cmake -S . -B $(BUILD_WIN) \
 		-DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD_WIN) -j $(JOBS)

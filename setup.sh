@@ -56,6 +56,8 @@ TEST_PACKAGES=(
 	gdb                                  # test_tunnel_netns: closes a running tunnel's epoll fd
 	python3-dissononce                   # sealed v2 byte-exact against a Noise library (tests/interop/noise_vectors.py)
 	faketime                             # test_tunnel_attack_future: a peer whose clock runs fast
+	autoconf automake libtool            # scripts/mingw-deps.sh: libsodium's configure (Debian's tarball has none)
+	perl debian-archive-keyring          # scripts/mingw-deps.sh: OpenSSL's Configure; apt checks the deb-src lists
 )
 
 # What `./setup.sh bench` (bench/run.sh) needs on top of DEMO_PACKAGES: what tapkit is compared

@@ -316,7 +316,7 @@ size_t tk__v2_seal(struct tk_tunnel *t, struct tk__peer *p, const uint8_t *vx, s
 /* One sealed datagram from src. */
 void tk__v2_from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
 		      size_t n);
-/* socket_linux.c: a handshake message, cookie reply or keepalive to an address. */
+/* socket_linux.c (Windows: windows/engine_windows.c): a handshake message, cookie reply or keepalive to an address. */
 void tk__udp_send_ctl(struct tk_tunnel *t, const struct sockaddr_storage *to, const uint8_t *buf,
 		      size_t len);
 

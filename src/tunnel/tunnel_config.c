@@ -404,11 +404,13 @@ bool tk__tunnel_conf_set(struct tk__tunnel_conf *c, const char *k, const char *v
 	} else if (tk__config_key_is(k, "Mode")) {
 		if (tk__config_key_is(v, "plain"))
 			c->mode = TK__TUNNEL_PLAIN;
-#ifdef _WIN32
+#if defined(_WIN32) && !defined(TK_WIN_SEALED)
 		else if (tk__config_key_is(v, "sealed"))
-			return why_fail(why, size,
-					"Mode = sealed is not in the Windows build (it has no "
-					"libsodium/OpenSSL): use Mode = plain, or run it on Linux");
+			return why_fail(
+				why, size,
+				"Mode = sealed is not in this Windows build (it was built "
+				"without libsodium/OpenSSL): build it with them "
+				"(scripts/mingw-deps.sh, make windows) or use Mode = plain");
 #else
 		else if (tk__config_key_is(v, "sealed"))
 			c->mode = TK__TUNNEL_SEALED;

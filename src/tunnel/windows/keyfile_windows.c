@@ -2,8 +2,9 @@
 /*
  * The private key file on Windows: refused when its DACL lets Everyone, Users or Authenticated
  * Users read it (the decision: src/windows/acllogic.c), with the icacls command that fixes it,
- * as `chmod 600` is asked for on Linux. A safe key then meets sealed mode's absence in this
- * build (seal_unavailable.c).
+ * as `chmod 600` is asked for on Linux. A safe key is then read, as on Linux: one base64 key
+ * (TK_WIN_SEALED: the build with libsodium and OpenSSL, scripts/mingw-deps.sh); without them it
+ * meets sealed mode's absence in this build (seal_unavailable.c).
  */
 #include "../engine.h"
 
@@ -52,6 +53,42 @@ static bool dacl_entries(PACL dacl, struct tk_acl_entry *out, size_t *n)
 	return true;
 }
 
+#ifdef TK_WIN_SEALED
+/* The key file's text: one base64 key, as `tapkit genkey` writes it (the ACL is checked). */
+static tk_status read_key(const wchar_t *wpath, const char *path, const char *obj,
+			  uint8_t sk[TK__KEY_LEN], tk_error *err)
+{
+	char text[128];
+	DWORD n = 0;
+	HANDLE h = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+			       FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		DWORD e = GetLastError();
+		return tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_WIN32, (int)e,
+					   "cannot open private key file %s (Windows error %lu)",
+					   path, (unsigned long)e);
+	}
+	BOOL ok = ReadFile(h, text, sizeof(text), &n, NULL);
+	DWORD e = GetLastError();
+	CloseHandle(h);
+	tk_status st = TK_OK;
+	if (!ok)
+		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_WIN32, (int)e,
+					 "cannot read private key file %s (Windows error %lu)",
+					 path, (unsigned long)e);
+	else if (!tk__key_from_base64(text, n, sk)) {
+		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
+					 "private key file %s does not hold one base64 key", path);
+		tk__error_remedy(err,
+				 "make one: tapkit genkey > \"%s\", then restrict it "
+				 "with icacls (docs/windows.md)",
+				 path);
+	}
+	sodium_memzero(text, sizeof(text));
+	return st;
+}
+#endif
+
 tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 				uint8_t sk[TK__KEY_LEN], tk_error *err)
 {
@@ -99,5 +136,9 @@ tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 				path);
 		return TK_E_CONFIG;
 	}
+#ifdef TK_WIN_SEALED
+	return read_key(wpath, path, obj, sk, err);
+#else
 	return tk__no_seal(err, "read key", obj);
+#endif
 }

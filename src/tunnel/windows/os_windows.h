@@ -2,10 +2,11 @@
 /*
  * What the engine's shared files need from Windows (engine.h includes it instead of the Linux
  * headers): the loop's state (loop_windows.c), the socket's receives in flight
- * (socket_windows.c), the clocks, and the few libsodium helpers that plain mode uses, made of
- * Windows' own calls (CNG for randomness and the keyed hash, SecureZeroMemory, VirtualLock).
- * libsodium and OpenSSL have no mingw-w64 build here: sealed mode is refused on Windows
- * (seal_unavailable.c) and nothing below is an own cipher.
+ * (socket_windows.c), the clocks, and libsodium. The build with libsodium and OpenSSL
+ * (TK_WIN_SEALED: scripts/mingw-deps.sh cross-builds them) has sealed mode and includes
+ * <sodium.h>; the build without them refuses sealed mode (seal_unavailable.c) and gets the few
+ * helpers plain mode uses from Windows' own calls (sodium_windows.c: CNG for randomness and the
+ * keyed hash, SecureZeroMemory, VirtualLock). Nothing below is an own cipher.
  */
 #ifndef TK_TUNNEL_OS_WINDOWS_H
 #define TK_TUNNEL_OS_WINDOWS_H
@@ -71,6 +72,9 @@ static inline uint64_t clock_ns(int id)
 	return q / fr * 1000000000ull + q % fr * 1000000000ull / fr;
 }
 
+#ifdef TK_WIN_SEALED
+#include <sodium.h>
+#else
 /* ---- libsodium's helpers that plain mode uses (src/tunnel/windows/sodium_windows.c) ---- */
 
 #define crypto_shorthash_BYTES	  8u
@@ -89,5 +93,6 @@ int crypto_shorthash(unsigned char *out, const unsigned char *in, unsigned long 
 
 /* Sealed mode's calls where it is not built: TK_E_UNSUPPORTED saying so (seal_unavailable.c). */
 tk_status tk__no_seal(tk_error *err, const char *op, const char *object);
+#endif
 
 #endif /* TK_TUNNEL_OS_WINDOWS_H */

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sealed mode and keys where the engine has no libsodium/OpenSSL (the Windows build: neither
- * has a mingw-w64 package here). Plain mode runs; everything sealed fails with the reason, so
- * a sealed configuration is refused at load, never half-run.
+ * Sealed mode and keys where the engine has no libsodium/OpenSSL: the Windows build when
+ * scripts/mingw-deps.sh has not cross-built them (Debian has no mingw-w64 package of either;
+ * CMakeLists.txt picks this file then). Plain mode runs; everything sealed fails with the
+ * reason, so a sealed configuration is refused at load, never half-run.
  */
 #include "../engine.h"
 
-#define NO_SEAL	    "sealed mode and keys are not in the Windows build (it has no libsodium/OpenSSL)"
-#define NO_SEAL_FIX "use Mode = plain on Windows, or run the sealed tunnel on Linux"
+#define NO_SEAL "sealed mode and keys are not in the Windows build (it has no libsodium/OpenSSL)"
+#define NO_SEAL_FIX                                                                               \
+	"build it with them: scripts/mingw-deps.sh, then make windows (docs/windows.md); or use " \
+	"Mode = plain"
 
 tk_status tk__no_seal(tk_error *err, const char *op, const char *object)
 {
@@ -102,17 +105,6 @@ void tk_key_wipe(void *buf, size_t len)
 {
 	if (buf)
 		sodium_memzero(buf, len);
-}
-
-/* User= is the Linux daemon's privilege drop; a Windows service runs as its service account. */
-bool tk__user_resolve(const char *spec, struct tk__tunnel_conf *c, char *why, size_t size)
-{
-	(void)spec;
-	(void)c;
-	tk__snprintf(why, size,
-		     "User is Linux-only (the privilege drop); on Windows the tunnel runs as "
-		     "the account that starts it (a service: LocalSystem): remove the line");
-	return false;
 }
 
 /* No keys are ever loaded here (stats.c prints them only when has_key): nothing to show. */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The libsodium helpers that the engine's shared files call in plain mode, on Windows
- * (os_windows.h): randomness and the keyed hash from CNG (bcrypt.dll), memory wiping and
- * locking from the kernel. No own primitive: HMAC-SHA-256 stands in for SipHash.
+ * The libsodium helpers that the engine's shared files call in plain mode, on Windows, in the
+ * build without libsodium only (no scripts/mingw-deps.sh prefix; os_windows.h): randomness and
+ * the keyed hash from CNG (bcrypt.dll), memory wiping and locking from the kernel. No own
+ * primitive: HMAC-SHA-256 stands in for SipHash. The build with sealed mode links libsodium
+ * itself (crypto_shorthash for the peer table, as on Linux) and leaves this file out.
  */
 #include "../engine.h"
 
