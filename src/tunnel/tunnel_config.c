@@ -653,7 +653,7 @@ tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin
 	return st;
 }
 
-#ifndef _WIN32 /* Windows: ACLs, not modes (the key file's check: src/windows/acllogic.c) */
+#ifndef _WIN32 /* Windows: ACLs, not modes (below; the verdict: src/windows/acllogic.c) */
 /*
  * The configuration file is guarded like the key file: whoever can write it can add a [Peer]
  * (or point PrivateKeyFile elsewhere), and a PresharedKey in it is a secret. Refused: a file
@@ -690,6 +690,41 @@ static tk_status conf_file_check(const char *path, const struct stat *sb,
 			"tunnel's user (mode %04o): refused (it could have been planted)",
 			path, (unsigned)sb->st_uid, mode);
 		tk__error_remedy(err, "if it is yours: chown root %s", path);
+		return TK_E_CONFIG;
+	}
+	return TK_OK;
+}
+#else
+/*
+ * The configuration file on Windows, as the mode on Linux: whoever can write it can add a
+ * [Peer] or point PrivateKeyFile elsewhere, so a DACL that lets Everyone, Users or
+ * Authenticated Users write it (or take it over: WRITE_DAC, WRITE_OWNER, DELETE) is refused,
+ * and one that lets them read it when it holds a PresharedKey. The DACL is read as the key
+ * file's (keyfile_windows.c). Not checked: the owner (Linux refuses a file someone else owns).
+ */
+static tk_status conf_file_check(const char *path, const struct tk__tunnel_conf *c, tk_error *err)
+{
+	bool psk = false;
+	for (size_t i = 0; i < c->npeers; i++)
+		psk = psk || c->peers[i].has_psk;
+	struct tk__win_acl v;
+	tk_status st = tk__win_file_acl(path, "read config", path, "configuration file", &v, err);
+	if (st != TK_OK)
+		return st;
+	if (v.writable) {
+		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+				    "configuration file %s can be written by %s: refused (whoever "
+				    "can write it can add a [Peer])",
+				    path, v.writer);
+		tk__win_acl_remedy(err, path);
+		return TK_E_CONFIG;
+	}
+	if (psk && v.readable) {
+		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+				    "configuration file %s holds a PresharedKey and can be read by "
+				    "%s: refused",
+				    path, v.reader);
+		tk__win_acl_remedy(err, path);
 		return TK_E_CONFIG;
 	}
 	return TK_OK;
@@ -731,6 +766,9 @@ tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_e
 		if (st != TK_OK)
 			tk__tunnel_conf_free(c);
 	}
+#else
+	if (st == TK_OK && (st = conf_file_check(path, c, err)) != TK_OK)
+		tk__tunnel_conf_free(c);
 #endif
 	free(text);
 	fclose(f);
