@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The Windows tunnel's configuration file under Wine: watched (ReadDirectoryChangesW on its
 # directory, the shared 250 ms quiet time) and reloaded without a restart, from a console and as
-# a service; refused when Everyone may write it (its DACL); and the service's log file.
+# a service; refused when Everyone may write it (its DACL); the service's log file; and the send
+# path Wine leaves (no UDP segmentation offload: a WSASendTo per datagram) carrying the pings.
 #
 #   namespace L                      namespace W (Wine runs here)
 #   tapL 192.168.77.1 -- tapkit  ==veth 10.77.0.2/.1==>  tapkit.exe on "emu one" (watched)
@@ -116,6 +117,10 @@ wait_log() {
 for f in l w win1 win2; do
 	check "tunnel $f is running" wait_log "$tmp/$f.log" running
 done
+# Wine has no UDP segmentation offload: the sends fall back to one WSASendTo per datagram, said
+# once (the USO path itself needs Windows 10 2004 or later; docs/windows.md)
+check "the send path is logged: one WSASendTo per datagram (Wine refuses UDP_SEND_MSG_SIZE)" \
+	grep -q "UDP sends: one WSASendTo per datagram" "$tmp/win1.log"
 
 ping_ok() { ip netns exec "$NL" ping -c 2 -W 1 -i 0.3 192.168.77.2 >/dev/null 2>&1; }
 ping_until() { # up to 8 tries
