@@ -202,7 +202,10 @@ bool tk__send_error_is_queue(int e);
  * when the batch is full, or before a TSO send, which keeps a flow's order).
  */
 void tk__txb_flush(struct tk_tunnel *t);
-/* A slot of the batch for a datagram of len bytes to p; NULL when it would not fit a slot. */
+/*
+ * A slot of the batch for a datagram of len bytes to p (send.c); NULL when it would not fit a
+ * slot, or on Windows without UDP segmentation offload (the datagram then goes at once).
+ */
 uint8_t *tk__txb_slot(struct tk_tunnel *t, size_t len);
 /* The slot from txb_slot now holds len bytes for p (frame_len of them the frame's). */
 void tk__txb_push(struct tk_tunnel *t, struct tk__peer *p, size_t len, size_t frame_len);

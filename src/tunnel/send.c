@@ -95,6 +95,20 @@ void tk__send_to(struct tk_tunnel *t, struct tk__peer *p, uint8_t *frame, size_t
 	tk__udp_send(t, p, out, out_len, out_len, 1, overhead(t));
 }
 
+uint8_t *tk__txb_slot(struct tk_tunnel *t, size_t len)
+{
+	struct txb *b = &t->txb;
+	if (!t->batching || len > TXB_SLOT)
+		return NULL;
+#ifdef _WIN32
+	if (!t->gso)
+		return NULL; /* without USO nothing sends a batch at once: each datagram goes now */
+#endif
+	if (b->n == TXB_N)
+		tk__txb_flush(t);
+	return b->buf + (size_t)b->n * TXB_SLOT;
+}
+
 unsigned tk__send_run(struct tk__peer *const *peer, const size_t *len, unsigned i, unsigned n)
 {
 	size_t seg = len[i], total = len[i];

@@ -711,23 +711,15 @@ static tk_status conf_file_check(const char *path, const struct tk__tunnel_conf 
 	tk_status st = tk__win_file_acl(path, "read config", path, "configuration file", &v, err);
 	if (st != TK_OK)
 		return st;
-	if (v.writable) {
-		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
-				    "configuration file %s can be written by %s: refused (whoever "
-				    "can write it can add a [Peer])",
-				    path, v.writer);
-		tk__win_acl_remedy(err, path);
-		return TK_E_CONFIG;
-	}
-	if (psk && v.readable) {
-		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
-				    "configuration file %s holds a PresharedKey and can be read by "
-				    "%s: refused",
-				    path, v.reader);
-		tk__win_acl_remedy(err, path);
-		return TK_E_CONFIG;
-	}
-	return TK_OK;
+	const char *who = v.writable ? v.writer : psk && v.readable ? v.reader : NULL;
+	if (!who)
+		return TK_OK;
+	tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+			    "configuration file %s %s %s: refused%s", path,
+			    v.writable ? "can be written by" : "holds a PresharedKey and can be read by",
+			    who, v.writable ? " (whoever can write it can add a [Peer])" : "");
+	tk__win_acl_remedy(err, path);
+	return TK_E_CONFIG;
 }
 #endif
 

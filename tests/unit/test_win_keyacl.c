@@ -42,28 +42,36 @@ static void test_fixed_by_icacls(void **state)
 	assert_false(tk__acl_readable_by_others(true, NULL, 0, &who));
 }
 
+/* One principal's entry after SYSTEM's full access, and who the verdict must name. */
+struct grant_case {
+	enum tk_acl_who w;
+	uint32_t mask;
+	const char *name;
+};
+
+/* Each case is granted one of `want` (TK_ACL_READ, TK_ACL_WRITE), naming its principal. */
+static void expect_granted(const struct grant_case *c, size_t n, uint32_t want)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct tk_acl_entry e[] = { { true, false, TK_ACL_OTHER, FULL },
+					    { true, false, c[i].w, c[i].mask } };
+		const char *who = "unset";
+		assert_true(tk__acl_grants_others(true, e, 2, want, &who));
+		assert_string_equal(who, c[i].name);
+	}
+}
+
 static void test_readable(void **state)
 {
 	(void)state;
-	static const struct {
-		enum tk_acl_who w;
-		uint32_t mask;
-		const char *name;
-	} cases[] = {
+	static const struct grant_case cases[] = {
 		{ TK_ACL_USERS, READ_EXEC, "Users" }, /* the default of C:\ProgramData */
 		{ TK_ACL_EVERYONE, GENERIC_READ, "Everyone" },
 		{ TK_ACL_AUTHENTICATED_USERS, FULL, "Authenticated Users" },
 		{ TK_ACL_USERS, 0x10000000u, "Users" },	  /* GENERIC_ALL */
 		{ TK_ACL_EVERYONE, 0x0001u, "Everyone" }, /* FILE_READ_DATA alone */
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct tk_acl_entry e[] = { { true, false, TK_ACL_OTHER, FULL },
-					    { true, false, cases[i].w, cases[i].mask } };
-		bool r;
-		const char *who = verdict(true, e, 2, &r);
-		assert_true(r);
-		assert_string_equal(who, cases[i].name);
-	}
+	expect_granted(cases, sizeof(cases) / sizeof(cases[0]), TK_ACL_READ);
 }
 
 static void test_not_read(void **state)
@@ -127,11 +135,7 @@ static bool writable(bool has, const struct tk_acl_entry *e, size_t n, const cha
 static void test_write_granted(void **state)
 {
 	(void)state;
-	static const struct {
-		enum tk_acl_who w;
-		uint32_t mask;
-		const char *name;
-	} cases[] = {
+	static const struct grant_case cases[] = {
 		{ TK_ACL_EVERYONE, 0x001301FFu, "Everyone" }, /* Wine's o+w: "modify" */
 		{ TK_ACL_USERS, 0x40000000u, "Users" },	      /* GENERIC_WRITE */
 		{ TK_ACL_AUTHENTICATED_USERS, FULL, "Authenticated Users" },
@@ -142,13 +146,7 @@ static void test_write_granted(void **state)
 		{ TK_ACL_EVERYONE, 0x00010000u, "Everyone" }, /* DELETE: replaces it */
 		{ TK_ACL_USERS, WRITE_ONLY, "Users" },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct tk_acl_entry e[] = { { true, false, TK_ACL_OTHER, FULL },
-					    { true, false, cases[i].w, cases[i].mask } };
-		const char *who;
-		assert_true(writable(true, e, 2, &who));
-		assert_string_equal(who, cases[i].name);
-	}
+	expect_granted(cases, sizeof(cases) / sizeof(cases[0]), TK_ACL_WRITE);
 	/* a NULL DACL: Everyone may do anything */
 	const char *who;
 	assert_true(writable(false, NULL, 0, &who));

@@ -15,68 +15,11 @@
 # enforce it, so the refusal is the tunnel's own reading. Needs root (namespaces, TAPs).
 # shellcheck source=tests/windows/lib.sh disable=SC2016 # bash -c '...' "$0": expanded there
 source "$(dirname "$0")/lib.sh"
-name=$(basename "$0")
-if [[ $(id -u) -ne 0 ]]; then
-	echo "SKIP $name: needs root (network namespaces and TAP adapters)"
-	exit 0
-fi
-for c in ip python3; do
-	command -v "$c" >/dev/null || { echo "SKIP $name: needs $c"; exit 0; }
-done
-TAPKIT_LINUX=${TK_BUILD_DIR:-build}/tapkit
-if [[ ! -x $TAPKIT_LINUX ]]; then
-	echo "SKIP $name: needs the Linux build's tapkit (make build, or TK_BUILD_DIR=...)"
-	exit 0
-fi
-TAPKIT_LINUX=$(cd "$(dirname "$TAPKIT_LINUX")" && pwd)/tapkit
-emu=$(cd "$(dirname "$0")/emulated-driver" && pwd)
-out_dir=$TK_BUILD_WIN/emulated-driver
-bash "$emu/build.sh" "$out_dir" "$TK_BUILD_WIN" || { echo "$name: cannot build the emulated driver"; exit 1; }
+# shellcheck source=tests/windows/tunnel_lib.sh
+source "$(dirname "$0")/tunnel_lib.sh"
+wtun_begin x
 
-NL=tkxl$$
-NW=tkxw$$
-tmp=$(mktemp -d /tmp/tk-wwat.XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wine_end
-	for ns in "$NL" "$NW"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
-	done
-	ip netns del "$NL" 2>/dev/null || true
-	ip netns del "$NW" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ip netns add "$NL"
-ip netns add "$NW"
-ip -n "$NL" link set lo up
-ip -n "$NW" link set lo up
-ip link add "xl$$" netns "$NL" type veth peer name "xw$$" netns "$NW"
-ip -n "$NL" addr add 10.77.0.2/24 dev "xl$$"
-ip -n "$NW" addr add 10.77.0.1/24 dev "xw$$"
-ip -n "$NL" link set "xl$$" up
-ip -n "$NW" link set "xw$$" up
-
-W() { ip netns exec "$NW" "$@"; }
-WINEPREFIX=$(mktemp -d /tmp/tk-wine.XXXXXX)
-export WINEPREFIX WINEDEBUG=-all
-W "$WINESERVER" -p 2>/dev/null || true
-W timeout 120 wine wineboot -i >/dev/null 2>&1
-# Windows' 30 s for a service process to connect to the SCM (Wine: 10 s), as test_tunnel.sh
-W wine reg add 'HKLM\System\CurrentControlSet\Control' /v ServicesPipeTimeout /t REG_SZ /d 30000 /f \
-	>/dev/null 2>&1
-W "$WINESERVER" -k 2>/dev/null || true
-W "$WINESERVER" -p 2>/dev/null || true
-if W timeout 120 bash "$emu/install.sh" "$out_dir/tapemu.sys" "emu one" "emu two" >/dev/null 2>&1; then
-	pass "the emulated tap0901 driver runs inside namespace W"
-else
-	fail "the emulated tap0901 driver runs inside namespace W"
-	finish
-fi
-
-# linux NAME NS LISTEN PEER ADDR: a Linux plain tunnel's file
+# linux_conf NAME LISTEN PEER ADDR: a Linux plain tunnel's file
 linux_conf() {
 	printf '[Interface]\nName = %s\nMode = plain\nListenAddress = %s\nAddress = %s\nMTU = 1400\n\n[Peer]\nEndpoint = %s\n' \
 		"$1" "$2" "$4" "$3"
@@ -96,7 +39,6 @@ ONE=$tmp/etc/one.conf
 TWO=$tmp/etc2/two.conf
 win_conf "emu one" 10.77.0.1:4789 10.77.0.9:4789 >"$ONE"
 win_conf "emu two" 127.0.0.1:4800 127.0.0.1:4801 >"$TWO"
-winpath() { echo "Z:${1//\//\\}"; }
 
 ip netns exec "$NL" "$TAPKIT_LINUX" tunnel run --config "$tmp/l.conf" >"$tmp/l.log" 2>&1 &
 pids+=($!)
@@ -108,12 +50,6 @@ pids+=("$win1")
 W timeout 600 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$TWO")" --no-watch >"$tmp/win2.log" 2>&1 &
 win2=$!
 pids+=("$win2")
-# wait_log FILE TEXT [SECONDS]: up to SECONDS (30) for TEXT in FILE
-wait_log() {
-	local i
-	for ((i = 0; i < ${3:-30} * 4; i++)); do grep -qF "$2" "$1" 2>/dev/null && return 0; sleep 0.25; done
-	return 1
-}
 for f in l w win1 win2; do
 	check "tunnel $f is running" wait_log "$tmp/$f.log" running
 done
@@ -127,7 +63,6 @@ ping_until() { # up to 8 tries
 	for _ in 1 2 3 4 5 6 7 8; do ping_ok && return 0; sleep 0.5; done
 	return 1
 }
-wst() { out=$(W timeout 60 wine "$TAPKIT_EXE" tunnel status --dev "$1" --json 2>"$tmp/st.err") && rc=0 || rc=$?; errout=$(<"$tmp/st.err"); }
 # wst_until DEV EXPR [TRIES]: the status of DEV until EXPR holds over it (1 s apart)
 wst_until() {
 	local i

@@ -326,17 +326,6 @@ void tk__txb_flush(struct tk_tunnel *t)
 	b->n = 0;
 }
 
-/* A slot of the batch; none without USO: every datagram then goes at once (send_one). */
-uint8_t *tk__txb_slot(struct tk_tunnel *t, size_t len)
-{
-	struct txb *b = &t->txb;
-	if (!t->batching || !t->gso || len > TXB_SLOT)
-		return NULL;
-	if (b->n == TXB_N)
-		tk__txb_flush(t);
-	return b->buf + (size_t)b->n * TXB_SLOT;
-}
-
 void tk__txb_push(struct tk_tunnel *t, struct tk__peer *p, size_t len, size_t frame_len)
 {
 	struct txb *b = &t->txb;
