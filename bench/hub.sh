@@ -24,6 +24,8 @@ set -uo pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib/proc.sh
+source "$ROOT/scripts/lib/proc.sh"
 BUILD=${TK_BUILD_DIR:-$ROOT/build}
 TAPKIT=${TAPKIT:-$BUILD/tapkit}
 PEERS=${HUB_PEERS:-1 1000}
@@ -49,34 +51,18 @@ die()
 
 stop_all()
 {
-	local pid i
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	proc_stop 10 "${PIDS[@]}"
 	PIDS=()
 }
 
 # shellcheck disable=SC2317 # reached through the trap
 cleanup()
 {
-	local rc=$? ns pid
+	local rc=$?
 	trap - EXIT
 	trap '' INT TERM
 	stop_all
-	for ns in "$NH" "$NP"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	proc_netns_del "$NH" "$NP"
 	[[ -n ${HUB_KEEP:-} ]] || rm -rf "$TMP"
 	exit "$rc"
 }

@@ -33,6 +33,8 @@ set -uo pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib/proc.sh
+source "$ROOT/scripts/lib/proc.sh"
 BUILD=${TK_BUILD_DIR:-$ROOT/build}
 TAPKIT=${TAPKIT:-$BUILD/tapkit}
 RELAY=${BENCH_RELAY:-$BUILD/bench_relay}
@@ -76,7 +78,7 @@ log()
 
 cleanup()
 {
-	local rc=$? pid ns
+	local rc=$?
 	set +e
 	# Nothing interrupts the clean-up (it is bounded: about 5 s per process at most).
 	trap - EXIT
@@ -88,12 +90,7 @@ cleanup()
 	fi
 	stop_sampler
 	stop_setup
-	for ns in "$NA" "$NB"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	proc_netns_del "$NA" "$NB"
 	[[ -n $TMP ]] && rm -rf "$TMP"
 	exit "$rc"
 }
@@ -293,20 +290,8 @@ stop_sampler()
 # (all of it started by this script) and the setup's inner interfaces.
 stop_setup()
 {
-	local pid i ns
-	for pid in "${DPIDS[@]}" "${BG_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${DPIDS[@]}" "${BG_PIDS[@]}"; do
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-	done
-	for pid in "${BG_PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
+	local pid ns
+	proc_stop 5 "${DPIDS[@]}" "${BG_PIDS[@]}"
 	for ns in "$NA" "$NB"; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
@@ -814,7 +799,7 @@ tk_frames()
 # exit); Ir / (rx + tx frames).
 callgrind()
 {
-	local mode=$1 net=10.200.7 out=$TMP/cg-$1.out f0 f1 vg i ir pings=${BENCH_CG_PINGS:-1000}
+	local mode=$1 net=10.200.7 out=$TMP/cg-$1.out f0 f1 vg ir pings=${BENCH_CG_PINGS:-1000}
 	CG_IR[$mode]=n/a CG_FRAMES[$mode]=n/a CG_NOTE[$mode]=""
 	if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null; then
 		CG_NOTE[$mode]="valgrind is not installed (sudo ./setup.sh bench)"
@@ -846,11 +831,7 @@ callgrind()
 	# dump now: the counts at exit would add the teardown (buffers wiped, libcrypto's cleanup),
 	# a fixed cost that is not per frame
 	timeout 20 callgrind_control -d "$vg" >>"$TMP/cg-ctl.log" 2>&1 || true
-	kill -TERM "$vg" 2>/dev/null
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$vg" 2>/dev/null || break
-		sleep 0.1
-	done
+	proc_stop 20 "$vg"
 	stop_setup
 	[[ -s $out.1 ]] && out=$out.1 # the dump made after the pings
 	ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -n 1)

@@ -49,7 +49,8 @@ static const char tunnel_usage[] =
 	"(removing an adapter it created). The --config file is watched (inotify on its\n"
 	"directory, so an editor's rename-replace is seen) and reloaded 250 ms after the last\n"
 	"change, and on SIGHUP; a bad file is logged with FILE:LINE and the running configuration\n"
-	"stays.\n"
+	"stays. With User (--user) the private key is read at start only, as root, and must not\n"
+	"belong to that user: a new key needs a restart.\n"
 	"On Windows (docs/windows.md): plain mode only; Ctrl-C stops it; the file is watched\n"
 	"(ReadDirectoryChangesW; no SIGHUP: with --no-watch a change waits for a restart);\n"
 	"status comes over the named pipe \\\\.\\pipe\\tapkit\\tunnel\\NAME, open to\n"
@@ -242,7 +243,7 @@ static int conf_from_flags(struct cli *cli, struct cli_opt *o, tk_tunnel_config 
 	if (tk_tunnel_config_new(cli->ctx, &c, &err) != TK_OK)
 		return cli_fail(cli, err.status, &err);
 	*out = c;
-	/* User before the key file: the key may belong to the User */
+	/* User before the key file: a key the User owns is refused */
 	static const int order[] = { O_DEV, O_MODE,    O_LISTEN, O_VNI, O_MTU,
 				     O_MAC, O_CONTROL, O_USER,	 O_KEY };
 	for (size_t i = 0; i < CLI_ARRAY_SIZE(order); i++) {

@@ -676,9 +676,9 @@ TK_API TK_NODISCARD tk_status tk_watch_reload(tk_watch *w, tk_watch_config *cfg,
 /* ------------------------------------------------------------------------------------------ */
 
 /*
- * API status: 0.x. These calls may change before tapkit 1.0 (the key exchange and the Windows
- * loop are next); the rest of this header is stable. Linux only for now: elsewhere every call
- * fails with TK_E_UNSUPPORTED.
+ * API status: 0.x. These calls may change before tapkit 1.0; the rest of this header is stable.
+ * Linux and Windows (TAP-Windows6): the same calls and configuration on both; where the two
+ * differ (the waitable handle, the privilege drop, network namespaces) the call says so.
  *
  * The engine owns no process-wide state: it blocks no signal, ignores no SIGPIPE, changes no
  * user or capability, keeps no static descriptor. Signals, the privilege drop and the control
@@ -756,7 +756,17 @@ TK_API TK_NODISCARD tk_status tk_tunnel_new(tk_ctx *ctx, tk_tunnel_config *cfg, 
  * context (made again on the next use by any tunnel on it).
  */
 TK_API void tk_tunnel_free(tk_tunnel *t);
-/* The pollable fd (Linux: an epoll fd) that is readable when tk_tunnel_dispatch has work. */
+/*
+ * Linux: the pollable fd (an epoll fd) that is readable when tk_tunnel_dispatch has work; a loop
+ * of your own polls it with its other fds and dispatches with timeout 0.
+ * Windows: no one handle stands for the adapter, the socket and the timer together, so this is
+ * the tunnel's wake-up event (auto-reset), which work does not signal: do not wait on it (a wait
+ * consumes it). A loop of your own calls tk_tunnel_dispatch with its timeout (it waits on all of
+ * them) and wakes it from any thread with SetEvent(tk_tunnel_handle(t)): that dispatch returns
+ * TK_E_INTERRUPTED, having handled nothing, and the tunnel carries on (tk_tunnel_stop ends it
+ * for good). The event lives as long as the tunnel: set it no more once tk_tunnel_free started.
+ * The Go binding's Tunnel works this way (bindings/go/tunnel_windows.go).
+ */
 TK_API tk_os_handle tk_tunnel_handle(const tk_tunnel *t);
 /*
  * Waits up to timeout_ms (-1: forever; 0: poll) and handles what is ready: frames, datagrams,
@@ -776,6 +786,13 @@ TK_API void tk_tunnel_stop(tk_tunnel *t);
  * configuration stays.
  */
 TK_API TK_NODISCARD tk_status tk_tunnel_reload(tk_tunnel *t, tk_tunnel_config *cfg, tk_error *err);
+/*
+ * Reads the file path (tk_tunnel_config_load) and applies it (tk_tunnel_reload); a refused file
+ * counts as a failed reload. With User set, PrivateKeyFile is read at start only (the User may
+ * not read it, tk_tunnel_config_load refuses a key it owns): the running key is kept while
+ * PrivateKeyFile names the same file, and another file is refused (TK_E_CONFIG: restart).
+ */
+TK_API TK_NODISCARD tk_status tk_tunnel_reload_file(tk_tunnel *t, const char *path, tk_error *err);
 
 /* ---- the tunnel's state as plain data ---- */
 

@@ -14,7 +14,8 @@
 // a Win32 error code on Windows).
 //
 // Tunnel runs the tapkit tunnel engine (an L2 tunnel: VXLAN, or sealed) inside the program:
-// NewTunnel from a TunnelConfig, Run(ctx), Stats, Reload, Close (Linux only for now).
+// NewTunnel from a TunnelConfig, Run(ctx), Stats, Reload, Close, on Linux and on Windows
+// (plain mode; sealed where the library's build has it; no network namespaces there).
 //
 // On Windows, reads and writes go through the library's overlapped I/O: the adapter handle is
 // never wrapped in an os.File (the classic source of "The handle is invalid", error 6, in Go

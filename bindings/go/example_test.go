@@ -96,7 +96,8 @@ func ExampleDoctor() {
 }
 
 // A tunnel inside the program: from a configuration (text, a file, or key by key), run until
-// Ctrl-C, with its counters and a reload from another goroutine. Needs root (CAP_NET_ADMIN).
+// Ctrl-C, with its counters and a reload from another goroutine. Needs root (CAP_NET_ADMIN) on
+// Linux; the same program builds for Windows, where Name is an existing TAP-Windows6 adapter.
 func ExampleNewTunnel() {
 	cfg, err := tapkit.ParseTunnelConfig(`
 [Interface]

@@ -27,6 +27,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tapkit/tapkit/bindings/go/internal/ethframe"
 )
 
 const helperEnv = "TAPKIT_GO_HELPER"
@@ -156,22 +158,6 @@ func TestNameInvalidLinux(t *testing.T) {
 	wantCause(t, err, ErrNameInvalid)
 }
 
-// arpRequest is a broadcast ARP who-has for target from (mac, ip).
-func arpRequest(mac [6]byte, ip, target [4]byte) []byte {
-	f := make([]byte, 42)
-	copy(f[0:6], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
-	copy(f[6:12], mac[:])
-	binary.BigEndian.PutUint16(f[12:], 0x0806)
-	binary.BigEndian.PutUint16(f[14:], 1)      // Ethernet
-	binary.BigEndian.PutUint16(f[16:], 0x0800) // IPv4
-	f[18], f[19] = 6, 4
-	binary.BigEndian.PutUint16(f[20:], 1) // request
-	copy(f[22:28], mac[:])
-	copy(f[28:32], ip[:])
-	copy(f[38:42], target[:])
-	return f
-}
-
 func TestOpenWriteRead(t *testing.T) {
 	needRoot(t)
 	d, err := Open("gotap0", nil)
@@ -192,7 +178,7 @@ func TestOpenWriteRead(t *testing.T) {
 
 	// The kernel answers an ARP request for the adapter's address: Write, then Read the reply.
 	peer := [6]byte{0x02, 0, 0, 0, 0, 0x99}
-	if _, err := rwc.Write(arpRequest(peer, [4]byte{10, 251, 0, 2}, [4]byte{10, 251, 0, 1})); err != nil {
+	if _, err := rwc.Write(ethframe.ARPRequest(peer, [4]byte{10, 251, 0, 2}, [4]byte{10, 251, 0, 1})); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	timer := time.AfterFunc(5*time.Second, func() { d.Close() })
@@ -544,7 +530,7 @@ func TestVnetBatch(t *testing.T) {
 	var frames [][]byte
 	for i := 0; i < 3; i++ {
 		mac := [6]byte{0x02, 0, 0, 0, 0, byte(0x10 + i)}
-		f := append(make([]byte, VnetHdrLen), arpRequest(mac, [4]byte{10, 251, 9, byte(10 + i)}, [4]byte{10, 251, 9, 1})...)
+		f := append(make([]byte, VnetHdrLen), ethframe.ARPRequest(mac, [4]byte{10, 251, 9, byte(10 + i)}, [4]byte{10, 251, 9, 1})...)
 		frames = append(frames, f)
 	}
 	if n, err := d.WriteBatch(frames); n != 3 || err != nil {

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // wantCause checks err is an *Error with cause c (via errors.Is) and a fix.
@@ -148,4 +149,25 @@ func TestLoggerTraceID(t *testing.T) {
 func TestNameInvalid(t *testing.T) {
 	_, err := Open("a/b", nil)
 	wantCause(t, err, ErrNameInvalid)
+}
+
+func statsT(t *testing.T, tun *Tunnel) *TunnelStats {
+	t.Helper()
+	s, err := tun.Stats()
+	if err != nil {
+		t.Fatalf("Stats(%s): %v", tun.Name(), err)
+	}
+	return s
+}
+
+// within is what ch gives within d; the test fails if it gives nothing.
+func within(t *testing.T, ch <-chan error, d time.Duration, what string) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(d):
+		t.Fatalf("%s: still waiting after %v", what, d)
+		return nil
+	}
 }

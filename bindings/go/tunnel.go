@@ -24,7 +24,7 @@ import (
 // Tunnel is a running L2 tunnel (VXLAN, or sealed): the engine of `tapkit tunnel run` in this
 // process. NewTunnel opens (creating it if missing) and configures the adapter and binds the UDP
 // socket; Run (or Dispatch in a loop) forwards frames; Stats, Reload and Close may be called from
-// any goroutine meanwhile. Linux only for now (ErrUnsupported elsewhere).
+// any goroutine meanwhile. The same API on Linux and Windows.
 //
 // The engine wants one thread per tunnel (its cipher contexts are per thread) and works in the
 // network namespace it was created in, so each Tunnel has a goroutine of its own locked to an
@@ -32,6 +32,13 @@ import (
 // NewTunnel, and every call on the engine (run, stats, reload, free) is made there. Run and
 // Dispatch wait on the engine's handle and a wake-up of the binding, so Stats and Reload are
 // served between events without stopping the tunnel.
+//
+// On Windows: plain mode, sealed where the library's build has it (docs/windows.md); the
+// adapter is an existing TAP-Windows6 one (connection name or {GUID}: Windows tunnels create
+// none) and there are no network namespaces (the tunnel uses the host's stack, whatever thread
+// calls NewTunnel). The tunnel's thread waits inside the engine's dispatch, which the binding
+// wakes through the engine's event (tk_tunnel_handle), so Close, a cancelled Run, Stats and
+// Reload are served at once there too.
 type Tunnel struct {
 	name    string
 	mu      sync.Mutex // guards queue, closed, driving and os's wake-up
@@ -67,7 +74,8 @@ type tunnelReq struct {
 
 // NewTunnel starts a tunnel from cfg (checked first: ErrConfig), in the network namespace of
 // the calling thread (a goroutine that called runtime.LockOSThread and entered another namespace
-// gets its tunnel there). The tunnel forwards nothing until Run or Dispatch; Close ends it.
+// gets its tunnel there; Windows has no namespaces). The tunnel forwards nothing until Run or
+// Dispatch; Close ends it.
 func NewTunnel(cfg *TunnelConfig) (*Tunnel, error) {
 	if cfg == nil {
 		return nil, &Error{Cause: ErrBadArgument, Op: "tunnel", Object: "config", OSKind: "none",
@@ -125,24 +133,25 @@ func (t *Tunnel) start(r tunnelRecipe, ns tunnelNetns) error {
 	if C.tk_tunnel_new(t.ctx, c, &t.t, &cerr) != C.TK_E_OK { // takes c
 		return goError(&cerr)
 	}
+	t.os.attach(t.t)
 	return nil
 }
 
 // release frees the tunnel on its thread (the adapter it created goes away) and fails what is
 // still queued.
 func (t *Tunnel) release() {
+	t.mu.Lock()
+	t.closed = true
+	left := t.queue
+	t.queue = nil
+	t.os.close() // first: on Windows the wake-up is the engine's, freed with the tunnel
+	t.mu.Unlock()
 	C.tk_tunnel_free(t.t) // NULL is fine
 	t.t = nil
 	if t.ctx != nil {
 		C.tk_ctx_free(t.ctx)
 	}
 	C.free(unsafe.Pointer(t.werr))
-	t.mu.Lock()
-	t.closed = true
-	left := t.queue
-	t.queue = nil
-	t.os.close()
-	t.mu.Unlock()
 	for _, r := range left {
 		r.err = os.ErrClosed
 		close(r.done)

@@ -75,6 +75,9 @@ func newTunnelOS() (tunnelOS, error) {
 	return tunnelOS{wake: fd}, nil
 }
 
+// attach: on Linux the wake-up is the binding's own eventfd, made by newTunnelOS.
+func (o *tunnelOS) attach(t *C.tk_tunnel) {}
+
 // signal wakes the tunnel's thread (under Tunnel.mu).
 func (o *tunnelOS) signal() {
 	if o.wake >= 0 {

@@ -163,27 +163,6 @@ func nsPing(ns, addr string, count int) error {
 	return nil
 }
 
-func statsT(t *testing.T, tun *Tunnel) *TunnelStats {
-	t.Helper()
-	s, err := tun.Stats()
-	if err != nil {
-		t.Fatalf("Stats(%s): %v", tun.Name(), err)
-	}
-	return s
-}
-
-// within is what ch gives within d; the test fails if it gives nothing.
-func within(t *testing.T, ch <-chan error, d time.Duration, what string) error {
-	t.Helper()
-	select {
-	case err := <-ch:
-		return err
-	case <-time.After(d):
-		t.Fatalf("%s: still waiting after %v", what, d)
-		return nil
-	}
-}
-
 func linkExists(ns, name string) bool {
 	return exec.Command("ip", "-n", ns, "link", "show", name).Run() == nil
 }

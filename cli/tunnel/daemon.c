@@ -48,7 +48,6 @@ static bool render(void *user, char **doc, size_t *len)
 		tk_tunnel_snapshot_free(s);
 		return false;
 	}
-	s->reload_failures += d->rl.load_failures; /* a refused file is a refused reload too */
 	d->o->render(f, s);
 	tk_tunnel_snapshot_free(s);
 	return fclose(f) == 0;

@@ -231,8 +231,7 @@ static bool pipe_io(struct pipe_server *p, bool write, void *buf, DWORD len, DWO
 }
 
 /* The document for a request, rendered into memory through a temporary file. */
-static char *render_doc(tk_tunnel *t, const struct tunnel_daemon_opts *o, uint64_t load_failures,
-			size_t *len)
+static char *render_doc(tk_tunnel *t, const struct tunnel_daemon_opts *o, size_t *len)
 {
 	tk_tunnel_snapshot *s = NULL;
 	tk_error e = { 0 };
@@ -244,7 +243,6 @@ static char *render_doc(tk_tunnel *t, const struct tunnel_daemon_opts *o, uint64
 			fclose(f);
 		return NULL;
 	}
-	s->reload_failures += load_failures; /* a refused file is a refused reload too */
 	o->render(f, s);
 	tk_tunnel_snapshot_free(s);
 	long n = ftell(f);
@@ -257,8 +255,7 @@ static char *render_doc(tk_tunnel *t, const struct tunnel_daemon_opts *o, uint64
 }
 
 /* Serves a client that connected (bounded by CLIENT_MS), then listens again. */
-static void pipe_serve(struct pipe_server *p, tk_tunnel *t, const struct tunnel_daemon_opts *o,
-		       uint64_t load_failures)
+static void pipe_serve(struct pipe_server *p, tk_tunnel *t, const struct tunnel_daemon_opts *o)
 {
 	DWORD got = 0;
 	if (p->connecting) {
@@ -284,7 +281,7 @@ static void pipe_serve(struct pipe_server *p, tk_tunnel *t, const struct tunnel_
 	char req[16] = { 0 };
 	if (pipe_io(p, false, req, sizeof(req) - 1, &got, CLIENT_MS)) {
 		size_t len = 0;
-		char *doc = render_doc(t, o, load_failures, &len);
+		char *doc = render_doc(t, o, &len);
 		if (doc)
 			(void)pipe_io(p, true, doc, (DWORD)len, &got, CLIENT_MS);
 		free(doc);
@@ -294,7 +291,7 @@ static void pipe_serve(struct pipe_server *p, tk_tunnel *t, const struct tunnel_
 	}
 	DisconnectNamedPipe(p->h);
 listen:
-	pipe_serve(p, t, o, load_failures);
+	pipe_serve(p, t, o);
 }
 
 /* The service's name for the tunnel on adapter dev: tapkit-tunnel-DEV, other than letters,
@@ -569,7 +566,7 @@ static int body(HANDLE stop, void *user)
 			st = d; /* the engine cannot carry on: exit non-zero */
 			break;
 		}
-		pipe_serve(&p, t, r->o, rl.load_failures);
+		pipe_serve(&p, t, r->o);
 		watch_poll(w, &rl);
 	}
 	if (st == TK_OK)

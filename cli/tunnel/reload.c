@@ -29,7 +29,6 @@ uint64_t tunnel_now_ms(void)
 
 void tunnel_reload(struct tunnel_reload *r, tk_tunnel *t, const char *why)
 {
-	tk_tunnel_config *cfg = NULL;
 	tk_error err = { 0 };
 
 	tunnel_log(r->ctx, TK_LOG_INFO, SUB, "%s: reading %s", why, r->origin[0] ? r->origin : "-");
@@ -38,11 +37,8 @@ void tunnel_reload(struct tunnel_reload *r, tk_tunnel *t, const char *why)
 			   "%s: started from flags, there is no file to reload", why);
 		return;
 	}
-	tk_status st = tk_tunnel_config_load(r->ctx, r->origin, &cfg, &err);
-	if (st != TK_OK)
-		r->load_failures++;
-	else
-		st = tk_tunnel_reload(t, cfg, &err);
+	/* after the drop to User the key is not read again: the running one is kept */
+	tk_status st = tk_tunnel_reload_file(t, r->origin, &err);
 	if (st == TK_OK)
 		return; /* the engine logs what it now runs */
 	tk_log_field f[] = { { "adapter", r->name },

@@ -129,15 +129,14 @@ struct tunnel_reload {
 	char name[TK_NAME_MAX]; /* the adapter, for the log line's fields */
 	char origin[256];	/* the file; "" when started from flags */
 	uint64_t due_ms;	/* a change seen: reload once tunnel_now_ms passes it (0: none) */
-	uint64_t load_failures; /* files the reader refused (the engine counts what it refuses) */
 };
 
 /* A monotonic clock in ms. */
 uint64_t tunnel_now_ms(void);
 /*
- * Re-reads r->origin into t (why: "SIGHUP", "the configuration file changed"); a file refused
- * by the reader or the engine is logged (a warning naming FILE:LINE and the fix) and the
- * running configuration stays.
+ * Re-reads r->origin into t (tk_tunnel_reload_file; why: "SIGHUP", "the configuration file
+ * changed"); a file refused by the reader or the engine is logged (a warning naming FILE:LINE
+ * and the fix), counted by the engine, and the running configuration stays.
  */
 void tunnel_reload(struct tunnel_reload *r, tk_tunnel *t, const char *why);
 /* A change to the file was seen: (re)starts the quiet time. */

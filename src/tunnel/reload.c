@@ -163,3 +163,19 @@ tk_status tk_tunnel_reload(tk_tunnel *t, tk_tunnel_config *cfg, tk_error *err)
 	tk_tunnel_config_free(cfg); /* reload_apply took the peers and key when it succeeded */
 	return st;
 }
+
+tk_status tk_tunnel_reload_file(tk_tunnel *t, const char *path, tk_error *err)
+{
+	tk_tunnel_config *cfg = NULL;
+
+	if (!t || !path)
+		return tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "reload", "tunnel", TK_OS_NONE,
+					   0, "the tunnel or the path is NULL");
+	/* with a User the running key is kept, not read: tk__tunnel_conf_reload */
+	tk_status st = tk__tunnel_config_reload(t->ctx, path, &t->conf, &cfg, err);
+	if (st != TK_OK) {
+		t->reload_failures++; /* a refused file is a refused reload */
+		return st;
+	}
+	return tk_tunnel_reload(t, cfg, err);
+}

@@ -179,12 +179,8 @@ tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 		if (e == ENOENT)
 			tk__error_remedy(err, "make one: umask 077; tapkit genkey > %s", path);
 		else if (e == EACCES && geteuid() != 0)
-			/* typically a reload after the drop to User (privilege.c) */
-			tk__error_remedy(
-				err,
-				"uid %u may not read it: restart the tunnel (it reads keys as "
-				"root), or give the key to its User: chown %u %s",
-				(unsigned)geteuid(), (unsigned)geteuid(), path);
+			tk__error_remedy(err, "uid %u may not read it: run the tunnel as root",
+					 (unsigned)geteuid());
 		return st;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -200,11 +196,27 @@ tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 		tk__error_remedy(err, "chmod 600 %s", path);
 		goto out;
 	}
-	/* a key someone else wrote is a key someone else knows: only root, us, or our User */
-	if (sb.st_uid != 0 && sb.st_uid != geteuid() && sb.st_uid != user) {
+	/*
+	 * The User the tunnel drops to must not own its key: a bug exploited in the unprivileged
+	 * process would read (or replace) the long-term key. Mode 0600 (above) leaves the owner
+	 * the only one besides root who may open it; a POSIX ACL entry for the User shows in the
+	 * group bits, refused above.
+	 */
+	if (user != (uid_t)-1 && sb.st_uid == user && user != geteuid()) {
+		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
+					 "private key file %s is owned by uid %u, the User the "
+					 "tunnel drops to: refused (whoever compromises the "
+					 "unprivileged process could read or replace the key)",
+					 path, (unsigned)user);
+		tk__error_remedy(err, "chown root:root %s; chmod 600 %s", path, path);
+		goto out;
+	}
+	/* a key someone else wrote is a key someone else knows: only root or us */
+	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
 		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
 					 "private key file %s is owned by uid %u, neither root nor "
-					 "the tunnel's user: refused (it could have been planted)",
+					 "the user running the tunnel: refused (it could have been "
+					 "planted)",
 					 path, (unsigned)sb.st_uid);
 		tk__error_remedy(err,
 				 "if it is yours: chown root %s; otherwise make a new one: "
@@ -600,8 +612,44 @@ static tk_status on_item(void *user, const struct tk__ini_item *it, tk_error *er
 				it->section);
 }
 
-tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin,
-				struct tk__tunnel_conf *c, tk_error *err)
+/*
+ * The private key of a file being read. keep: the running configuration when the file is
+ * reloaded (NULL otherwise). A tunnel with a User read its key as root at start and may not
+ * read it now (tk__key_file_read_for refuses a key the User owns): the running key is kept
+ * while PrivateKeyFile names the same file, and another file is refused (a new key needs a
+ * restart). The file's content is not compared: the User cannot read it.
+ */
+static tk_status conf_key(struct tk__tunnel_conf *c, const char *where,
+			  const struct tk__tunnel_conf *keep, tk_error *err)
+{
+	if (keep && keep->has_user) {
+		if (keep->has_key && strcmp(c->key_file, keep->key_file) == 0) {
+			memcpy(c->sk, keep->sk, TK__KEY_LEN);
+			memcpy(c->pk, keep->pk, TK__KEY_LEN);
+			c->has_key = true;
+			return TK_OK;
+		}
+		tk__error_set_quiet(err, TK_E_CONFIG, "reload", where, TK_OS_NONE, 0,
+				    "PrivateKeyFile changed (%s, running with %s) while the tunnel "
+				    "runs as its User (uid %u): the key is read at start only, as "
+				    "root",
+				    c->key_file, keep->key_file[0] ? keep->key_file : "none",
+				    (unsigned)keep->uid);
+		tk__error_remedy(err, "restart the tunnel to use the new key");
+		return TK_E_CONFIG;
+	}
+	tk_status st = tk__key_file_read_for(c->key_file, where, c->has_user ? c->uid : (uid_t)-1,
+					     c->sk, err);
+	if (st == TK_OK) {
+		c->has_key = true;
+		tk__key_public(c->sk, c->pk);
+	}
+	return st;
+}
+
+static tk_status conf_parse(const char *text, size_t len, const char *origin,
+			    const struct tk__tunnel_conf *keep, struct tk__tunnel_conf *c,
+			    tk_error *err)
 {
 	struct parse_state s = { 0 };
 	tk_status st;
@@ -639,18 +687,19 @@ tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin
 	if (st == TK_OK && c->key_file[0]) {
 		char where[TK_ERROR_OBJECT_MAX];
 		snprintf(where, sizeof(where), "%s:%u", origin, s.key_line);
-		st = tk__key_file_read_for(c->key_file, where, c->has_user ? c->uid : (uid_t)-1,
-					   c->sk, err);
-		if (st == TK_OK) {
-			c->has_key = true;
-			tk__key_public(c->sk, c->pk);
-		}
+		st = conf_key(c, where, keep, err);
 	}
 	if (st == TK_OK)
 		st = tk__tunnel_conf_finish(c, err);
 	if (st != TK_OK)
 		tk__tunnel_conf_free(c);
 	return st;
+}
+
+tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin,
+				struct tk__tunnel_conf *c, tk_error *err)
+{
+	return conf_parse(text, len, origin, NULL, c, err);
 }
 
 #ifndef _WIN32 /* Windows: ACLs, not modes (below; the verdict: src/windows/acllogic.c) */
@@ -716,7 +765,8 @@ static tk_status conf_file_check(const char *path, const struct tk__tunnel_conf 
 		return TK_OK;
 	tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
 			    "configuration file %s %s %s: refused%s", path,
-			    v.writable ? "can be written by" : "holds a PresharedKey and can be read by",
+			    v.writable ? "can be written by"
+				       : "holds a PresharedKey and can be read by",
 			    who, v.writable ? " (whoever can write it can add a [Peer])" : "");
 	tk__win_acl_remedy(err, path);
 	return TK_E_CONFIG;
@@ -724,6 +774,12 @@ static tk_status conf_file_check(const char *path, const struct tk__tunnel_conf 
 #endif
 
 tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_error *err)
+{
+	return tk__tunnel_conf_reload(path, NULL, c, err);
+}
+
+tk_status tk__tunnel_conf_reload(const char *path, const struct tk__tunnel_conf *keep,
+				 struct tk__tunnel_conf *c, tk_error *err)
 {
 	char *text = NULL;
 	tk_status st;
@@ -750,7 +806,7 @@ tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_e
 					 "%s cannot be read or is larger than %zu bytes", path,
 					 TK__INI_FILE_MAX);
 	else
-		st = tk__tunnel_conf_parse(text, len, path, c, err);
+		st = conf_parse(text, len, path, keep, c, err);
 #ifndef _WIN32
 	struct stat sb;
 	if (st == TK_OK && fstat(fileno(f), &sb) == 0) {
@@ -941,6 +997,13 @@ tk_status tk_tunnel_config_parse(tk_ctx *ctx, const char *text, size_t len, cons
 tk_status tk_tunnel_config_load(tk_ctx *ctx, const char *path, tk_tunnel_config **out,
 				tk_error *err)
 {
+	return tk__tunnel_config_reload(ctx, path, NULL, out, err);
+}
+
+tk_status tk__tunnel_config_reload(tk_ctx *ctx, const char *path,
+				   const struct tk__tunnel_conf *keep, tk_tunnel_config **out,
+				   tk_error *err)
+{
 	if (!out || !path)
 		return tk__error_set(ctx, err, TK_E_BAD_ARGUMENT, "tunnel config", "path",
 				     TK_OS_NONE, 0, "path or out is NULL");
@@ -948,7 +1011,7 @@ tk_status tk_tunnel_config_load(tk_ctx *ctx, const char *path, tk_tunnel_config 
 	*out = NULL;
 	if (!cfg)
 		return TK_E_NO_MEMORY;
-	tk_status st = tk__tunnel_conf_load(path, &cfg->c, err);
+	tk_status st = tk__tunnel_conf_reload(path, keep, &cfg->c, err);
 	if (st != TK_OK) {
 		free(cfg);
 		return st;

@@ -435,6 +435,12 @@ void tk__tunnel_conf_init(struct tk__tunnel_conf *c);
 void tk__tunnel_conf_free(struct tk__tunnel_conf *c); /* wipes the private key */
 /* Reads a configuration file into c (initialised here); errors: TK_E_CONFIG at FILE:LINE. */
 tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_error *err);
+/*
+ * tk__tunnel_conf_load for a reload of the tunnel running keep: with a User, its key is kept
+ * while PrivateKeyFile names the same file, never read again; another file is refused.
+ */
+tk_status tk__tunnel_conf_reload(const char *path, const struct tk__tunnel_conf *keep,
+				 struct tk__tunnel_conf *c, tk_error *err);
 tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin,
 				struct tk__tunnel_conf *c, tk_error *err);
 /*
@@ -514,6 +520,11 @@ struct tk_tunnel_config {
 	bool checked; /* tk__tunnel_conf_finish passed since the last change */
 };
 
+/* tk_tunnel_config_load through tk__tunnel_conf_reload (keep: see there; NULL: a plain load). */
+tk_status tk__tunnel_config_reload(tk_ctx *ctx, const char *path,
+				   const struct tk__tunnel_conf *keep, tk_tunnel_config **out,
+				   tk_error *err);
+
 /* ---- privileges, privilege.c ---- */
 
 /*
@@ -521,7 +532,10 @@ struct tk_tunnel_config {
  * why (no such user or group, root, a uid without a passwd entry and no group) otherwise.
  */
 bool tk__user_resolve(const char *spec, struct tk__tunnel_conf *c, char *why, size_t size);
-/* tk__key_file_read, also accepting a file owned by uid `user` (the User; (uid_t)-1: none). */
+/*
+ * tk__key_file_read for a tunnel that drops to uid `user` ((uid_t)-1: none): a file that user
+ * owns is refused as well (the unprivileged process could read or replace it).
+ */
 tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 				uint8_t sk[TK__KEY_LEN], tk_error *err);
 #endif /* TK_TUNNEL_INTERNAL_H */

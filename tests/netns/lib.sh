@@ -17,6 +17,8 @@ set -euo pipefail
 export LC_ALL=C
 
 TK_SOURCE_DIR=${TK_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# shellcheck source=scripts/lib/proc.sh
+source "$TK_SOURCE_DIR/scripts/lib/proc.sh"
 TK_BUILD_DIR=${TK_BUILD_DIR:-$TK_SOURCE_DIR/build}
 TAPKIT=${TAPKIT:-$TK_BUILD_DIR/tapkit}
 TK_TEST=$(basename "${0%.sh}")
@@ -100,30 +102,15 @@ tk_echo_stderr()
 
 tk_cleanup()
 {
-	local rc=$? pid ns i left
+	local rc=$? left
 	set +e
 	trap - EXIT
 	# Our background processes first: a tun fd keeps its namespace (and the devices in it) alive.
-	for pid in "${TK_BG_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${TK_BG_PIDS[@]}"; do
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	proc_stop 5 "${TK_BG_PIDS[@]}"
 	# Anything still running inside our namespaces was started by this test (a grandchild of a
 	# background command); end it by pid, then delete the namespace. Persistent TAPs in it are
 	# unregistered with the namespace.
-	for ns in "${TK_NAMESPACES[@]}"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	proc_netns_del "${TK_NAMESPACES[@]}"
 	[[ -n $TK_TMP ]] && rm -rf "$TK_TMP"
 	left=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${TK_PREFIX}-" || true)
 	if [[ -n $left ]]; then

@@ -18,15 +18,7 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/netns/tunnel_lib.sh
 source "$(dirname "$0")/tunnel_lib.sh"
 tk_require
-tk_ns_new NA xta
-tk_ns_new NB xtb
-tun_quiet "$NA"
-tun_quiet "$NB"
-tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
-SA=$TK_TMP/a.sock
-tun_keys a b
-tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.1.1/24 1
-tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.1.2/24 1
+tun_sealed_setup xt 1 10.250.1
 # tunnel 2: the same keys, VNI 2, port 4790, adapters tkc / tkd
 tun_sealed_conf c b 10.99.0.1 10.99.0.2 10.250.2.1/24 2
 tun_sealed_conf d a 10.99.0.2 10.99.0.1 10.250.2.2/24 2
@@ -41,10 +33,7 @@ tun_ping_until "$NB" 10.250.1.1 20
 tun_ping_until "$NB" 10.250.2.1 20
 
 tk_case "capture one datagram of tunnel 2 (B to A, port 4790)"
-tun_capture "$NA" --iface ul0 --port 4790 --src 10.99.0.2 --out "$TK_TMP/t2.bin" --timeout 5
-cap=$TK_PID
-ip netns exec "$NB" ping -c 3 -i 0.2 -W 2 10.250.2.1 >/dev/null || true
-tun_captured "$cap" "a datagram of tunnel 2"
+tun_record_b "$TK_TMP/t2.bin" 10.250.2.1 4790
 
 tk_case "replayed to tunnel 1 (port 4789, from B's address): tunnel 1's frames keep flowing"
 rx0=$(tun_json "$NA" "$SA" "d['tunnel']['peers'][0]['rx_frames']")

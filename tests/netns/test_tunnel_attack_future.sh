@@ -19,14 +19,7 @@ FAKETIME_LIB=$(find /usr/lib -name libfaketime.so.1 2>/dev/null | head -n 1)
 if grep -qs '^TK_SANITIZE:BOOL=ON' "$TK_BUILD_DIR/CMakeCache.txt" || grep -qa __asan_init "$TAPKIT"; then
 	tk_skip "libfaketime cannot be preloaded into an AddressSanitizer build (run it with make)"
 fi
-tk_ns_new NA fda
-tk_ns_new NB fdb
-tun_quiet "$NA"
-tun_quiet "$NB"
-tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
-tun_keys a b
-tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.5.1/24 5
-tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.5.2/24 5
+tun_sealed_setup fd 5 10.250.5
 tun_start "$NA" --config "$TK_TMP/a.conf"
 PA=$TK_PID
 

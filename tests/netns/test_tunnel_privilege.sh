@@ -4,10 +4,12 @@
 # Least privilege (docs/SECURITY.md): a sealed tunnel started with `User = nobody` opens its
 # adapter and sockets as root, then runs as nobody with CAP_NET_ADMIN alone (bounding set too),
 # no_new_privs and not dumpable; traffic crosses; root may ask its status and nobody may not; it
-# re-creates its deleted adapter with that one capability; a SIGHUP that needs the root-only key
-# file is rejected while the tunnel carries on; its stale control socket is replaced by the next
-# start. And the refusals before anything is opened: an unknown user, root as User, a key file
-# owned by another user or readable by others, a control directory others may write.
+# re-creates its deleted adapter with that one capability; a SIGHUP reload keeps the running key
+# (root's, mode 0600, which nobody may not read) and its sessions while PrivateKeyFile is the
+# same, and is refused, the tunnel carrying on, when PrivateKeyFile changes; its stale control
+# socket is replaced by the next start. And the refusals before anything is opened: an unknown
+# user, root as User, a key file owned by another user, by the User itself or readable by
+# others, a control directory others may write.
 #
 #   +------- $NA (A: User = nobody) -------+   veth 10.99.0.0/24   +------- $NB (B: root) -------+
 #   | tka 10.250.7.1/24                    |<== sealed UDP 4789 ==>| tkb 10.250.7.2/24           |
@@ -26,16 +28,7 @@ id nobody >/dev/null 2>&1 || tk_skip "no user 'nobody' on this machine"
 NOBODY_UID=$(id -u nobody)
 NOBODY_GID=$(id -g nobody)
 NOGROUP=$(id -gn nobody)
-tk_ns_new NA pva
-tk_ns_new NB pvb
-tun_quiet "$NA"
-tun_quiet "$NB"
-tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
-SA=$TK_TMP/a.sock
-SB=$TK_TMP/b.sock
-tun_keys a b
-tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.7.1/24 11 "User = nobody"
-tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.7.2/24 11
+tun_sealed_setup pv 11 10.250.7 "User = nobody"
 
 # tun_start_devnet NS ARGS...: tun_start inside a private mount namespace with a 0666 tun node.
 tun_start_devnet()
@@ -96,6 +89,16 @@ expect_fix "chmod 600 $TK_TMP/b.key"
 chmod 0600 "$TK_TMP/b.key"
 expect_no_link "$NB" tkb
 
+tk_case "a key file owned by the User (nobody): refused at start, naming the file, the user and the fix"
+chown nobody "$TK_TMP/a.key"
+# bounded: a build that accepted the key would run the tunnel in the foreground
+tk_exec "$NA" timeout 10 "$TAPKIT" tunnel run --config "$TK_TMP/a.conf"
+expect_error TK_E_CONFIG - 2
+expect_stderr "private key file $TK_TMP/a.key is owned by uid $NOBODY_UID, the User the tunnel drops to: refused"
+expect_fix "chown root:root $TK_TMP/a.key; chmod 600 $TK_TMP/a.key"
+expect_no_link "$NA" tka
+chown 0 "$TK_TMP/a.key"
+
 tk_case "a control directory others may write, or owned by another user: refused, nothing opened"
 mkdir -m 0777 "$TK_TMP/ww"
 chmod 0777 "$TK_TMP/ww"
@@ -155,22 +158,41 @@ ip -n "$NA" -o addr show dev tka | grep -q 10.250.7.1/24 || tk_fail "the re-crea
 expect_proc "$PA" Uid "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID"
 expect_proc "$PA" CapEff 0000000000001000
 
-tk_case "SIGHUP needing the root-only key file: reload rejected, the tunnel carries on"
-sed -i 's/^VNI = 11$/VNI = 12/' "$TK_TMP/a.conf"
-kill -HUP "$PA"
-tk_wait_until 5 "the rejection in A's log" grep -q "reload rejected: .*$TK_TMP/a.key.*Permission denied" "$TK_TMP/$PA.err"
-tun_ping "$NA" 10.250.7.2
-tun_status "$NA" "$SA"
-expect_json tunnel.reload_failures 1
-expect_json tunnel.vni 11
-
-tk_case "SIGHUP with the key file handed to the User: accepted (owner nobody is allowed for User = nobody)"
-sed -i 's/^VNI = 12$/VNI = 11/; s/^Address = .*/&\nAddress = 10.250.8.1\/24/' "$TK_TMP/a.conf"
-chown nobody "$TK_TMP/a.key"
+tk_case "SIGHUP with the same PrivateKeyFile (root's, 0600): applied without reading the key; the session stays, frames cross"
+[[ $(stat -c '%u %a' "$TK_TMP/a.key") == "0 600" ]] || tk_fail "a.key: expected root's and mode 600, got $(stat -c '%u %a' "$TK_TMP/a.key")"
+tun_ping "$NB" 10.250.7.1
+hs0=$(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][0]["handshakes"]')
+at0=$(tun_json "$NA" "$SA" 'd["tunnel"]["peers"][0]["last_handshake"]')
+[[ $hs0 -ge 1 ]] || tk_fail "expected a completed handshake before the reload, got '$hs0'"
+sed -i 's/^Address = .*/&\nAddress = 10.250.8.1\/24/' "$TK_TMP/a.conf"
 kill -HUP "$PA"
 tk_wait_value 5 "the reload applied" = 1 tun_json "$NA" "$SA" 'd["tunnel"]["reloads"]'
 ip -n "$NA" -o addr show dev tka | grep -q 10.250.8.1/24 || tk_fail "the reloaded address 10.250.8.1/24 is not on tka (CAP_NET_ADMIN after the drop)"
+tun_status "$NA" "$SA"
+expect_json tunnel.reload_failures 0
+# the same key, VNI and peer: the peer's session is kept (a new key would start it over)
+expect_json tunnel.peers.0.handshakes "$hs0"
+expect_json tunnel.peers.0.last_handshake "$at0"
 tun_ping "$NA" 10.250.7.2
+tun_ping "$NB" 10.250.7.1
+tun_status "$NA" "$SA"
+expect_json tunnel.peers.0.handshakes "$hs0"
+
+tk_case "SIGHUP with another PrivateKeyFile after the drop: refused with the restart as the fix; the running configuration stays"
+cp "$TK_TMP/a.conf" "$TK_TMP/a.good"
+cp -p "$TK_TMP/a.key" "$TK_TMP/a2.key"
+sed -i 's/^PrivateKeyFile = a.key$/PrivateKeyFile = a2.key/; s/^Address = 10.250.8.1\/24$/Address = 10.250.9.1\/24/' "$TK_TMP/a.conf"
+kill -HUP "$PA"
+tk_wait_until 5 "the rejection in A's log" grep -q "reload rejected: $TK_TMP/a.conf:[0-9]*: PrivateKeyFile changed ($TK_TMP/a2.key, running with $TK_TMP/a.key) while the tunnel runs as its User (uid $NOBODY_UID).*fix: restart the tunnel to use the new key; the running configuration stays" "$TK_TMP/$PA.err"
+tun_status "$NA" "$SA"
+expect_json tunnel.reload_failures 1
+expect_json tunnel.reloads 1
+ip -n "$NA" -o addr show dev tka | grep -q 10.250.8.1/24 || tk_fail "the running address 10.250.8.1/24 went away with a refused reload"
+if ip -n "$NA" -o addr show dev tka | grep -q 10.250.9.1/24; then
+	tk_fail "a refused reload added 10.250.9.1/24"
+fi
+tun_ping "$NA" 10.250.7.2
+cp "$TK_TMP/a.good" "$TK_TMP/a.conf"
 
 tk_case "SIGHUP with 60 more peers: their keys are locked in memory too (RLIMIT_MEMLOCK, after the drop); back to one unlocks them"
 # AddressSanitizer's mlock is a no-op (it would pin the shadow memory): VmLck says nothing there
@@ -213,7 +235,6 @@ tun_status "$NA" "$SA"
 expect_json tunnel.reload_failures 2
 expect_json tunnel.listen 10.99.0.1:4789
 cp "$TK_TMP/a.good" "$TK_TMP/a.conf"
-chown 0 "$TK_TMP/a.key"
 
 tk_case "SIGTERM: A cannot remove its socket (root's directory); the next start replaces the stale file"
 tk_stop "$PA"

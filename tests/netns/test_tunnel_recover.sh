@@ -16,15 +16,7 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/netns/tunnel_lib.sh
 source "$(dirname "$0")/tunnel_lib.sh"
 tk_require
-tk_ns_new NA rca
-tk_ns_new NB rcb
-tun_quiet "$NA"
-tun_quiet "$NB"
-tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
-SA=$TK_TMP/a.sock
-tun_keys a b
-tun_sealed_conf a b 10.99.0.1 10.99.0.2 10.250.3.1/24 9
-tun_sealed_conf b a 10.99.0.2 10.99.0.1 10.250.3.2/24 9
+tun_sealed_setup rc 9 10.250.3
 tun_start "$NA" --config "$TK_TMP/a.conf" --no-watch # SIGHUP alone (watching: test_tunnel_watch.sh)
 PA=$TK_PID
 tun_start "$NB" --config "$TK_TMP/b.conf"
@@ -52,10 +44,7 @@ if [[ -z $trace ]] || ! grep "recovered" <(tk_bg_err "$PA") | grep -q "$trace"; 
 fi
 
 tk_case "capture one datagram of B's current session (for the replays below)"
-tun_capture "$NA" --iface ul0 --port 4789 --src 10.99.0.2 --out "$TK_TMP/old.bin" --timeout 5
-cap=$TK_PID
-ip netns exec "$NB" ping -c 3 -i 0.2 -W 2 10.250.3.1 >/dev/null || true
-tun_captured "$cap" "a datagram from B during its ping"
+tun_record_b "$TK_TMP/old.bin" 10.250.3.1
 
 tk_case "replayed, forged and truncated datagrams are dropped, counted, and never reach the adapter"
 tun_tap_mark "$NA" tka "$SA"

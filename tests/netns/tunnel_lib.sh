@@ -166,10 +166,11 @@ EOF
 	[[ -z $extra ]] || sed -i "/^ControlSocket = /a $extra" "$TK_TMP/$me.conf"
 }
 
-# tun_sealed_pair TAG VNI NET: namespaces NA and NB (named after TAG) joined by ul0 10.99.0.1 /
-# 10.99.0.2, keys a and b, sealed tunnels tka (NET.1/24) and tkb (NET.2/24) on VNI, both
-# started (PA, PB; SA is A's control socket) and carrying B's ping to A.
-tun_sealed_pair()
+# tun_sealed_setup TAG VNI NET [EXTRA_A]: namespaces NA and NB (named after TAG, quiet) joined
+# by ul0 10.99.0.1 / 10.99.0.2, keys a and b, and the files of sealed tunnels tka (NET.1/24,
+# EXTRA_A as tun_sealed_conf's extra line) and tkb (NET.2/24) on VNI, not started; SA and SB
+# are their control sockets.
+tun_sealed_setup()
 {
 	local tag=$1 vni=$2 net=$3
 	tk_ns_new NA "${tag}a"
@@ -178,9 +179,18 @@ tun_sealed_pair()
 	tun_quiet "$NB"
 	tun_veth "$NA" 10.99.0.1 "$NB" 10.99.0.2
 	SA=$TK_TMP/a.sock
+	SB=$TK_TMP/b.sock
 	tun_keys a b
-	tun_sealed_conf a b 10.99.0.1 10.99.0.2 "$net.1/24" "$vni"
+	tun_sealed_conf a b 10.99.0.1 10.99.0.2 "$net.1/24" "$vni" "${4:-}"
 	tun_sealed_conf b a 10.99.0.2 10.99.0.1 "$net.2/24" "$vni"
+}
+
+# tun_sealed_pair TAG VNI NET: tun_sealed_setup, both tunnels started (PA, PB) and carrying B's
+# ping to A.
+tun_sealed_pair()
+{
+	local net=$3
+	tun_sealed_setup "$@"
 	tun_start "$NA" --config "$TK_TMP/a.conf"
 	PA=$TK_PID
 	tun_start "$NB" --config "$TK_TMP/b.conf"
@@ -188,12 +198,13 @@ tun_sealed_pair()
 	tun_ping_until "$NB" "$net.1" 15
 }
 
-# tun_record_b OUT TARGET: saves in OUT one datagram B sends to A's port 4789 while B pings
-# TARGET through the tunnel.
+# tun_record_b OUT TARGET [PORT]: saves in OUT one datagram B sends to A's PORT (4789) while B
+# pings TARGET through the tunnel.
 tun_record_b()
 {
-	tun_capture "$NA" --iface ul0 --port 4789 --src 10.99.0.2 --out "$1" --timeout 5
+	local port=${3:-4789}
+	tun_capture "$NA" --iface ul0 --port "$port" --src 10.99.0.2 --out "$1" --timeout 5
 	local cap=$TK_PID
 	ip netns exec "$NB" ping -c 3 -i 0.2 -W 2 "$2" >/dev/null || true
-	tun_captured "$cap" "a datagram from B to A"
+	tun_captured "$cap" "a datagram from B to A's port $port"
 }

@@ -138,11 +138,9 @@ static const struct spec full = {
 	.manifest = admin_manifest,
 };
 
-static void seed(const char *name, const uint8_t *img, size_t n)
+/* Writes n bytes of img to DIR/NAME. */
+static void write_file(const char *dir, const char *name, const uint8_t *img, size_t n)
 {
-	const char *dir = getenv("TK_PE_SEED_DIR");
-	if (!dir)
-		return;
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	FILE *f = fopen(path, "wb");
@@ -151,15 +149,29 @@ static void seed(const char *name, const uint8_t *img, size_t n)
 	fclose(f);
 }
 
+static void seed(const char *name, const uint8_t *img, size_t n)
+{
+	const char *dir = getenv("TK_PE_SEED_DIR");
+	if (dir)
+		write_file(dir, name, img, n);
+}
+
+/* Builds s, keeps it as the fuzzer's seed `name` and parses it: the parse must succeed. */
+static void parse_built(const struct spec *s, const char *name, struct tk_pe_info *pe)
+{
+	uint8_t img[IMG_SIZE];
+	char why[128];
+	build(s, img);
+	seed(name, img, sizeof(img));
+	if (!tk__pe_parse(img, sizeof(img), pe, why, sizeof(why)))
+		fail_msg("image %s refused: %s", name, why);
+}
+
 static void test_parses_a_full_pe32plus(void **state)
 {
 	(void)state;
-	uint8_t img[IMG_SIZE];
-	build(&full, img);
-	seed("pe64-imports-delay-manifest", img, sizeof(img));
 	struct tk_pe_info pe;
-	char why[128];
-	assert_true(tk__pe_parse(img, sizeof(img), &pe, why, sizeof(why)));
+	parse_built(&full, "pe64-imports-delay-manifest", &pe);
 	assert_int_equal(pe.machine, TK_PE_MACHINE_AMD64);
 	assert_int_equal(pe.bits, 64);
 	assert_int_equal(pe.subsystem, 3);
@@ -182,12 +194,8 @@ static void test_parses_pe32_and_old_delay_imports(void **state)
 			  .imports = { "msvcp140.dll" },
 			  .delay = { "tkdelay.dll", "other.dll" },
 			  .old_delay = true };
-	uint8_t img[IMG_SIZE];
-	build(&s, img);
-	seed("pe32-old-delay", img, sizeof(img));
 	struct tk_pe_info pe;
-	char why[128];
-	assert_true(tk__pe_parse(img, sizeof(img), &pe, why, sizeof(why)));
+	parse_built(&s, "pe32-old-delay", &pe);
 	assert_int_equal(pe.machine, TK_PE_MACHINE_I386);
 	assert_int_equal(pe.bits, 32);
 	assert_int_equal(pe.nimports, 3);
@@ -291,19 +299,28 @@ static void test_manifest_levels(void **state)
 static void test_providers_and_fixes(void **state)
 {
 	(void)state;
-	assert_int_equal(tk__pe_dll_provider("KERNEL32.dll"), TK_DLL_SYSTEM);
-	assert_int_equal(tk__pe_dll_provider("IPHLPAPI.DLL"), TK_DLL_SYSTEM);
-	assert_int_equal(tk__pe_dll_provider("api-ms-win-core-synch-l1-2-0.dll"), TK_DLL_API_SET);
-	assert_int_equal(tk__pe_dll_provider("api-ms-win-crt-runtime-l1-1-0.dll"), TK_DLL_UCRT);
-	assert_int_equal(tk__pe_dll_provider("ucrtbase.dll"), TK_DLL_UCRT);
-	assert_int_equal(tk__pe_dll_provider("VCRUNTIME140_1.dll"), TK_DLL_VCREDIST);
-	assert_int_equal(tk__pe_dll_provider("msvcp140.dll"), TK_DLL_VCREDIST);
-	assert_int_equal(tk__pe_dll_provider("wintun.dll"), TK_DLL_BESIDE_PROGRAM);
-	assert_int_equal(tk__pe_dll_provider("libtapkit.dll"), TK_DLL_BESIDE_PROGRAM);
-	assert_int_equal(tk__pe_dll_provider("libwinpthread-1.dll"), TK_DLL_MINGW_RUNTIME);
-	assert_int_equal(tk__pe_dll_provider("kernel32.dll.evil"), TK_DLL_OTHER);
-	assert_int_equal(tk__pe_dll_provider("api-ms"), TK_DLL_OTHER);
-	assert_int_equal(tk__pe_dll_provider(""), TK_DLL_OTHER);
+	static const struct {
+		const char *dll;
+		int provider;
+	} cases[] = {
+		{ "KERNEL32.dll", TK_DLL_SYSTEM },
+		{ "IPHLPAPI.DLL", TK_DLL_SYSTEM },
+		{ "api-ms-win-core-synch-l1-2-0.dll", TK_DLL_API_SET },
+		{ "api-ms-win-crt-runtime-l1-1-0.dll", TK_DLL_UCRT },
+		{ "ucrtbase.dll", TK_DLL_UCRT },
+		{ "VCRUNTIME140_1.dll", TK_DLL_VCREDIST },
+		{ "msvcp140.dll", TK_DLL_VCREDIST },
+		{ "wintun.dll", TK_DLL_BESIDE_PROGRAM },
+		{ "libtapkit.dll", TK_DLL_BESIDE_PROGRAM },
+		{ "libwinpthread-1.dll", TK_DLL_MINGW_RUNTIME },
+		{ "kernel32.dll.evil", TK_DLL_OTHER },
+		{ "api-ms", TK_DLL_OTHER },
+		{ "", TK_DLL_OTHER },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if ((int)tk__pe_dll_provider(cases[i].dll) != cases[i].provider)
+			fail_msg("%s: provider %d, expected %d", cases[i].dll,
+				 (int)tk__pe_dll_provider(cases[i].dll), cases[i].provider);
 	char fix[320];
 	tk__pe_dll_fix("msvcp140.dll", 32, fix, sizeof(fix));
 	assert_non_null(strstr(fix, "Visual C++ Redistributable"));
@@ -322,12 +339,7 @@ static void write_image(const char *name, const struct spec *s)
 {
 	uint8_t img[IMG_SIZE];
 	build(s, img);
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", g_dir, name);
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(img, 1, sizeof(img), f), sizeof(img));
-	fclose(f);
+	write_file(g_dir, name, img, sizeof(img));
 }
 
 /* System DLLs are "found in the system directory"; others in appdir when the file exists. */
@@ -347,17 +359,18 @@ static bool fake_find(void *user, const char *dll, unsigned bits, const char *ap
 	return access(path, R_OK) == 0;
 }
 
-static tk_report *run_program(const char *exe)
+/* doctor --program on g_dir/exe with the loader ld (NULL: fake_find's, a 64-bit Windows). */
+static tk_report *run_program(const char *exe, const struct tk__loader *ld)
 {
+	static const struct tk__loader windows = {
+		.available = true, .os_bits = 64, .os_machine = 0x8664, .find = fake_find
+	};
 	tk_ctx *ctx = NULL;
 	assert_int_equal(tk_ctx_new(&ctx, NULL), TK_OK);
 	struct tk__doctor *d = tk__doctor_new(ctx);
-	struct tk__loader ld = {
-		.available = true, .os_bits = 64, .os_machine = 0x8664, .find = fake_find
-	};
 	char path[256];
 	snprintf(path, sizeof(path), "%s/%s", g_dir, exe);
-	tk__doctor_program_with(path, d, &ld);
+	tk__doctor_program_with(path, d, ld ? ld : &windows);
 	tk_report *r = NULL;
 	assert_int_equal(tk__doctor_finish(d, &r, NULL), TK_OK);
 	tk_ctx_free(ctx);
@@ -392,7 +405,7 @@ static void test_search_walks_dlls_beside_the_program(void **state)
 	write_image("app.exe", &app);
 	write_image("helper.dll", &helper);
 	write_image("lazy.dll", &x86); /* a 32-bit DLL beside a 64-bit program */
-	tk_report *r = run_program("app.exe");
+	tk_report *r = run_program("app.exe", NULL);
 	const tk_check *c = find_check(r, "program.dlls", NULL);
 	assert_non_null(c);
 	assert_int_equal(c->status, TK_CHECK_FAIL);
@@ -414,7 +427,7 @@ static void test_search_walks_dlls_beside_the_program(void **state)
 	char path[256];
 	snprintf(path, sizeof(path), "%s/lazy.dll", g_dir);
 	assert_int_equal(unlink(path), 0);
-	r = run_program("app.exe");
+	r = run_program("app.exe", NULL);
 	c = find_check(r, "program.dlls", NULL);
 	assert_int_equal(c->status, TK_CHECK_WARN);
 	c = find_check(r, "program.dll", "lazy.dll");
@@ -428,21 +441,13 @@ static void test_search_needs_windows(void **state)
 	(void)state;
 	struct spec app = { .imports = { "KERNEL32.dll", "missing.dll" } };
 	write_image("plain.exe", &app);
-	tk_ctx *ctx = NULL;
-	assert_int_equal(tk_ctx_new(&ctx, NULL), TK_OK);
-	struct tk__doctor *d = tk__doctor_new(ctx);
 	struct tk__loader ld = { .available = false };
-	char path[256];
-	snprintf(path, sizeof(path), "%s/plain.exe", g_dir);
-	tk__doctor_program_with(path, d, &ld);
-	tk_report *r = NULL;
-	assert_int_equal(tk__doctor_finish(d, &r, NULL), TK_OK);
+	tk_report *r = run_program("plain.exe", &ld);
 	const tk_check *c = find_check(r, "program.dlls", NULL);
 	assert_int_equal(c->status, TK_CHECK_SKIPPED);
 	assert_string_equal(c->skipped_because, "not-windows");
 	assert_non_null(strstr(c->evidence[0].value, "missing.dll (the program's)"));
 	tk_report_free(r);
-	tk_ctx_free(ctx);
 }
 
 static int setup(void **state)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Least privilege (src/tunnel/user.c resolves User, cli/tunnel/privilege.c drops to it): User = USER[:GROUP] resolved or refused with the
- * reason, a key file owned by another user refused (and one owned by the User accepted), and the
+ * reason, a key file owned by another user refused (the User's own too), and the
  * drop itself in a child process: ids, CAP_NET_ADMIN alone, the bounding set, no_new_privs, not
  * dumpable, and no way back to root. The cases that change owners or ids need root and are
  * skipped without it.
@@ -124,9 +124,21 @@ static void user_key_in_a_file_at_its_line(void **state)
 	assert_non_null(strstr(e2.message, "given twice"));
 }
 
+static void write_key(const char *path, uint8_t sk[TK__KEY_LEN])
+{
+	char b64[TK__KEY_B64_LEN + 1];
+	tk__key_generate(sk);
+	tk__key_to_base64(sk, b64);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", b64);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+}
+
 static void key_owned_by_another_user_is_refused(void **state)
 {
-	char dir[] = "/tmp/tk-tpriv.XXXXXX", path[64], b64[TK__KEY_B64_LEN + 1];
+	char dir[] = "/tmp/tk-tpriv.XXXXXX", path[64];
 	uint8_t sk[TK__KEY_LEN], got[TK__KEY_LEN];
 	uid_t uid = 0;
 	gid_t gid = 0;
@@ -137,13 +149,7 @@ static void key_owned_by_another_user_is_refused(void **state)
 	assert_true(tk__seal_init());
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/k", dir);
-	tk__key_generate(sk);
-	tk__key_to_base64(sk, b64);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", b64);
-	fclose(f);
-	assert_int_equal(chmod(path, 0600), 0);
+	write_key(path, sk);
 
 	/* a stranger's key: refused, with the chown fix, and nothing written to the output */
 	assert_int_equal(chown(path, 12345, 12345), 0);
@@ -153,18 +159,95 @@ static void key_owned_by_another_user_is_refused(void **state)
 	assert_non_null(strstr(err.remedy, "chown root"));
 	for (size_t i = 0; i < sizeof(got); i++)
 		assert_int_equal(got[i], 0x5a);
-	/* the User's own key: accepted for that User only */
+	/* the User's own key: refused for that User too (it could read or replace it) */
 	assert_int_equal(chown(path, uid, gid), 0);
 	tk_error e2 = { 0 };
 	assert_int_equal(tk__key_file_read(path, "", got, &e2), TK_E_CONFIG);
 	tk_error e3 = { 0 };
-	assert_int_equal(tk__key_file_read_for(path, "", uid, got, &e3), TK_OK);
-	assert_memory_equal(got, sk, sizeof(sk));
-	/* root's: accepted */
+	assert_int_equal(tk__key_file_read_for(path, "", uid, got, &e3), TK_E_CONFIG);
+	assert_non_null(strstr(e3.message, "the User the tunnel drops to"));
+	assert_non_null(strstr(e3.remedy, "chown root:root"));
+	assert_non_null(strstr(e3.remedy, "chmod 600"));
+	for (size_t i = 0; i < sizeof(got); i++)
+		assert_int_equal(got[i], 0x5a);
+	/* root's: accepted, with or without a User */
 	assert_int_equal(chown(path, 0, 0), 0);
 	tk_error e4 = { 0 };
 	assert_int_equal(tk__key_file_read(path, "", got, &e4), TK_OK);
+	assert_memory_equal(got, sk, sizeof(sk));
+	tk_error e5 = { 0 };
+	assert_int_equal(tk__key_file_read_for(path, "", uid, got, &e5), TK_OK);
 	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * A reload with a User keeps the running key while PrivateKeyFile names the same file, without
+ * reading it (the file is gone here: a read would fail), and refuses another file; without a
+ * User the file is read again.
+ */
+static void reload_with_user_keeps_the_key(void **state)
+{
+	char dir[] = "/tmp/tk-treload.XXXXXX", conf[64], key[64], key2[64], why[160];
+	uint8_t sk[TK__KEY_LEN], sk2[TK__KEY_LEN], peer_sk[TK__KEY_LEN], peer[TK__KEY_LEN];
+	char b64[TK__KEY_B64_LEN + 1];
+	struct tk__tunnel_conf run, c;
+	tk_error err = { 0 };
+	(void)state;
+	assert_true(tk__seal_init());
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/t.conf", dir);
+	snprintf(key, sizeof(key), "%s/k", dir);
+	snprintf(key2, sizeof(key2), "%s/k2", dir);
+	write_key(key, sk);
+	write_key(key2, sk2);
+	tk__key_generate(peer_sk);
+	tk__key_public(peer_sk, peer);
+	tk__key_to_base64(peer, b64);
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"[Interface]\nName = tk0\nMode = sealed\nPrivateKeyFile = k\n"
+		"[Peer]\nEndpoint = 10.0.0.2:4789\nPublicKey = %s\n",
+		b64);
+	fclose(f);
+	assert_int_equal(tk__tunnel_conf_load(conf, &run, &err), TK_OK);
+	assert_memory_equal(run.sk, sk, sizeof(sk));
+	run.has_user = true; /* as if User = ... (its uid: the key's owner is not ours to vary) */
+	run.uid = 4000000000u;
+	unlink(key);
+
+	assert_int_equal(tk__tunnel_conf_reload(conf, &run, &c, &err), TK_OK);
+	assert_true(c.has_key);
+	assert_memory_equal(c.sk, sk, sizeof(sk));
+	assert_memory_equal(c.pk, run.pk, sizeof(run.pk));
+	tk__tunnel_conf_free(&c);
+
+	/* another file: refused at its line, with the restart as the fix */
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"[Interface]\nName = tk0\nMode = sealed\nPrivateKeyFile = k2\n"
+		"[Peer]\nEndpoint = 10.0.0.2:4789\nPublicKey = %s\n",
+		b64);
+	fclose(f);
+	tk_error e2 = { 0 };
+	assert_int_equal(tk__tunnel_conf_reload(conf, &run, &c, &e2), TK_E_CONFIG);
+	snprintf(why, sizeof(why), "%s:4", conf);
+	assert_string_equal(e2.object, why);
+	assert_non_null(strstr(e2.message, "PrivateKeyFile changed"));
+	assert_non_null(strstr(e2.message, key2));
+	assert_non_null(strstr(e2.remedy, "restart"));
+
+	/* without a User the new file is read */
+	run.has_user = false;
+	tk_error e3 = { 0 };
+	assert_int_equal(tk__tunnel_conf_reload(conf, &run, &c, &e3), TK_OK);
+	assert_memory_equal(c.sk, sk2, sizeof(sk2));
+	tk__tunnel_conf_free(&c);
+	tk__tunnel_conf_free(&run);
+	unlink(key2);
+	unlink(conf);
 	rmdir(dir);
 }
 
@@ -281,6 +364,7 @@ int main(void)
 		cmocka_unit_test(user_refusals_say_why),
 		cmocka_unit_test(user_key_in_a_file_at_its_line),
 		cmocka_unit_test(key_owned_by_another_user_is_refused),
+		cmocka_unit_test(reload_with_user_keeps_the_key),
 		cmocka_unit_test(drop_keeps_net_admin_only),
 		cmocka_unit_test(no_user_sets_no_new_privs),
 	};

@@ -114,3 +114,60 @@ finish() {
 	fi
 	echo "$(basename "$0"): all checks passed"
 }
+
+# ---- Wine in a network namespace, next to a Linux peer (test_go_tunnel.sh) ----
+# netns_pair L W LADDR WADDR: namespaces L and W (loopback up) joined by a veth pair, LADDR/24
+# on L's end and WADDR/24 on W's; netns_pair_end deletes them and kills what still runs there.
+netns_pair() {
+	ip netns add "$1"
+	ip netns add "$2"
+	ip -n "$1" link set lo up
+	ip -n "$2" link set lo up
+	ip link add "vl$$" netns "$1" type veth peer name "vw$$" netns "$2"
+	ip -n "$1" addr add "$3/24" dev "vl$$"
+	ip -n "$2" addr add "$4/24" dev "vw$$"
+	ip -n "$1" link set "vl$$" up
+	ip -n "$2" link set "vw$$" up
+}
+netns_pair_end() {
+	for ns in "$@"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
+# wine_in_netns NS OUT_DIR: a fresh prefix whose wineserver, services and emulated tap0901
+# driver (built into OUT_DIR, adapters "emu one" and "emu two") run in namespace NS, so the
+# sockets of the programs started there with `ip netns exec NS wine ...` are NS's. wine_end
+# (the caller's trap) removes the prefix. Without the driver the suite cannot go on.
+wine_in_netns() {
+	local ns=$1
+	WINEPREFIX=$(mktemp -d /tmp/tk-wine.XXXXXX)
+	export WINEPREFIX WINEDEBUG=-all
+	ip netns exec "$ns" "$WINESERVER" -p 2>/dev/null || true
+	ip netns exec "$ns" timeout 120 wine wineboot -i >/dev/null 2>&1
+	# The SCM waits ServicesPipeTimeout for a service process: 30 s on Windows, 10 s in Wine
+	# (read as a string when services.exe starts), too short on a loaded machine.
+	ip netns exec "$ns" wine reg add 'HKLM\System\CurrentControlSet\Control' /v ServicesPipeTimeout \
+		/t REG_SZ /d 30000 /f >/dev/null 2>&1
+	ip netns exec "$ns" "$WINESERVER" -k 2>/dev/null || true
+	ip netns exec "$ns" "$WINESERVER" -w 2>/dev/null || true # gone before the next one starts
+	ip netns exec "$ns" "$WINESERVER" -p 2>/dev/null || true
+	local log
+	log=$(mktemp)
+	if ip netns exec "$ns" timeout 120 bash "$(dirname "${BASH_SOURCE[0]}")/emulated-driver/install.sh" \
+		"$2/tapemu.sys" "emu one" "emu two" >"$log" 2>&1; then
+		pass "the emulated tap0901 driver runs inside namespace $ns"
+		rm -f "$log"
+	else
+		fail "the emulated tap0901 driver runs inside namespace $ns" "install.sh: $(tail -5 "$log" | tr '\n' ' ')"
+		rm -f "$log"
+		finish
+	fi
+}
+
+# wait_log FILE TEXT: up to 30 s for TEXT in FILE
+wait_log() {
+	for _ in $(seq 60); do grep -qF "$2" "$1" 2>/dev/null && return 0; sleep 0.5; done
+	return 1
+}

@@ -85,7 +85,7 @@ expect "status: emu one's peer is 10.77.0.9:4789, nothing reloaded" \
 win_conf "emu one" 10.77.0.1:4789 10.77.0.2:4789 >"$tmp/etc/.one.conf.swp"
 mv "$tmp/etc/.one.conf.swp" "$ONE"
 check "the rename-replace is seen: \"the configuration file changed\" logged with the file" \
-	wait_log "$tmp/win1.log" "the configuration file changed: reading $(winpath "$ONE")" 10
+	wait_log "$tmp/win1.log" "the configuration file changed: reading $(winpath "$ONE")"
 wst_until "emu one" "d['tunnel']['reloads'] == 1"
 expect "status without a restart: reloaded once, the peer is now L (10.77.0.2:4789)" \
 	"d['tunnel']['reloads'] == 1 and [p['endpoint'] for p in d['tunnel']['peers']] == ['10.77.0.2:4789']"
@@ -106,7 +106,7 @@ cp "$ONE" "$tmp/one.good"
 printf 'Bogus = 1\n' >>"$ONE"
 line=$(wc -l <"$ONE")
 check "a broken edit is refused in the log at $(basename "$ONE"):$line" \
-	wait_log "$tmp/win1.log" "reload rejected: $(winpath "$ONE"):$line" 10
+	wait_log "$tmp/win1.log" "reload rejected: $(winpath "$ONE"):$line"
 wst "emu one"
 expect "status: one reload rejected, still two peers, reloads still 2" \
 	"d['tunnel']['reload_failures'] == 1 and d['tunnel']['reloads'] == 2 and len(d['tunnel']['peers']) == 2"
@@ -118,7 +118,7 @@ cp "$tmp/one.good" "$ONE"
 chmod o+w "$ONE"
 win_conf "emu one" 10.77.0.1:4789 10.77.0.2:4789 >"$ONE"
 check "a configuration file Everyone may write is refused on reload, naming Everyone" \
-	wait_log "$tmp/win1.log" "can be written by Everyone" 10
+	wait_log "$tmp/win1.log" "can be written by Everyone"
 check "  ... with the fix: icacls" grep -q "icacls" "$tmp/win1.log"
 wst "emu one"
 expect "status: two reloads rejected, the running configuration (two peers) stays" \

@@ -100,6 +100,12 @@ int tk__loop_wait(struct tk__loop *l, struct tk__loop_event *out, int cap, int t
 		out[n].error = false;
 		n++;
 	}
+	/* the wake-up alone (tk_tunnel_stop, or a SetEvent on tk_tunnel_handle): nothing to
+	 * handle; dispatch says TK_E_INTERRUPTED, as for a signal on Linux */
+	if (n == 1 && out[0].tag == TK__EV_STOP) {
+		errno = EINTR;
+		return -1;
+	}
 	return n;
 }
 

@@ -24,11 +24,7 @@ import (
 	"time"
 
 	tapkit "github.com/tapkit/tapkit/bindings/go"
-)
-
-const (
-	etherARP  = 0x0806
-	etherIPv4 = 0x0800
+	"github.com/tapkit/tapkit/bindings/go/internal/ethframe"
 )
 
 func main() {
@@ -93,13 +89,13 @@ func serve(dev *tapkit.Device, ip [4]byte, mac net.HardwareAddr, count int) {
 		}
 		var reply []byte
 		switch binary.BigEndian.Uint16(f[12:]) {
-		case etherARP:
+		case ethframe.ARP:
 			reply = arpReply(f, ip, mac)
 			if reply != nil {
 				fmt.Printf("ARP: who-has %s tell %s: answered %s is-at %s\n", net.IP(ip[:]),
 					net.IP(f[28:32]), net.IP(ip[:]), mac)
 			}
-		case etherIPv4:
+		case ethframe.IPv4:
 			reply = echoReply(f, ip, mac)
 			if reply != nil {
 				pings++
@@ -117,14 +113,14 @@ func serve(dev *tapkit.Device, ip [4]byte, mac net.HardwareAddr, count int) {
 
 // arpReply answers an ARP request for ip (nil if f is not one).
 func arpReply(f []byte, ip [4]byte, mac net.HardwareAddr) []byte {
-	if len(f) < 42 || binary.BigEndian.Uint16(f[14:]) != 1 || binary.BigEndian.Uint16(f[16:]) != etherIPv4 ||
+	if len(f) < 42 || binary.BigEndian.Uint16(f[14:]) != 1 || binary.BigEndian.Uint16(f[16:]) != ethframe.IPv4 ||
 		binary.BigEndian.Uint16(f[20:]) != 1 || *(*[4]byte)(f[38:42]) != ip {
 		return nil
 	}
 	r := make([]byte, 42)
 	copy(r[0:6], f[6:12])
 	copy(r[6:12], mac)
-	binary.BigEndian.PutUint16(r[12:], etherARP)
+	binary.BigEndian.PutUint16(r[12:], ethframe.ARP)
 	copy(r[14:20], f[14:20]) // htype, ptype, hlen, plen
 	binary.BigEndian.PutUint16(r[20:], 2)
 	copy(r[22:28], mac)
@@ -150,33 +146,19 @@ func echoReply(f []byte, ip [4]byte, mac net.HardwareAddr) []byte {
 	r := make([]byte, 14+total)
 	copy(r[0:6], f[6:12])
 	copy(r[6:12], mac)
-	binary.BigEndian.PutUint16(r[12:], etherIPv4)
+	binary.BigEndian.PutUint16(r[12:], ethframe.IPv4)
 	copy(r[14:14+ihl], f[14:14+ihl])
 	copy(r[26:30], ip[:])    // source: us
 	copy(r[30:34], f[26:30]) // destination: the asker
 	r[22] = 64               // TTL
 	r[24], r[25] = 0, 0
-	binary.BigEndian.PutUint16(r[24:], checksum(r[14:14+ihl]))
+	binary.BigEndian.PutUint16(r[24:], ethframe.Checksum(r[14:14+ihl]))
 	ri := r[14+ihl:]
 	copy(ri, icmp)
 	ri[0] = 0 // echo reply
 	ri[2], ri[3] = 0, 0
-	binary.BigEndian.PutUint16(ri[2:], checksum(ri))
+	binary.BigEndian.PutUint16(ri[2:], ethframe.Checksum(ri))
 	return r
-}
-
-func checksum(b []byte) uint16 {
-	var s uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(binary.BigEndian.Uint16(b[i:]))
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return ^uint16(s)
 }
 
 // runProbe sends an ARP request for target, then a ping to the MAC that answered, through
@@ -191,17 +173,7 @@ func runProbe(adapter string, target netip.Addr, _ net.HardwareAddr) int {
 	me, _ := net.ParseMAC("02:00:5e:00:53:99")
 	myIP := [4]byte{10, 250, 9, 99}
 	t4 := target.As4()
-	req := make([]byte, 42)
-	copy(req[0:6], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
-	copy(req[6:12], me)
-	binary.BigEndian.PutUint16(req[12:], etherARP)
-	binary.BigEndian.PutUint16(req[14:], 1)
-	binary.BigEndian.PutUint16(req[16:], etherIPv4)
-	req[18], req[19] = 6, 4
-	binary.BigEndian.PutUint16(req[20:], 1)
-	copy(req[22:28], me)
-	copy(req[28:32], myIP[:])
-	copy(req[38:42], t4[:])
+	req := ethframe.ARPRequest(*(*[6]byte)(me), myIP, t4)
 	dev.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, tapkit.FrameBufMax)
 	var peer net.HardwareAddr
@@ -220,30 +192,14 @@ func runProbe(adapter string, target netip.Addr, _ net.HardwareAddr) int {
 				return 1
 			}
 			f := buf[:n]
-			if n >= 42 && binary.BigEndian.Uint16(f[12:]) == etherARP && binary.BigEndian.Uint16(f[20:]) == 2 &&
+			if n >= 42 && binary.BigEndian.Uint16(f[12:]) == ethframe.ARP && binary.BigEndian.Uint16(f[20:]) == 2 &&
 				*(*[4]byte)(f[28:32]) == t4 {
 				peer = net.HardwareAddr(append([]byte(nil), f[22:28]...))
 			}
 		}
 	}
 	fmt.Printf("ARP reply from %s: is-at %s\n", target, peer)
-	ping := make([]byte, 14+20+8+16)
-	copy(ping[0:6], peer)
-	copy(ping[6:12], me)
-	binary.BigEndian.PutUint16(ping[12:], etherIPv4)
-	ip := ping[14:34]
-	ip[0] = 0x45
-	binary.BigEndian.PutUint16(ip[2:], uint16(len(ping)-14))
-	ip[8], ip[9] = 64, 1
-	copy(ip[12:16], myIP[:])
-	copy(ip[16:20], t4[:])
-	binary.BigEndian.PutUint16(ip[10:], checksum(ip))
-	icmp := ping[34:]
-	icmp[0] = 8
-	binary.BigEndian.PutUint16(icmp[4:], 0x7a6b)
-	binary.BigEndian.PutUint16(icmp[6:], 1)
-	copy(icmp[8:], "tapkit arpping!!")
-	binary.BigEndian.PutUint16(icmp[2:], checksum(icmp))
+	ping := ethframe.EchoRequest(*(*[6]byte)(me), *(*[6]byte)(peer), myIP, t4, 0x7a6b, "tapkit arpping!!")
 	if _, err := dev.Write(ping); err != nil {
 		log.Printf("probe: write ping: %v", err)
 		return 1
@@ -256,8 +212,8 @@ func runProbe(adapter string, target netip.Addr, _ net.HardwareAddr) int {
 			return 1
 		}
 		f := buf[:n]
-		if n >= 42 && binary.BigEndian.Uint16(f[12:]) == etherIPv4 && f[23] == 1 && f[34] == 0 &&
-			binary.BigEndian.Uint16(f[38:]) == 0x7a6b && checksum(f[34:]) == 0 && checksum(f[14:34]) == 0 {
+		if n >= 42 && binary.BigEndian.Uint16(f[12:]) == ethframe.IPv4 && f[23] == 1 && f[34] == 0 &&
+			binary.BigEndian.Uint16(f[38:]) == 0x7a6b && ethframe.Checksum(f[34:]) == 0 && ethframe.Checksum(f[14:34]) == 0 {
 			fmt.Printf("echo reply from %s: id 0x7a6b seq 1, %d bytes, checksums ok\n", net.IP(f[26:30]), n-34)
 			return 0
 		}
