@@ -16,30 +16,21 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #define SUB "tunnel"
 
 enum { EV_ENGINE = 1, EV_SIGNAL, EV_LISTEN, EV_WATCH };
 
-/*
- * The quiet time after the last change before the file is read: an editor's save is several
- * events (write, close, rename, chmod), and a half-written file must not be read in between.
- */
-#define WATCH_DEBOUNCE_MS 250
-
 struct daemon {
 	tk_ctx *ctx;
 	tk_tunnel *t;
 	const struct tunnel_daemon_opts *o;
-	char name[TK_NAME_MAX];
-	char origin[256];
+	struct tunnel_reload rl; /* the file, its name and the pending reload */
 	char control[256];
 	int epfd, sfd, lfd;
-	int ifd;	       /* inotify on the file's directory, -1 when not watching */
-	char base[256];	       /* the file's name in that directory */
-	uint64_t reload_at_ms; /* a change seen: reload once this passes (0: none pending) */
+	int ifd;	/* inotify on the file's directory, -1 when not watching */
+	char base[256]; /* the file's name in that directory */
 	struct control k;
 	bool stop;
 };
@@ -62,36 +53,12 @@ static bool render(void *user, char **doc, size_t *len)
 	return fclose(f) == 0;
 }
 
-static void reload(struct daemon *d, const char *why)
-{
-	tk_error err = { 0 };
-
-	tunnel_log(d->ctx, TK_LOG_INFO, SUB, "%s: reading %s", why, d->origin[0] ? d->origin : "-");
-	if (!d->origin[0]) {
-		tunnel_log(d->ctx, TK_LOG_WARN, SUB,
-			   "SIGHUP: started from flags, there is no file to reload");
-		return;
-	}
-	/* after the drop to User the key is not read again: the running one is kept */
-	tk_status st = tk_tunnel_reload_file(d->t, d->origin, &err);
-	if (st == TK_OK)
-		return; /* the engine logs what it now runs */
-	tk_log_field f[] = { { "adapter", d->name },
-			     { "object", err.object },
-			     { "cause", tk_status_name(st) } };
-	char msg[TK_ERROR_TEXT_MAX * 3];
-	snprintf(msg, sizeof(msg), "reload rejected: %s: %s%s%s; the running configuration stays",
-		 err.object, err.message, err.remedy[0] ? "; fix: " : "", err.remedy);
-	/* warn, not error: the tunnel carries on */
-	tk_log(d->ctx, TK_LOG_WARN, SUB, f, sizeof(f) / sizeof(f[0]), msg);
-}
-
 static void on_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
 	while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			reload(d, "SIGHUP");
+			tunnel_reload(&d->rl, d->t, "SIGHUP");
 		} else {
 			tunnel_log(d->ctx, TK_LOG_INFO, SUB, "signal %u: stopping", si.ssi_signo);
 			d->stop = true;
@@ -103,16 +70,9 @@ static tk_status watch(struct daemon *d, int fd, uint64_t tag, tk_error *err)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
-		return tunnel_error(err, TK_E_IO, "epoll_ctl", d->name, TK_OS_ERRNO, errno,
+		return tunnel_error(err, TK_E_IO, "epoll_ctl", d->rl.name, TK_OS_ERRNO, errno,
 				    "cannot watch a descriptor");
 	return TK_OK;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /*
@@ -123,18 +83,18 @@ static uint64_t now_ms(void)
  */
 static void watch_open(struct daemon *d)
 {
-	char dir[sizeof(d->origin)];
-	const char *slash = strrchr(d->origin, '/');
+	char dir[sizeof(d->rl.origin)];
+	const char *slash = strrchr(d->rl.origin, '/');
 
 	d->ifd = -1;
-	if (!d->o->watch || !d->origin[0])
+	if (!d->o->watch || !d->rl.origin[0])
 		return;
 	if (!slash) {
 		snprintf(dir, sizeof(dir), ".");
-		snprintf(d->base, sizeof(d->base), "%s", d->origin);
+		snprintf(d->base, sizeof(d->base), "%s", d->rl.origin);
 	} else {
 		snprintf(dir, sizeof(dir), "%.*s",
-			 slash == d->origin ? 1 : (int)(slash - d->origin), d->origin);
+			 slash == d->rl.origin ? 1 : (int)(slash - d->rl.origin), d->rl.origin);
 		snprintf(d->base, sizeof(d->base), "%s", slash + 1);
 	}
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -148,13 +108,13 @@ static void watch_open(struct daemon *d)
 			d->ctx, TK_LOG_WARN, SUB,
 			"cannot watch %s for changes (inotify on %s: %s%s): SIGHUP still reloads "
 			"it",
-			d->origin, dir, tunnel_errno_text(e, ebuf, sizeof(ebuf)),
+			d->rl.origin, dir, tunnel_errno_text(e, ebuf, sizeof(ebuf)),
 			e == ENOSPC ? "; raise fs.inotify.max_user_watches" : "");
 		return;
 	}
 	d->ifd = fd;
 	tunnel_log(d->ctx, TK_LOG_DEBUG, SUB, "watching %s for changes (--no-watch turns it off)",
-		   d->origin);
+		   d->rl.origin);
 }
 
 /* Drains the inotify events; a change to our file (re)starts the quiet time. */
@@ -170,12 +130,12 @@ static void watch_read(struct daemon *d)
 			/* an overflow lost events that may have been ours */
 			if ((ev->mask & IN_Q_OVERFLOW) ||
 			    (ev->len && strcmp(ev->name, d->base) == 0))
-				d->reload_at_ms = now_ms() + WATCH_DEBOUNCE_MS;
+				tunnel_reload_changed(&d->rl);
 			if (ev->mask & IN_IGNORED) {
 				tunnel_log(d->ctx, TK_LOG_WARN, SUB,
 					   "the directory of %s went away: no longer watching it "
 					   "(SIGHUP still reloads)",
-					   d->origin);
+					   d->rl.origin);
 				epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->ifd, NULL);
 				close(d->ifd);
 				d->ifd = -1;
@@ -186,32 +146,17 @@ static void watch_read(struct daemon *d)
 	}
 }
 
-/* The epoll timeout: the sooner of the control clients' deadline and a pending reload. */
-static int watch_timeout(struct daemon *d, int timeout)
-{
-	if (!d->reload_at_ms)
-		return timeout;
-	uint64_t now = now_ms();
-	if (now >= d->reload_at_ms) {
-		d->reload_at_ms = 0;
-		reload(d, "the configuration file changed");
-		return timeout;
-	}
-	int left = (int)(d->reload_at_ms - now);
-	return timeout < 0 || left < timeout ? left : timeout;
-}
-
 static tk_status loop(struct daemon *d, tk_error *err)
 {
 	struct epoll_event evs[16];
 
 	while (!d->stop) {
-		int timeout = watch_timeout(d, control_expire(&d->k));
+		int timeout = tunnel_reload_timeout(&d->rl, d->t, control_expire(&d->k));
 		int n = epoll_wait(d->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			tunnel_error(err, TK_E_IO, "epoll_wait", d->name, TK_OS_ERRNO, errno,
+			tunnel_error(err, TK_E_IO, "epoll_wait", d->rl.name, TK_OS_ERRNO, errno,
 				     "the daemon's event loop failed");
 			tunnel_remedy(err, "restart the tunnel (Restart=on-failure does)");
 			return TK_E_IO;
@@ -261,7 +206,7 @@ static tk_status start(struct daemon *d, tk_tunnel_config *cfg, tk_error *err)
 	if (st == TK_OK) {
 		d->epfd = epoll_create1(EPOLL_CLOEXEC);
 		if (d->epfd < 0)
-			st = tunnel_os_error(err, "epoll_create1", d->name, errno,
+			st = tunnel_os_error(err, "epoll_create1", d->rl.name, errno,
 					     "cannot create the event loop");
 	}
 	if (st == TK_OK) {
@@ -292,12 +237,13 @@ tk_status tunnel_daemon_run(tk_ctx *ctx, tk_tunnel_config *cfg, const struct tun
 	d.k.spare = -1;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
 		d.k.c[i].fd = -1;
-	snprintf(d.name, sizeof(d.name), "%s", tk_tunnel_config_name(cfg));
-	snprintf(d.origin, sizeof(d.origin), "%s", tk_tunnel_config_origin(cfg));
+	d.rl.ctx = ctx;
+	snprintf(d.rl.name, sizeof(d.rl.name), "%s", tk_tunnel_config_name(cfg));
+	snprintf(d.rl.origin, sizeof(d.rl.origin), "%s", tk_tunnel_config_origin(cfg));
 	if (tk_tunnel_config_control(cfg)[0])
 		snprintf(d.control, sizeof(d.control), "%s", tk_tunnel_config_control(cfg));
 	else
-		control_default(d.name, d.control, sizeof(d.control));
+		control_default(d.rl.name, d.control, sizeof(d.control));
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

@@ -5,7 +5,7 @@
  * (Ctrl-C, Ctrl-Break, closing the window, SERVICE_CONTROL_STOP, shutdown) ends the loop within
  * SERVE_MS. The control channel is a named pipe whose DACL admits only SYSTEM and the
  * Administrators (no remote clients), served between dispatches. The status document is the
- * Linux one (the same renderer). A service logs to %ProgramData%\tapkit\tunnel-NAME.log.
+ * Linux one (the same renderer). A service logs to %ProgramData%\tapkit\tapkit-tunnel-NAME.log.
  */
 #include "tunnel.h"
 
@@ -14,6 +14,7 @@
 
 #include <windows.h>
 #include <sddl.h>
+#include <shlobj.h>
 
 #include <fcntl.h>
 #include <io.h>
@@ -306,17 +307,25 @@ void tunnel_service_name(const char *dev, char *out, size_t size)
 	}
 }
 
-/* Under the SCM nobody reads stdout/stderr: both go to %ProgramData%\tapkit\tunnel-DEV.log. */
+/*
+ * Under the SCM nobody reads stdout/stderr: both go to %ProgramData%\tapkit\SERVICE.log. The
+ * folder is the one the system names (CSIDL_COMMON_APPDATA): a service's environment may lack
+ * ProgramData or, under Wine's SCM, name C:\users\Public with it. A service has no standard
+ * handles, and msvcrt's stdout and stderr then write to descriptor -2 (nowhere): the file
+ * becomes descriptors 1 and 2, the streams are pointed at them (as cmd_watch.c's log_to) and
+ * the process's standard handles too.
+ */
 static void log_to_file(const char *service)
 {
 	wchar_t dir[MAX_PATH], path[MAX_PATH + 64], wname[128];
-	/* a service's environment is the system's; where it lacks ProgramData, the system
-	 * drive's */
-	DWORD n = GetEnvironmentVariableW(L"ProgramData", dir, MAX_PATH);
-	if (n == 0 || n >= MAX_PATH) {
-		wchar_t drive[8];
-		n = GetEnvironmentVariableW(L"SystemDrive", drive, 8);
-		swprintf(dir, MAX_PATH, L"%ls\\ProgramData", n > 0 && n < 8 ? drive : L"C:");
+	if (FAILED(SHGetFolderPathW(NULL, CSIDL_COMMON_APPDATA, NULL, SHGFP_TYPE_CURRENT, dir))) {
+		DWORD n = GetEnvironmentVariableW(L"ProgramData", dir, MAX_PATH);
+		if (n == 0 || n >= MAX_PATH) {
+			wchar_t drive[8];
+			n = GetEnvironmentVariableW(L"SystemDrive", drive, 8);
+			swprintf(dir, MAX_PATH, L"%ls\\ProgramData",
+				 n > 0 && n < 8 ? drive : L"C:");
+		}
 	}
 	if (!MultiByteToWideChar(CP_UTF8, 0, service, -1, wname, (int)(sizeof(wname) / 2)))
 		return;
@@ -324,7 +333,6 @@ static void log_to_file(const char *service)
 	swprintf(path, sizeof(path) / sizeof(path[0]), L"%ls\\tapkit", dir);
 	(void)CreateDirectoryW(path, NULL); /* there already is fine */
 	swprintf(path, sizeof(path) / sizeof(path[0]), L"%ls\\tapkit\\%ls.log", dir, wname);
-	/* a service has no standard handles: descriptors 1 and 2 become the file's */
 	HANDLE h = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
 			       OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE)
@@ -339,8 +347,151 @@ static void log_to_file(const char *service)
 	(void)_dup2(fd, 1);
 	(void)_dup2(fd, 2);
 	_close(fd);
+	if (_fileno(stdout) != 1)
+		stdout->_file = 1;
+	if (_fileno(stderr) != 2)
+		stderr->_file = 2;
+	SetStdHandle(STD_OUTPUT_HANDLE, (HANDLE)_get_osfhandle(1));
+	SetStdHandle(STD_ERROR_HANDLE, (HANDLE)_get_osfhandle(2));
 	setvbuf(stdout, NULL, _IONBF, 0);
 	setvbuf(stderr, NULL, _IONBF, 0);
+}
+
+/* ---- the configuration file's watch ---- */
+
+/*
+ * ReadDirectoryChangesW on the file's directory, overlapped: its event is set when a batch of
+ * changes is in, looked at between dispatches (as the control pipe's), and a change to the file
+ * (written, created, renamed onto its name: an editor's rename-replace) starts the quiet time of
+ * the shared reload (reload.c). As on Linux the directory is watched, not the file, and the
+ * file alone counts (not the key file it names). A failure only turns watching off.
+ */
+struct conf_watch {
+	HANDLE dir; /* NULL: not watching */
+	OVERLAPPED ov;
+	bool pending;			  /* a ReadDirectoryChangesW is in flight */
+	wchar_t base[MAX_PATH];		  /* the file's name in the directory */
+	DWORD buf[16384 / sizeof(DWORD)]; /* FILE_NOTIFY_INFORMATION records, DWORD-aligned */
+};
+
+#define WATCH_FILTER                                                                              \
+	(FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_LAST_WRITE | FILE_NOTIFY_CHANGE_SIZE | \
+	 FILE_NOTIFY_CHANGE_CREATION)
+
+static void watch_close(struct conf_watch *w)
+{
+	if (w->dir) {
+		CancelIoEx(w->dir, NULL);
+		if (w->pending) {
+			DWORD got;
+			(void)GetOverlappedResult(w->dir, &w->ov, &got, TRUE);
+		}
+		CloseHandle(w->dir);
+	}
+	if (w->ov.hEvent)
+		CloseHandle(w->ov.hEvent);
+	w->dir = NULL;
+	w->ov.hEvent = NULL;
+	w->pending = false;
+}
+
+static void watch_failed(struct conf_watch *w, struct tunnel_reload *r, const char *op, DWORD code)
+{
+	tunnel_log(r->ctx, TK_LOG_WARN, SUB,
+		   "cannot watch %s for changes (%s: Windows error %lu): changes to it take "
+		   "effect when the tunnel restarts",
+		   r->origin, op, (unsigned long)code);
+	watch_close(w);
+}
+
+static bool watch_issue(struct conf_watch *w, struct tunnel_reload *r)
+{
+	ResetEvent(w->ov.hEvent);
+	if (!ReadDirectoryChangesW(w->dir, w->buf, sizeof(w->buf), FALSE, WATCH_FILTER, NULL,
+				   &w->ov, NULL)) {
+		watch_failed(w, r, "ReadDirectoryChangesW", GetLastError());
+		return false;
+	}
+	w->pending = true;
+	return true;
+}
+
+static void watch_open(struct conf_watch *w, struct tunnel_reload *r, bool on)
+{
+	wchar_t worigin[MAX_PATH], full[MAX_PATH];
+	wchar_t *file = NULL;
+
+	memset(w, 0, sizeof(*w));
+	if (!on || !r->origin[0])
+		return;
+	DWORD n = 0;
+	if (widen(r->origin, worigin, MAX_PATH))
+		n = GetFullPathNameW(worigin, MAX_PATH, full, &file);
+	if (n == 0 || n >= MAX_PATH || !file || !*file) {
+		watch_failed(w, r, "GetFullPathName", n == 0 ? GetLastError() : ERROR_BAD_PATHNAME);
+		return;
+	}
+	wcsncpy(w->base, file, MAX_PATH - 1);
+	*file = L'\0'; /* full is the directory now, with its trailing separator */
+	w->dir = CreateFileW(
+		full, FILE_LIST_DIRECTORY, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+		NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OVERLAPPED, NULL);
+	if (w->dir == INVALID_HANDLE_VALUE) {
+		w->dir = NULL;
+		watch_failed(w, r, "CreateFile of its directory", GetLastError());
+		return;
+	}
+	w->ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (!w->ov.hEvent) {
+		watch_failed(w, r, "CreateEvent", GetLastError());
+		return;
+	}
+	if (watch_issue(w, r))
+		tunnel_log(r->ctx, TK_LOG_DEBUG, SUB,
+			   "watching %s for changes (--no-watch turns it off)", r->origin);
+}
+
+/* Whether a record names our file (NTFS compares names without case). */
+static bool watch_ours(const struct conf_watch *w, const FILE_NOTIFY_INFORMATION *fi)
+{
+	if (fi->Action != FILE_ACTION_ADDED && fi->Action != FILE_ACTION_MODIFIED &&
+	    fi->Action != FILE_ACTION_RENAMED_NEW_NAME)
+		return false;
+	return CompareStringOrdinal(fi->FileName, (int)(fi->FileNameLength / sizeof(WCHAR)),
+				    w->base, -1, TRUE) == CSTR_EQUAL;
+}
+
+/* Between dispatches: the changes that came in, if any, then the next request. */
+static void watch_poll(struct conf_watch *w, struct tunnel_reload *r)
+{
+	DWORD got = 0;
+	if (!w->dir || !w->pending || WaitForSingleObject(w->ov.hEvent, 0) != WAIT_OBJECT_0)
+		return;
+	w->pending = false;
+	if (!GetOverlappedResult(w->dir, &w->ov, &got, FALSE)) {
+		DWORD code = GetLastError();
+		if (code != ERROR_NOTIFY_ENUM_DIR) {
+			watch_failed(w, r, "ReadDirectoryChangesW", code); /* the directory went */
+			return;
+		}
+		got = 0; /* too many changes for the buffer: they may have been ours */
+	}
+	if (got == 0) {
+		tunnel_reload_changed(r);
+	} else {
+		const BYTE *p = (const BYTE *)w->buf;
+		for (;;) {
+			const FILE_NOTIFY_INFORMATION *fi =
+				(const FILE_NOTIFY_INFORMATION *)(const void *)p;
+			if (watch_ours(w, fi))
+				tunnel_reload_changed(r);
+			if (!fi->NextEntryOffset ||
+			    (size_t)(p - (const BYTE *)w->buf) + fi->NextEntryOffset >= got)
+				break;
+			p += fi->NextEntryOffset;
+		}
+	}
+	(void)watch_issue(w, r);
 }
 
 struct run {
@@ -359,13 +510,23 @@ static int body(HANDLE stop, void *user)
 	tk_tunnel *t = NULL;
 	tk_tunnel_config *cfg = r->cfg;
 	tk_error *err = r->err;
+	struct tunnel_reload rl = { .ctx = r->ctx };
+	struct conf_watch *w = calloc(1, sizeof(*w)); /* its buffer is 16 KiB */
 
 	r->cfg = NULL; /* taken, also on failure */
 	memset(&p, 0, sizeof(p));
 	snprintf(name, sizeof(name), "%s", tk_tunnel_config_name(cfg));
+	snprintf(rl.name, sizeof(rl.name), "%s", name);
+	snprintf(rl.origin, sizeof(rl.origin), "%s", tk_tunnel_config_origin(cfg));
 	const char *control = tk_tunnel_config_control(cfg);
-	if (control[0] && strncmp(control, "\\\\.\\pipe\\", 9) != 0) {
+	if (!w || (control[0] && strncmp(control, "\\\\.\\pipe\\", 9) != 0)) {
 		tk_tunnel_config_free(cfg);
+		free(w);
+		if (!w) {
+			r->st = tunnel_error(err, TK_E_NO_MEMORY, "run", name, TK_OS_NONE, 0,
+					     "cannot allocate the file watch");
+			return 1;
+		}
 		tunnel_error(err, TK_E_CONFIG, "listen", control, TK_OS_NONE, 0,
 			     "ControlSocket on Windows is a named pipe");
 		tunnel_remedy(err, "use \\\\.\\pipe\\NAME, or leave it out (default %s%s)",
@@ -390,6 +551,7 @@ static int body(HANDLE stop, void *user)
 			fflush(stdout);
 			tk_tunnel_snapshot_free(s);
 		}
+		watch_open(w, &rl, r->o->watch);
 		cli_svc_running();
 	}
 	while (st == TK_OK) {
@@ -398,16 +560,19 @@ static int body(HANDLE stop, void *user)
 			break;
 		}
 		tk_error e = { 0 };
-		tk_status d = tk_tunnel_dispatch(t, SERVE_MS, &e);
+		tk_status d = tk_tunnel_dispatch(t, tunnel_reload_timeout(&rl, t, SERVE_MS), &e);
 		if (d != TK_OK && d != TK_E_TIMEOUT && d != TK_E_INTERRUPTED) {
 			*err = e;
 			st = d; /* the engine cannot carry on: exit non-zero */
 			break;
 		}
 		pipe_serve(&p, t, r->o);
+		watch_poll(w, &rl);
 	}
 	if (st == TK_OK)
 		cli_svc_pending(2000);
+	watch_close(w);
+	free(w);
 	tk_tunnel_free(t);
 	pipe_close(&p);
 	r->st = st;

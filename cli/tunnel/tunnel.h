@@ -116,6 +116,37 @@ size_t control_find(char *out, size_t size);
  */
 tk_status control_query(const char *where, char **doc, size_t *len, tk_error *err);
 
+/* ---- the configuration file's reload (reload.c), shared by both daemons ---- */
+
+/*
+ * The quiet time after the last change before the file is read: an editor's save is several
+ * events (write, close, rename, chmod), and a half-written file must not be read in between.
+ */
+#define TUNNEL_WATCH_DEBOUNCE_MS 250
+
+struct tunnel_reload {
+	tk_ctx *ctx;
+	char name[TK_NAME_MAX]; /* the adapter, for the log line's fields */
+	char origin[256];	/* the file; "" when started from flags */
+	uint64_t due_ms;	/* a change seen: reload once tunnel_now_ms passes it (0: none) */
+};
+
+/* A monotonic clock in ms. */
+uint64_t tunnel_now_ms(void);
+/*
+ * Re-reads r->origin into t (tk_tunnel_reload_file; why: "SIGHUP", "the configuration file
+ * changed"); a file refused by the reader or the engine is logged (a warning naming FILE:LINE
+ * and the fix), counted by the engine, and the running configuration stays.
+ */
+void tunnel_reload(struct tunnel_reload *r, tk_tunnel *t, const char *why);
+/* A change to the file was seen: (re)starts the quiet time. */
+void tunnel_reload_changed(struct tunnel_reload *r);
+/*
+ * The wait before the loop's next look (timeout in ms, -1: none) bounded by a pending reload's
+ * due time; a reload that is due runs here first.
+ */
+int tunnel_reload_timeout(struct tunnel_reload *r, tk_tunnel *t, int timeout);
+
 /* ---- the daemon (daemon.c) ---- */
 
 /* Writes the status document of s (docs/json.md, "tunnel status") to f. */
@@ -126,7 +157,10 @@ struct tunnel_daemon_opts {
 	/* Called once the tunnel forwards (adapter up, socket bound, privileges dropped). */
 	void (*ready)(const tk_tunnel_snapshot *s);
 	bool service; /* Windows: run under the service control manager (--service) */
-	/* Reload the configuration file when it changes (inotify on its directory, debounced). */
+	/*
+	 * Reload the configuration file when it changes (a watch on its directory, debounced:
+	 * inotify on Linux, ReadDirectoryChangesW on Windows).
+	 */
 	bool watch;
 };
 

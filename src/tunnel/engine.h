@@ -101,6 +101,8 @@ struct txb {
 #ifndef _WIN32
 	struct mmsghdr m[TXB_N];
 	struct iovec iov[TXB_N];
+#else
+	size_t len[TXB_N]; /* the datagrams' lengths (socket_windows.c) */
 #endif
 	struct tk__peer *peer[TXB_N];
 	size_t frame_len[TXB_N];
@@ -210,10 +212,19 @@ bool tk__send_error_is_queue(int e);
  * when the batch is full, or before a TSO send, which keeps a flow's order).
  */
 void tk__txb_flush(struct tk_tunnel *t);
-/* A slot of the batch for a datagram of len bytes to p; NULL when it would not fit a slot. */
+/*
+ * A slot of the batch for a datagram of len bytes to p (send.c); NULL when it would not fit a
+ * slot, or on Windows without UDP segmentation offload (the datagram then goes at once).
+ */
 uint8_t *tk__txb_slot(struct tk_tunnel *t, size_t len);
 /* The slot from txb_slot now holds len bytes for p (frame_len of them the frame's). */
 void tk__txb_push(struct tk_tunnel *t, struct tk__peer *p, size_t len, size_t frame_len);
+/*
+ * The end (exclusive) of the run of datagrams from i that one segmentation offload send can
+ * carry (Windows' USO, send.c): to the same peer, of the first one's length except a shorter
+ * last one, at most GSO_MAX of them and GSO_BYTES in all. n: how many there are.
+ */
+unsigned tk__send_run(struct tk__peer *const *peer, const size_t *len, unsigned i, unsigned n);
 /*
  * Sends buf to p: one datagram, or nsegs datagrams of seg bytes (the last may be shorter) in
  * one call with UDP GSO. over: the bytes of each datagram that are not the frame (headers,

@@ -95,6 +95,33 @@ void tk__send_to(struct tk_tunnel *t, struct tk__peer *p, uint8_t *frame, size_t
 	tk__udp_send(t, p, out, out_len, out_len, 1, overhead(t));
 }
 
+uint8_t *tk__txb_slot(struct tk_tunnel *t, size_t len)
+{
+	struct txb *b = &t->txb;
+	if (!t->batching || len > TXB_SLOT)
+		return NULL;
+#ifdef _WIN32
+	if (!t->gso)
+		return NULL; /* without USO nothing sends a batch at once: each datagram goes now */
+#endif
+	if (b->n == TXB_N)
+		tk__txb_flush(t);
+	return b->buf + (size_t)b->n * TXB_SLOT;
+}
+
+unsigned tk__send_run(struct tk__peer *const *peer, const size_t *len, unsigned i, unsigned n)
+{
+	size_t seg = len[i], total = len[i];
+	unsigned j = i + 1;
+	while (j < n && j - i < GSO_MAX && peer[j] == peer[i] && len[j] <= seg &&
+	       total + len[j] <= GSO_BYTES) {
+		total += len[j];
+		if (len[j++] < seg)
+			break; /* a shorter datagram can only be a run's last */
+	}
+	return j;
+}
+
 /*
  * Sends a TCP super-frame to one peer as wire-sized frames: split (tk__tso_next), each in its
  * VXLAN header (and sealed), laid end to end in gso_buf and handed to the kernel in chunks of

@@ -167,17 +167,6 @@ void tk__txb_flush(struct tk_tunnel *t)
 	b->n = 0;
 }
 
-/* A slot of the batch for a datagram of len bytes to p; NULL when it would not fit a slot. */
-uint8_t *tk__txb_slot(struct tk_tunnel *t, size_t len)
-{
-	struct txb *b = &t->txb;
-	if (!t->batching || len > TXB_SLOT)
-		return NULL;
-	if (b->n == TXB_N)
-		tk__txb_flush(t);
-	return b->buf + (size_t)b->n * TXB_SLOT;
-}
-
 /* The slot from txb_slot now holds len bytes for p (frame_len of them the frame's). */
 void tk__txb_push(struct tk_tunnel *t, struct tk__peer *p, size_t len, size_t frame_len)
 {

@@ -704,7 +704,7 @@ tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin
 	return conf_parse(text, len, origin, NULL, c, err);
 }
 
-#ifndef _WIN32 /* Windows: ACLs, not modes (the key file's check: src/windows/acllogic.c) */
+#ifndef _WIN32 /* Windows: ACLs, not modes (below; the verdict: src/windows/acllogic.c) */
 /*
  * The configuration file is guarded like the key file: whoever can write it can add a [Peer]
  * (or point PrivateKeyFile elsewhere), and a PresharedKey in it is a secret. Refused: a file
@@ -744,6 +744,34 @@ static tk_status conf_file_check(const char *path, const struct stat *sb,
 		return TK_E_CONFIG;
 	}
 	return TK_OK;
+}
+#else
+/*
+ * The configuration file on Windows, as the mode on Linux: whoever can write it can add a
+ * [Peer] or point PrivateKeyFile elsewhere, so a DACL that lets Everyone, Users or
+ * Authenticated Users write it (or take it over: WRITE_DAC, WRITE_OWNER, DELETE) is refused,
+ * and one that lets them read it when it holds a PresharedKey. The DACL is read as the key
+ * file's (keyfile_windows.c). Not checked: the owner (Linux refuses a file someone else owns).
+ */
+static tk_status conf_file_check(const char *path, const struct tk__tunnel_conf *c, tk_error *err)
+{
+	bool psk = false;
+	for (size_t i = 0; i < c->npeers; i++)
+		psk = psk || c->peers[i].has_psk;
+	struct tk__win_acl v;
+	tk_status st = tk__win_file_acl(path, "read config", path, "configuration file", &v, err);
+	if (st != TK_OK)
+		return st;
+	const char *who = v.writable ? v.writer : psk && v.readable ? v.reader : NULL;
+	if (!who)
+		return TK_OK;
+	tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+			    "configuration file %s %s %s: refused%s", path,
+			    v.writable ? "can be written by"
+				       : "holds a PresharedKey and can be read by",
+			    who, v.writable ? " (whoever can write it can add a [Peer])" : "");
+	tk__win_acl_remedy(err, path);
+	return TK_E_CONFIG;
 }
 #endif
 
@@ -788,6 +816,9 @@ tk_status tk__tunnel_conf_reload(const char *path, const struct tk__tunnel_conf 
 		if (st != TK_OK)
 			tk__tunnel_conf_free(c);
 	}
+#else
+	if (st == TK_OK && (st = conf_file_check(path, c, err)) != TK_OK)
+		tk__tunnel_conf_free(c);
 #endif
 	free(text);
 	fclose(f);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Whether a key file's DACL lets others read it (acllogic.h). */
+/* Whether a file's DACL lets others read or write it (acllogic.h). */
 #include "acllogic.h"
 
 static const char *who_name(enum tk_acl_who w)
@@ -16,31 +16,47 @@ static const char *who_name(enum tk_acl_who w)
 	}
 }
 
-bool tk__acl_readable_by_others(bool has_dacl, const struct tk_acl_entry *e, size_t n,
-				const char **who)
+/* The generic rights of an entry as the file rights they stand for (FILE_GENERIC_*). */
+static uint32_t file_rights(uint32_t mask)
+{
+	uint32_t m = mask & 0x01FFFFFFu;	/* the specific and standard rights as they are */
+	if (mask & (0x10000000u | 0x02000000u)) /* GENERIC_ALL, MAXIMUM_ALLOWED */
+		m |= 0x001F01FFu;		/* FILE_ALL_ACCESS */
+	if (mask & 0x80000000u)			/* GENERIC_READ */
+		m |= 0x00120089u;
+	if (mask & 0x40000000u) /* GENERIC_WRITE */
+		m |= 0x00120116u;
+	if (mask & 0x20000000u) /* GENERIC_EXECUTE */
+		m |= 0x001200A0u;
+	return m;
+}
+
+bool tk__acl_grants_others(bool has_dacl, const struct tk_acl_entry *e, size_t n, uint32_t want,
+			   const char **who)
 {
 	if (!has_dacl) {
 		*who = who_name(TK_ACL_EVERYONE);
 		return true;
 	}
-	/* the read bits each principal has been denied so far, in the DACL's order */
+	/* the wanted rights each principal has been denied so far, in the DACL's order */
 	uint32_t denied[4] = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].inherit_only || e[i].who == TK_ACL_OTHER)
 			continue;
-		uint32_t read = e[i].mask & TK_ACL_READ_BITS;
-		if (!read)
-			continue;
-		if (!e[i].allow) {
-			denied[e[i].who] |= read;
-			continue;
-		}
-		/* every read bit maps to FILE_READ_DATA: an earlier deny of any of them wins */
-		if (denied[e[i].who] == 0) {
+		uint32_t got = file_rights(e[i].mask) & want;
+		if (!e[i].allow)
+			denied[e[i].who] |= got;
+		else if (got & ~denied[e[i].who]) {
 			*who = who_name(e[i].who);
 			return true;
 		}
 	}
 	*who = "";
 	return false;
+}
+
+bool tk__acl_readable_by_others(bool has_dacl, const struct tk_acl_entry *e, size_t n,
+				const char **who)
+{
+	return tk__acl_grants_others(has_dacl, e, n, TK_ACL_READ, who);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Whether a private key file's DACL lets others read it (the Windows side of the tunnel's key
- * check, as `chmod 600` is on Linux): pure code over the DACL's entries, with the SIDs and
- * access bits as numbers, so it is unit-tested on every ACL shape on Linux and under Wine
- * (which keeps ACLs but does not enforce them).
+ * Whether a file's DACL lets others read it (the tunnel's private key file, as `chmod 600` is
+ * on Linux) or write it (the tunnel's configuration file, as `chmod go-w`): pure code over the
+ * DACL's entries, with the SIDs and access bits as numbers, so it is unit-tested on every ACL
+ * shape on Linux and under Wine (which derives a file's DACL from its Unix mode and does not
+ * enforce it).
  */
 #ifndef TK_ACLLOGIC_H
 #define TK_ACLLOGIC_H
@@ -28,9 +29,15 @@ struct tk_acl_entry {
 	uint32_t mask;
 };
 
-/* Access bits that read the data (winnt.h): FILE_READ_DATA, GENERIC_READ, GENERIC_ALL,
- * MAXIMUM_ALLOWED. */
-#define TK_ACL_READ_BITS (0x0001u | 0x80000000u | 0x10000000u | 0x02000000u)
+/*
+ * What may be done to a file, as looked for by tk__acl_grants_others (the generic rights of an
+ * entry mapped to the file's own first, as Windows maps them). Read: FILE_READ_DATA. Write:
+ * FILE_WRITE_DATA, FILE_APPEND_DATA, and the rights that lead to it or replace the file:
+ * WRITE_DAC (grant oneself write), WRITE_OWNER (take the file, then WRITE_DAC) and DELETE
+ * (remove it and put another in its place).
+ */
+#define TK_ACL_READ  0x00000001u
+#define TK_ACL_WRITE (0x00000002u | 0x00000004u | 0x00010000u | 0x00040000u | 0x00080000u)
 
 /*
  * The verdict: false when the key is safe; true when one of the principals above may read it,
@@ -38,9 +45,16 @@ struct tk_acl_entry {
  * false is a NULL DACL: everyone has every access. Windows evaluates entries in order, a deny
  * for a principal before an allow hiding it (only explicit denies are looked at for the same
  * principal; group membership is not resolved here, so a deny for another group does not
- * count).
+ * count). tk__acl_grants_others(has_dacl, e, n, TK_ACL_READ, who).
  */
 bool tk__acl_readable_by_others(bool has_dacl, const struct tk_acl_entry *e, size_t n,
 				const char **who);
+
+/*
+ * The same verdict for any of the rights in `want` (TK_ACL_READ, TK_ACL_WRITE): true when one
+ * of the principals above is granted one of them that no earlier deny for it took away.
+ */
+bool tk__acl_grants_others(bool has_dacl, const struct tk_acl_entry *e, size_t n, uint32_t want,
+			   const char **who);
 
 #endif /* TK_ACLLOGIC_H */

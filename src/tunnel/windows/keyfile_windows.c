@@ -2,9 +2,10 @@
 /*
  * The private key file on Windows: refused when its DACL lets Everyone, Users or Authenticated
  * Users read it (the decision: src/windows/acllogic.c), with the icacls command that fixes it,
- * as `chmod 600` is asked for on Linux. A safe key is then read, as on Linux: one base64 key
- * (TK_WIN_SEALED: the build with libsodium and OpenSSL, scripts/mingw-deps.sh); without them it
- * meets sealed mode's absence in this build (seal_unavailable.c).
+ * as `chmod 600` is asked for on Linux. The same DACL reader serves the configuration file's
+ * check (tunnel_config.c: refused when they may write it). A safe key is then read, as on Linux:
+ * one base64 key (TK_WIN_SEALED: the build with libsodium and OpenSSL, scripts/mingw-deps.sh);
+ * without them it meets sealed mode's absence in this build (seal_unavailable.c).
  */
 #include "../engine.h"
 
@@ -53,13 +54,62 @@ static bool dacl_entries(PACL dacl, struct tk_acl_entry *out, size_t *n)
 	return true;
 }
 
+tk_status tk__win_file_acl(const char *path, const char *op, const char *obj, const char *what,
+			   struct tk__win_acl *v, tk_error *err)
+{
+	wchar_t wpath[MAX_PATH * 2];
+	PSECURITY_DESCRIPTOR sd = NULL;
+	PACL dacl = NULL;
+	struct tk_acl_entry e[ACL_MAX_ENTRIES];
+	size_t n = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->reader = v->writer = "";
+	if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wpath,
+				(int)(sizeof(wpath) / sizeof(wpath[0]))) <= 0)
+		return tk__error_set_quiet(err, TK_E_CONFIG, op, obj, TK_OS_NONE, 0,
+					   "%s name %s is not valid UTF-8", what, path);
+	DWORD rc = GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL,
+					 NULL, &dacl, NULL, &sd);
+	if (rc != ERROR_SUCCESS)
+		return tk__error_set_quiet(
+			err, TK_E_CONFIG, op, obj, TK_OS_WIN32, (int)rc,
+			"cannot read the permissions of %s %s (Windows error %lu)", what, path,
+			(unsigned long)rc);
+	bool ok = dacl_entries(dacl, e, &n) || !dacl;
+	DWORD code = ok ? 0 : GetLastError();
+	if (ok) {
+		v->readable = tk__acl_grants_others(dacl != NULL, e, n, TK_ACL_READ, &v->reader);
+		v->writable = tk__acl_grants_others(dacl != NULL, e, n, TK_ACL_WRITE, &v->writer);
+	}
+	LocalFree(sd);
+	if (!ok)
+		return tk__error_set_quiet(err, TK_E_CONFIG, op, obj, TK_OS_WIN32, (int)code,
+					   "cannot read the access list of %s %s", what, path);
+	return TK_OK;
+}
+
+void tk__win_acl_remedy(tk_error *err, const char *path)
+{
+	if (err)
+		tk__error_remedy(err,
+				 "icacls \"%s\" /inheritance:r /remove:g *S-1-1-0 *S-1-5-32-545 "
+				 "*S-1-5-11 /grant:r *S-1-5-18:F /grant:r *S-1-5-32-544:F (SYSTEM "
+				 "and Administrators only)",
+				 path);
+}
+
 #ifdef TK_WIN_SEALED
 /* The key file's text: one base64 key, as `tapkit genkey` writes it (the ACL is checked). */
-static tk_status read_key(const wchar_t *wpath, const char *path, const char *obj,
-			  uint8_t sk[TK__KEY_LEN], tk_error *err)
+static tk_status read_key(const char *path, const char *obj, uint8_t sk[TK__KEY_LEN], tk_error *err)
 {
+	wchar_t wpath[MAX_PATH * 2];
 	char text[128];
 	DWORD n = 0;
+	if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wpath,
+				(int)(sizeof(wpath) / sizeof(wpath[0]))) <= 0)
+		return tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
+					   "private key file name %s is not valid UTF-8", path);
 	HANDLE h = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
 			       FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
@@ -93,51 +143,26 @@ tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 				uint8_t sk[TK__KEY_LEN], tk_error *err)
 {
 	const char *obj = where && *where ? where : path;
-	wchar_t wpath[MAX_PATH * 2];
-	PSECURITY_DESCRIPTOR sd = NULL;
-	PACL dacl = NULL;
-	struct tk_acl_entry e[ACL_MAX_ENTRIES];
-	size_t n = 0;
-	const char *who = "";
+	struct tk__win_acl v;
 
 	(void)user;
 	memset(sk, 0, TK__KEY_LEN);
-	if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wpath,
-				(int)(sizeof(wpath) / sizeof(wpath[0]))) <= 0)
-		return tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
-					   "private key file name %s is not valid UTF-8", path);
-	DWORD rc = GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL,
-					 NULL, &dacl, NULL, &sd);
-	if (rc != ERROR_SUCCESS) {
-		tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_WIN32, (int)rc,
-				    "cannot read the permissions of private key file %s (Windows "
-				    "error %lu)",
-				    path, (unsigned long)rc);
-		if (err && rc == ERROR_FILE_NOT_FOUND)
+	tk_status st = tk__win_file_acl(path, "read key", obj, "private key file", &v, err);
+	if (st != TK_OK) {
+		if (err && err->os_kind == TK_OS_WIN32 && err->os_code == ERROR_FILE_NOT_FOUND)
 			tk__error_remedy(err, "make one with `tapkit genkey` on a machine with "
 					      "sealed mode, then restrict it with icacls");
-		return TK_E_CONFIG;
+		return st;
 	}
-	bool ok = dacl_entries(dacl, e, &n) || !dacl;
-	bool readable = ok && tk__acl_readable_by_others(dacl != NULL, e, n, &who);
-	LocalFree(sd);
-	if (!ok)
-		return tk__error_set_quiet(
-			err, TK_E_CONFIG, "read key", obj, TK_OS_WIN32, (int)GetLastError(),
-			"cannot read the access list of private key file %s", path);
-	if (readable) {
+	if (v.readable) {
 		tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
-				    "private key file %s can be read by %s: refused", path, who);
-		if (err)
-			tk__error_remedy(
-				err,
-				"icacls \"%s\" /inheritance:r /grant:r *S-1-5-18:F "
-				"/grant:r *S-1-5-32-544:F (SYSTEM and Administrators only)",
-				path);
+				    "private key file %s can be read by %s: refused", path,
+				    v.reader);
+		tk__win_acl_remedy(err, path);
 		return TK_E_CONFIG;
 	}
 #ifdef TK_WIN_SEALED
-	return read_key(wpath, path, obj, sk, err);
+	return read_key(path, obj, sk, err);
 #else
 	return tk__no_seal(err, "read key", obj);
 #endif

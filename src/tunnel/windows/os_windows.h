@@ -91,6 +91,22 @@ uint32_t randombytes_random(void);
 int crypto_shorthash(unsigned char *out, const unsigned char *in, unsigned long long inlen,
 		     const unsigned char *k);
 
+/* ---- a file's DACL (keyfile_windows.c; the verdict: src/windows/acllogic.c) ---- */
+
+/* Whether Everyone, Users or Authenticated Users may read or write a file, and which of them. */
+struct tk__win_acl {
+	bool readable, writable;
+	const char *reader, *writer; /* "Everyone", "Users", "Authenticated Users"; "" when not */
+};
+/*
+ * Reads the DACL of path into *v; TK_E_CONFIG (op, obj: the error's; what: "private key file",
+ * "configuration file") with the Windows code when it cannot be read.
+ */
+tk_status tk__win_file_acl(const char *path, const char *op, const char *obj, const char *what,
+			   struct tk__win_acl *v, tk_error *err);
+/* The icacls command that leaves path to SYSTEM and the Administrators, as err's remedy. */
+void tk__win_acl_remedy(tk_error *err, const char *path);
+
 /* Sealed mode's calls where it is not built: TK_E_UNSUPPORTED saying so (seal_unavailable.c). */
 tk_status tk__no_seal(tk_error *err, const char *op, const char *object);
 #endif

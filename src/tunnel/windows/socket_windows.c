@@ -3,12 +3,20 @@
  * The UDP side on Windows: an overlapped Winsock socket (dual stack, large buffers, ICMP
  * "connection reset" reports off), TK__WIN_RX overlapped WSARecvFrom in flight that share one
  * manual-reset event (the handle the loop waits on) and are collected in the order they were
- * posted, and WSASendTo for each datagram. No sendmmsg or GSO to batch with: one datagram per
- * call, which is what Winsock's sendto path costs anyway.
+ * posted. Sends: where Winsock offers UDP segmentation offload (UDP_SEND_MSG_SIZE, "USO":
+ * Windows 10 version 2004 and Server 2022 on), the small frames read in one wake-up wait in the
+ * batch (txb, as on Linux) and each run of equal datagrams to one peer (tk__send_run) goes in
+ * one WSASendMsg that the stack cuts into datagrams, as UDP GSO does on Linux; elsewhere (older
+ * Windows, Wine) one WSASendTo per datagram, at once. Which one is logged when the socket
+ * starts; a USO send the stack refuses turns it off.
  */
 #include "../engine.h"
 
 #include <mswsock.h>
+
+#ifndef UDP_SEND_MSG_SIZE
+#define UDP_SEND_MSG_SIZE 2 /* ws2ipdef.h of Windows 10 2004's SDK; mingw-w64 lacks it */
+#endif
 
 _Static_assert(TK__WIN_RX == RX_BATCH, "one receive in flight per receive buffer");
 
@@ -156,6 +164,21 @@ tk_status tk__udp_start(struct tk_tunnel *t, tk_error *err)
 					   (int)GetLastError(), "cannot create the socket's event");
 	for (unsigned i = 0; i < TK__WIN_RX; i++)
 		rx_post(t, i);
+	/* USO: the option is known to the stack (msquic detects it the same way) */
+	DWORD seg = 0;
+	int seg_len = sizeof(seg);
+	t->gso = getsockopt(t->udp, IPPROTO_UDP, UDP_SEND_MSG_SIZE, (char *)&seg, &seg_len) == 0;
+	int e = t->gso ? 0 : WSAGetLastError();
+	if (t->gso)
+		tk__tunnel_log(t, TK_LOG_INFO,
+			       "UDP sends: runs of equal datagrams to one peer in one WSASendMsg "
+			       "with UDP segmentation offload (UDP_SEND_MSG_SIZE)");
+	else
+		tk__tunnel_log(t, TK_LOG_INFO,
+			       "UDP sends: one WSASendTo per datagram (no UDP segmentation "
+			       "offload: UDP_SEND_MSG_SIZE refused, Winsock error %d; it needs "
+			       "Windows 10 version 2004 or later)",
+			       e);
 	return tk__loop_watch(&t->loop, r->ev, TK__EV_UDP, t->conf.dev, err);
 }
 
@@ -196,27 +219,6 @@ bool tk__send_error_is_queue(int e)
 	return e == EAGAIN || e == ENOBUFS;
 }
 
-/* No sendmmsg: every datagram goes at once (tk__txb_slot never gives a slot). */
-void tk__txb_flush(struct tk_tunnel *t)
-{
-	t->txb.n = 0;
-}
-
-uint8_t *tk__txb_slot(struct tk_tunnel *t, size_t len)
-{
-	(void)t;
-	(void)len;
-	return NULL;
-}
-
-void tk__txb_push(struct tk_tunnel *t, struct tk__peer *p, size_t len, size_t frame_len)
-{
-	(void)p;
-	(void)len;
-	(void)frame_len;
-	t->txb.n = 0;
-}
-
 /* One datagram; a retry once when it reports an earlier datagram's ICMP error. */
 static int send_one(struct tk_tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len)
 {
@@ -233,10 +235,122 @@ static int send_one(struct tk_tunnel *t, struct tk__peer *p, uint8_t *buf, size_
 	return ECONNREFUSED;
 }
 
+/*
+ * The buffers wb[0..nb) laid end to end, to p as datagrams of seg bytes (the last may be
+ * shorter), in one WSASendMsg with UDP_SEND_MSG_SIZE; a retry once on an earlier datagram's
+ * ICMP error, as send_one. Returns 0 or the Winsock error.
+ */
+static int send_uso(struct tk_tunnel *t, struct tk__peer *p, WSABUF *wb, DWORD nb, size_t seg)
+{
+	/* one control message: the header (its size already 8-aligned), the DWORD, padding to 8
+	 * (mingw-w64's WSA_CMSG_* macros do not build with -Wsign-conversion) */
+	_Static_assert(sizeof(WSACMSGHDR) % 8 == 0, "the data follows the header directly");
+	union {
+		char buf[sizeof(WSACMSGHDR) + sizeof(UINT64)];
+		WSACMSGHDR align;
+	} ctl;
+	WSAMSG m = { .name = (LPSOCKADDR)&p->addr,
+		     .namelen = (INT)p->addr_len,
+		     .lpBuffers = wb,
+		     .dwBufferCount = nb,
+		     .Control = { .len = sizeof(ctl.buf), .buf = ctl.buf } };
+	memset(&ctl, 0, sizeof(ctl));
+	DWORD size = (DWORD)seg, sent = 0;
+	ctl.align.cmsg_level = IPPROTO_UDP;
+	ctl.align.cmsg_type = UDP_SEND_MSG_SIZE;
+	ctl.align.cmsg_len = sizeof(WSACMSGHDR) + sizeof(size);
+	memcpy(ctl.buf + sizeof(WSACMSGHDR), &size, sizeof(size));
+	int e = 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (WSASendMsg(t->udp, &m, 0, &sent, NULL, NULL) == 0)
+			return 0;
+		if ((e = WSAGetLastError()) != WSAECONNRESET)
+			break;
+	}
+	return e;
+}
+
+/* Whether a USO send failed for USO itself (then: datagram by datagram from now on). */
+static bool uso_refused(struct tk_tunnel *t, int e)
+{
+	if (e != WSAEINVAL && e != WSAEOPNOTSUPP && e != WSAENOPROTOOPT && e != WSAEMSGSIZE)
+		return false;
+	t->gso = false;
+	tk__tunnel_log(t, TK_LOG_INFO,
+		       "UDP segmentation offload refused by Winsock (error %d): sending datagram "
+		       "by datagram",
+		       e);
+	return true;
+}
+
+/* The datagrams i..j of the batch, all to one peer: one USO send, or one by one. */
+static void txb_send_run(struct tk_tunnel *t, unsigned i, unsigned j)
+{
+	struct txb *b = &t->txb;
+	struct tk__peer *p = b->peer[i];
+	if (j - i > 1 && t->gso) {
+		WSABUF wb[GSO_MAX];
+		size_t bytes = 0;
+		for (unsigned k = i; k < j; k++) {
+			wb[k - i].buf = (char *)(b->buf + (size_t)k * TXB_SLOT);
+			wb[k - i].len = (ULONG)b->len[k];
+			bytes += b->frame_len[k];
+		}
+		int e = send_uso(t, p, wb, j - i, b->len[i]);
+		if (e == 0) {
+			tk__send_done(t, p, j - i, bytes);
+			return;
+		}
+		if (!uso_refused(t, e)) {
+			tk__send_failed(t, p, wsa_errno(e), j - i);
+			return;
+		}
+	}
+	for (unsigned k = i; k < j; k++) {
+		int e = send_one(t, p, b->buf + (size_t)k * TXB_SLOT, b->len[k]);
+		if (e)
+			tk__send_failed(t, p, e, 1);
+		else
+			tk__send_done(t, p, 1, b->frame_len[k]);
+	}
+}
+
+/* The batch of one wake-up, run by run (tk__send_run). */
+void tk__txb_flush(struct tk_tunnel *t)
+{
+	struct txb *b = &t->txb;
+	for (unsigned i = 0, j; i < b->n; i = j) {
+		j = tk__send_run(b->peer, b->len, i, b->n);
+		txb_send_run(t, i, j);
+	}
+	b->n = 0;
+}
+
+void tk__txb_push(struct tk_tunnel *t, struct tk__peer *p, size_t len, size_t frame_len)
+{
+	struct txb *b = &t->txb;
+	unsigned i = b->n++;
+	b->peer[i] = p;
+	b->len[i] = len;
+	b->frame_len[i] = frame_len;
+}
+
 void tk__udp_send(struct tk_tunnel *t, struct tk__peer *p, uint8_t *buf, size_t len, size_t seg,
 		  size_t nsegs, size_t over)
 {
-	/* no UDP GSO: the segments go one by one */
+	if (nsegs > 1 && t->gso) {
+		WSABUF wb = { .len = (ULONG)len, .buf = (char *)buf };
+		int e = send_uso(t, p, &wb, 1, seg);
+		if (e == 0) {
+			tk__send_done(t, p, nsegs, len - nsegs * over);
+			return;
+		}
+		if (!uso_refused(t, e)) {
+			tk__send_failed(t, p, wsa_errno(e), nsegs);
+			return;
+		}
+	}
+	/* the segments one by one */
 	for (size_t off = 0, k = 0; k < nsegs && off < len; k++, off += seg) {
 		size_t l = len - off < seg ? len - off : seg;
 		int e = send_one(t, p, buf + off, l);
