@@ -91,6 +91,10 @@ uint32_t randombytes_random(void);
 int crypto_shorthash(unsigned char *out, const unsigned char *in, unsigned long long inlen,
 		     const unsigned char *k);
 
+/* Sealed mode's calls where it is not built: TK_E_UNSUPPORTED saying so (seal_unavailable.c). */
+tk_status tk__no_seal(tk_error *err, const char *op, const char *object);
+#endif
+
 /* ---- a file's DACL (keyfile_windows.c; the verdict: src/windows/acllogic.c) ---- */
 
 /* Whether Everyone, Users or Authenticated Users may read or write a file, and which of them. */
@@ -106,9 +110,5 @@ tk_status tk__win_file_acl(const char *path, const char *op, const char *obj, co
 			   struct tk__win_acl *v, tk_error *err);
 /* The icacls command that leaves path to SYSTEM and the Administrators, as err's remedy. */
 void tk__win_acl_remedy(tk_error *err, const char *path);
-
-/* Sealed mode's calls where it is not built: TK_E_UNSUPPORTED saying so (seal_unavailable.c). */
-tk_status tk__no_seal(tk_error *err, const char *op, const char *object);
-#endif
 
 #endif /* TK_TUNNEL_OS_WINDOWS_H */
