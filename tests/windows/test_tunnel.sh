@@ -14,21 +14,10 @@
 # (CTRL_C_EVENT through the console) stopping it with exit 0. Needs root (namespaces, TAPs).
 # shellcheck source=tests/windows/lib.sh disable=SC2016 # bash -c '...' "$0" "$1": expanded there
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/windows/tunnel_lib.sh
+source "$(dirname "$0")/tunnel_lib.sh"
 name=$(basename "$0")
-if [[ $(id -u) -ne 0 ]]; then
-	echo "SKIP $name: needs root (network namespaces and TAP adapters)"
-	exit 0
-fi
-for c in ip iperf3 python3; do
-	command -v "$c" >/dev/null || { echo "SKIP $name: needs $c"; exit 0; }
-done
-LINUX_BUILD=${TK_BUILD_DIR:-build}
-TAPKIT_LINUX=$LINUX_BUILD/tapkit
-if [[ ! -x $TAPKIT_LINUX ]]; then
-	echo "SKIP $name: needs the Linux build's tapkit in $LINUX_BUILD (make build, or TK_BUILD_DIR=...)"
-	exit 0
-fi
-TAPKIT_LINUX=$(cd "$(dirname "$TAPKIT_LINUX")" && pwd)/tapkit
+wtun_require ip iperf3 python3
 emu=$(cd "$(dirname "$0")/emulated-driver" && pwd)
 out_dir=$TK_BUILD_WIN/emulated-driver
 bash "$emu/build.sh" "$out_dir" "$TK_BUILD_WIN" || { echo "$name: cannot build the emulated driver"; exit 1; }
@@ -63,7 +52,6 @@ ip -n "$NW" link set "vw$$" up
 
 # Wine inside W: the wineserver, services and the emulated driver's host all start there, so
 # tapkit.exe's sockets are W's.
-W() { ip netns exec "$NW" "$@"; }
 WINEPREFIX=$(mktemp -d /tmp/tk-wine.XXXXXX)
 export WINEPREFIX WINEDEBUG=-all
 W "$WINESERVER" -p 2>/dev/null || true
@@ -130,7 +118,6 @@ MTU = 1400
 [Peer]
 Endpoint = 127.0.0.1:4801
 CONF
-winpath() { echo "Z:${1//\//\\}"; }
 
 ip netns exec "$NL" "$TAPKIT_LINUX" tunnel run --config "$tmp/l.conf" >"$tmp/l.log" 2>&1 &
 pids+=($!)
@@ -174,7 +161,6 @@ bps=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]
 check "iperf3 TCP W -> L through the Windows tunnels ($((bps / 1000)) kbit/s under Wine)" test "$bps" -gt 0
 
 # status over the control pipe: the same JSON as on Linux
-wst() { out=$(W timeout 60 wine "$TAPKIT_EXE" tunnel status --dev "$1" --json 2>"$tmp/st.err") && rc=0 || rc=$?; errout=$(<"$tmp/st.err"); }
 wst "emu one"
 expect "status over the control pipe: emu one, plain, frames both ways" \
 	"d['tunnel']['adapter'] == 'emu one' and d['tunnel']['mode'] == 'plain' and d['tunnel']['peers'][0]['tx_frames'] > 0 and d['tunnel']['peers'][0]['rx_frames'] > 0"

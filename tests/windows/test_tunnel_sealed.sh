@@ -16,25 +16,14 @@
 # Needs root (namespaces, TAPs) and a Windows build with sealed mode (scripts/mingw-deps.sh).
 # shellcheck source=tests/windows/lib.sh disable=SC2016 # bash -c '...' "$0": expanded there
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/windows/tunnel_lib.sh
+source "$(dirname "$0")/tunnel_lib.sh"
 name=$(basename "$0")
-if [[ $(id -u) -ne 0 ]]; then
-	echo "SKIP $name: needs root (network namespaces and TAP adapters)"
-	exit 0
-fi
-for c in ip iperf3 python3; do
-	command -v "$c" >/dev/null || { echo "SKIP $name: needs $c"; exit 0; }
-done
-LINUX_BUILD=${TK_BUILD_DIR:-build}
-TAPKIT_LINUX=$LINUX_BUILD/tapkit
-if [[ ! -x $TAPKIT_LINUX ]]; then
-	echo "SKIP $name: needs the Linux build's tapkit in $LINUX_BUILD (make build, or TK_BUILD_DIR=...)"
-	exit 0
-fi
+wtun_require ip iperf3 python3
 if ! grep -q '^TK_WIN_SEALED:.*=ON' "$TK_BUILD_WIN/CMakeCache.txt" 2>/dev/null; then
 	echo "SKIP $name: $TK_BUILD_WIN has no sealed mode (built without libsodium/OpenSSL: run scripts/mingw-deps.sh, then make windows)"
 	exit 0
 fi
-TAPKIT_LINUX=$(cd "$(dirname "$TAPKIT_LINUX")" && pwd)/tapkit
 TUNNEL_SEND=$(cd "$(dirname "$0")/../netns" && pwd)/tunnel_send.py
 emu=$(cd "$(dirname "$0")/emulated-driver" && pwd)
 out_dir=$TK_BUILD_WIN/emulated-driver
@@ -52,10 +41,8 @@ cleanup() {
 }
 trap cleanup EXIT
 netns_pair "$NL" "$NW" 10.78.0.2 10.78.0.1
-W() { ip netns exec "$NW" "$@"; }
 L() { ip netns exec "$NL" "$@"; }
 wine_in_netns "$NW" "$out_dir"
-winpath() { echo "Z:${1//\//\\}"; }
 
 # ---- keys: Windows's genkey and pubkey, checked against Linux's pubkey ----
 W timeout 60 wine "$TAPKIT_EXE" genkey >"$tmp/w.key" 2>"$tmp/genkey.err" && rc=0 || rc=$?
@@ -172,12 +159,11 @@ bps=$(iperf W 192.168.78.1 192.168.78.2 "$tmp/ip2.json")
 check "iperf3 TCP W -> L through the sealed Windows tunnel ($((bps / 1000)) kbit/s under Wine)" test "$bps" -gt 0
 
 # status over the control pipe: the handshake and the keepalives
-wst() { out=$(W timeout 60 wine "$TAPKIT_EXE" tunnel status --dev "emu one" --json 2>"$tmp/st.err") && rc=0 || rc=$?; errout=$(<"$tmp/st.err"); }
-wst
+wst "emu one"
 expect "status over the control pipe: emu one, sealed, a handshake done, frames both ways" \
 	"d['tunnel']['mode'] == 'sealed' and d['tunnel']['peers'][0]['handshakes'] >= 1 and d['tunnel']['peers'][0]['tx_frames'] > 0 and d['tunnel']['peers'][0]['rx_frames'] > 0"
 sleep 3 # PersistentKeepalive = 1 on both sides: each idle second brings a keepalive
-wst
+wst "emu one"
 expect "status counts the Linux peer's keepalives (keepalives_rx >= 1)" "d['tunnel']['peers'][0]['keepalives_rx'] >= 1"
 
 # a transport message of L's, captured on W's veth and replayed: counted as a replay, dropped
@@ -187,11 +173,11 @@ wait_log "$tmp/cap.log" ready || true
 ping_ok || true
 wait "$cap" && r=0 || r=$?
 check "a datagram from L to W captured" test "$r" -eq 0 -a -s "$tmp/t.bin"
-wst
+wst "emu one"
 replay0=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["tunnel"]["drops"]["replay"])' "$out" 2>/dev/null || echo -1)
 L python3 "$TUNNEL_SEND" send --to 10.78.0.1:4789 --file "$tmp/t.bin" --count 5 --bind 10.78.0.2 >/dev/null 2>&1 || true
 sleep 1
-wst
+wst "emu one"
 expect "the replayed transport message is counted as replay 5 times (from $replay0) and dropped" \
 	"d['tunnel']['drops']['replay'] == $replay0 + 5"
 
@@ -205,7 +191,7 @@ for i in range(20):
     s.sendto(b"\x04\x00\x00\x00" + b"garbage %d" % i * 4, ("10.78.0.1", 4789))
 PY
 sleep 1
-wst
+wst "emu one"
 expect "20 garbage datagrams counted as dropped (malformed, unknown_peer or bad_tag; from $garbage)" \
 	"d['tunnel']['drops']['malformed'] + d['tunnel']['drops']['unknown_peer'] + d['tunnel']['drops']['bad_tag'] == $garbage + 20"
 ping_ok && r=0 || r=$?

@@ -10,25 +10,33 @@
 # with the emulated tap0901 driver's cross-connected "emu one" and "emu two" inside W, and
 # everything it started (in ${pids[@]}, in the namespaces, Wine, $tmp) gone at exit.
 
-# wtun_begin TAG: skips (exit 0) without root, ip, python3 or the Linux build's tapkit; then the
-# namespaces and Wine with the emulated driver in W. Sets NL, NW, tmp (a directory), pids (add
-# what you start), TAPKIT_LINUX.
-wtun_begin() {
-	local name c out_dir
+# wtun_require COMMAND...: skips the scenario (exit 0, saying why) without root, one of the
+# commands or the Linux build's tapkit; sets TAPKIT_LINUX (an absolute path).
+wtun_require() {
+	local name c
 	name=$(basename "$0")
 	if [[ $(id -u) -ne 0 ]]; then
 		echo "SKIP $name: needs root (network namespaces and TAP adapters)"
 		exit 0
 	fi
-	for c in ip python3; do
+	for c in "$@"; do
 		command -v "$c" >/dev/null || { echo "SKIP $name: needs $c"; exit 0; }
 	done
 	TAPKIT_LINUX=${TK_BUILD_DIR:-build}/tapkit
 	if [[ ! -x $TAPKIT_LINUX ]]; then
-		echo "SKIP $name: needs the Linux build's tapkit (make build, or TK_BUILD_DIR=...)"
+		echo "SKIP $name: needs the Linux build's tapkit in ${TK_BUILD_DIR:-build} (make build, or TK_BUILD_DIR=...)"
 		exit 0
 	fi
 	TAPKIT_LINUX=$(cd "$(dirname "$TAPKIT_LINUX")" && pwd)/tapkit
+}
+
+# wtun_begin TAG: skips (exit 0) without root, ip, python3 or the Linux build's tapkit; then the
+# namespaces and Wine with the emulated driver in W. Sets NL, NW, tmp (a directory), pids (add
+# what you start), TAPKIT_LINUX.
+wtun_begin() {
+	local name out_dir
+	name=$(basename "$0")
+	wtun_require ip python3
 	out_dir=$TK_BUILD_WIN/emulated-driver
 	bash "$(dirname "${BASH_SOURCE[0]}")/emulated-driver/build.sh" "$out_dir" "$TK_BUILD_WIN" ||
 		{ echo "$name: cannot build the emulated driver"; exit 1; }
