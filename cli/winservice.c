@@ -508,6 +508,7 @@ static struct {
 	void *user;
 	int rc;
 	bool under_scm;
+	volatile LONG why; /* what set stop: a CTRL_* event + 1, or a service control + 100 */
 } svc_run;
 
 static void report(DWORD state, DWORD wait_hint)
@@ -550,6 +551,24 @@ bool cli_svc_under_scm(void)
 	return svc_run.under_scm;
 }
 
+const char *cli_svc_stop_reason(void)
+{
+	switch (InterlockedCompareExchange(&svc_run.why, 0, 0)) {
+	case CTRL_C_EVENT + 1:
+		return "Ctrl-C (CTRL_C_EVENT)";
+	case CTRL_BREAK_EVENT + 1:
+		return "Ctrl-Break (CTRL_BREAK_EVENT)";
+	case CTRL_CLOSE_EVENT + 1:
+		return "the console closing (CTRL_CLOSE_EVENT)";
+	case 100 + SERVICE_CONTROL_STOP:
+		return "the service control manager (SERVICE_CONTROL_STOP)";
+	case 100 + SERVICE_CONTROL_SHUTDOWN:
+		return "the system shutting down (SERVICE_CONTROL_SHUTDOWN)";
+	default:
+		return "the stop event";
+	}
+}
+
 static DWORD WINAPI svc_handler(DWORD control, DWORD type, void *data, void *ctx)
 {
 	(void)type;
@@ -559,6 +578,7 @@ static DWORD WINAPI svc_handler(DWORD control, DWORD type, void *data, void *ctx
 	case SERVICE_CONTROL_STOP:
 	case SERVICE_CONTROL_SHUTDOWN:
 		report(SERVICE_STOP_PENDING, 10000);
+		InterlockedExchange(&svc_run.why, (LONG)(100 + control));
 		SetEvent(svc_run.stop);
 		return NO_ERROR;
 	case SERVICE_CONTROL_INTERROGATE:
@@ -594,6 +614,7 @@ static BOOL WINAPI console_handler(DWORD type)
 	case CTRL_C_EVENT:
 	case CTRL_BREAK_EVENT:
 	case CTRL_CLOSE_EVENT:
+		InterlockedExchange(&svc_run.why, (LONG)(type + 1));
 		SetEvent(svc_run.stop);
 		return TRUE;
 	default:

@@ -84,6 +84,9 @@ void cli_svc_running(void);
 void cli_svc_pending(DWORD wait_hint_ms);
 /* True when this process runs as a service (after cli_svc_main connected to the SCM). */
 bool cli_svc_under_scm(void);
+/* What set the stop event, for the log: "Ctrl-C (CTRL_C_EVENT)", "the service control manager
+ * (SERVICE_CONTROL_STOP)", ... */
+const char *cli_svc_stop_reason(void);
 #endif
 
 #endif /* TK_CLI_WINSERVICE_H */

@@ -556,7 +556,8 @@ static int body(HANDLE stop, void *user)
 	}
 	while (st == TK_OK) {
 		if (WaitForSingleObject(stop, 0) == WAIT_OBJECT_0) {
-			tunnel_log(r->ctx, TK_LOG_INFO, SUB, "stop requested: stopping");
+			tunnel_log(r->ctx, TK_LOG_INFO, SUB, "stop requested by %s: stopping",
+				   cli_svc_stop_reason());
 			break;
 		}
 		tk_error e = { 0 };
