@@ -172,7 +172,7 @@ check "  ... with the start (tunnel up, running)" \
 check "  ... with the adapter opened and its peer (plain mode has no handshake to log)" \
 	bash -c 'grep -q "adapter emu one open" "$0" && grep -q "listening on 10.77.0.1:4789, 1 peer(s)" "$0"' "$log"
 check "  ... with the reload" bash -c 'grep -q "configuration file changed" "$0" && grep -q "reloaded" "$0"' "$log"
-check "  ... with the stop, as its last line" bash -c 'tail -1 "$0" | grep -q "stop requested: stopping"' "$log"
+check "  ... with the stop by the SCM, as its last line" bash -c 'tail -1 "$0" | grep -q "stop requested by the service control manager (SERVICE_CONTROL_STOP): stopping"' "$log"
 svc uninstall --dev "emu one"
 check "service uninstall ($out)" test "$rc" -eq 0
 
