@@ -18,8 +18,9 @@ static const char genkey_usage[] =
 	"\n"
 	"  umask 077; tapkit genkey > /etc/tapkit/private.key\n"
 	"\n"
-	"When stdout is a file that group or others could read, its mode is set to 0600 (the\n"
-	"tunnel refuses such a key file otherwise). `tapkit pubkey` derives the public key.\n";
+	"When stdout is a file that group or others could read, no key is written there and the\n"
+	"command fails (the tunnel would refuse such a key file). `tapkit pubkey` derives the\n"
+	"public key.\n";
 
 static const char pubkey_usage[] =
 	"usage: tapkit pubkey < PRIVATE_KEY_FILE\n"
