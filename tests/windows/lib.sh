@@ -97,9 +97,33 @@ add_adapter() {
 # emu_install OUT_DIR: registers the emulated tap0901 driver that emulated-driver/build.sh built
 # into OUT_DIR, with the adapters "emu one" and "emu two", and starts it; without it the suite
 # cannot go on.
+# emu_install_run OUT_DIR [NS]: emulated-driver/install.sh (in namespace NS when given), its
+# output in $EMU_INSTALL_LOG. A loaded machine has made the prefix's first driver start fail
+# without a word (CI, once in 17 scenarios): the failing step is printed, and the install is
+# tried once more after a restart of the wineserver, saying so. The driver's own behaviour is
+# asserted by the scenarios, not here.
+emu_install_run() {
+	local out=$1 ns=${2:-} try
+	local -a in=()
+	[[ -n $ns ]] && in=(ip netns exec "$ns")
+	EMU_INSTALL_LOG=$(mktemp /tmp/tk-emu-install.XXXXXX)
+	for try in 1 2; do
+		if "${in[@]}" timeout 240 bash "$(dirname "${BASH_SOURCE[0]}")/emulated-driver/install.sh" \
+			"$out/tapemu.sys" "emu one" "emu two" >>"$EMU_INSTALL_LOG" 2>&1; then
+			rm -f "$EMU_INSTALL_LOG"
+			return 0
+		fi
+		echo "  emulated driver install, try $try failed (exit $?): $(tail -3 "$EMU_INSTALL_LOG" | tr '\n' ' ')"
+		((try == 1)) || return 1
+		echo "  restarting the wineserver and trying again"
+		"${in[@]}" "$WINESERVER" -k 2>/dev/null || true
+		"${in[@]}" "$WINESERVER" -w 2>/dev/null || true
+		"${in[@]}" "$WINESERVER" -p 2>/dev/null || true
+	done
+}
+
 emu_install() {
-	if timeout 120 bash "$(dirname "${BASH_SOURCE[0]}")/emulated-driver/install.sh" \
-		"$1/tapemu.sys" "emu one" "emu two"; then
+	if emu_install_run "$1"; then
 		pass "the emulated tap0901 driver is registered and its service runs"
 	else
 		fail "the emulated tap0901 driver is registered and its service runs"
@@ -153,15 +177,10 @@ wine_in_netns() {
 	ip netns exec "$ns" "$WINESERVER" -k 2>/dev/null || true
 	ip netns exec "$ns" "$WINESERVER" -w 2>/dev/null || true # gone before the next one starts
 	ip netns exec "$ns" "$WINESERVER" -p 2>/dev/null || true
-	local log
-	log=$(mktemp)
-	if ip netns exec "$ns" timeout 120 bash "$(dirname "${BASH_SOURCE[0]}")/emulated-driver/install.sh" \
-		"$2/tapemu.sys" "emu one" "emu two" >"$log" 2>&1; then
+	if emu_install_run "$2" "$ns"; then
 		pass "the emulated tap0901 driver runs inside namespace $ns"
-		rm -f "$log"
 	else
-		fail "the emulated tap0901 driver runs inside namespace $ns" "install.sh: $(tail -5 "$log" | tr '\n' ' ')"
-		rm -f "$log"
+		fail "the emulated tap0901 driver runs inside namespace $ns" "install.sh: $(tail -5 "$EMU_INSTALL_LOG" | tr '\n' ' ')"
 		finish
 	fi
 }

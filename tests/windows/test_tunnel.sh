@@ -64,7 +64,7 @@ W wine reg add 'HKLM\System\CurrentControlSet\Control' /v ServicesPipeTimeout /t
 W "$WINESERVER" -k 2>/dev/null || true
 W "$WINESERVER" -w 2>/dev/null || true # gone before the next one starts
 W "$WINESERVER" -p 2>/dev/null || true
-if W timeout 120 bash "$emu/install.sh" "$out_dir/tapemu.sys" "emu one" "emu two" >/dev/null 2>&1; then
+if emu_install_run "$out_dir" "$NW"; then
 	pass "the emulated tap0901 driver runs inside namespace W"
 else
 	fail "the emulated tap0901 driver runs inside namespace W"

@@ -6,6 +6,7 @@
 # system32\drivers) and starts the service.
 # usage: install.sh TAPEMU.SYS [NAME1 [NAME2]]
 set -euo pipefail
+trap 'echo "install.sh: line $LINENO failed (exit $?): $BASH_COMMAND" >&2' ERR
 sys=${1:?usage: install.sh TAPEMU.SYS [NAME1 [NAME2]]}
 names=("${2:-emu one}" "${3:-emu two}")
 # Must match emu_guids[] in tapemu.c.
@@ -47,8 +48,10 @@ for i in 0 1; do
 	wine reg add "$dev" /v Service /t REG_SZ /d tap0901 /f >/dev/null
 	wine reg add "$dev" /v DeviceDesc /t REG_SZ /d 'TAP-Windows Adapter V9' /f >/dev/null
 done
+# (a second run, after a failed first one, finds the service made: 1073 is then fine)
 wine sc create tap0901 type= kernel start= demand \
-	binPath= 'C:\windows\system32\drivers\tap0901.sys' DisplayName= 'TAP-Windows Adapter V9' >/dev/null
+	binPath= 'C:\windows\system32\drivers\tap0901.sys' DisplayName= 'TAP-Windows Adapter V9' >/dev/null ||
+	wine sc query tap0901 >/dev/null
 # Wine 8's service manager does not start a kernel driver created in the running session
 # (sc start: 1060, then "database locked"; measured): restart the prefix, as the reboot after a
 # driver install, then start it. The wineserver stays persistent, or winedevice would go away
