@@ -94,6 +94,14 @@ add_adapter() {
 	fi
 }
 
+# emu_build: builds the emulated tap0901 driver and its test tools (emulated-driver/build.sh)
+# into out_dir=$TK_BUILD_WIN/emulated-driver; a scenario cannot go on without them (exit 1).
+emu_build() {
+	out_dir=$TK_BUILD_WIN/emulated-driver
+	bash "$(dirname "${BASH_SOURCE[0]}")/emulated-driver/build.sh" "$out_dir" "$TK_BUILD_WIN" ||
+		{ echo "$(basename "$0"): cannot build the emulated driver"; exit 1; }
+}
+
 # emu_install OUT_DIR: registers the emulated tap0901 driver that emulated-driver/build.sh built
 # into OUT_DIR, with the adapters "emu one" and "emu two", and starts it; without it the suite
 # cannot go on.

@@ -9,12 +9,7 @@
 # with reads pending, and the device removed while open. Every wine call is bounded by `timeout`.
 # shellcheck source=tests/windows/lib.sh
 source "$(dirname "$0")/lib.sh"
-emu=$(cd "$(dirname "$0")/emulated-driver" && pwd)
-out_dir=$TK_BUILD_WIN/emulated-driver
-if ! bash "$emu/build.sh" "$out_dir" "$TK_BUILD_WIN"; then
-	echo "$(basename "$0"): cannot build the emulated driver"
-	exit 1
-fi
+emu_build
 FRAMES=$out_dir/frames.exe
 GUID1='{7A3E5C01-0D1B-4C2A-9E11-5A1F00000001}'
 GUID2='{7B4F6D02-0D1B-4C2A-9E11-5A1F00000002}'

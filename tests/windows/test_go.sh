@@ -9,8 +9,6 @@
 # shellcheck source=tests/windows/lib.sh
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
-emu=$root/tests/windows/emulated-driver
-out_dir=$TK_BUILD_WIN/emulated-driver
 rc=0 errout=""
 bash "$root/bindings/go/build-windows.sh" "$TK_BUILD_WIN" || rc=$?
 if ((rc == 77)); then
@@ -18,7 +16,7 @@ if ((rc == 77)); then
 	exit 0
 fi
 ((rc == 0)) || { echo "$(basename "$0"): cannot cross-compile the Go binding"; exit 1; }
-bash "$emu/build.sh" "$out_dir" "$TK_BUILD_WIN" || { echo "$(basename "$0"): cannot build the emulated driver"; exit 1; }
+emu_build
 GO_TEST=$TK_BUILD_WIN/go/tapkit-go.test.exe
 ARPPING=$TK_BUILD_WIN/go/arpping.exe
 wine_begin

@@ -16,19 +16,11 @@
 # match the Linux tunnel's (what one sent the other received). Needs root (namespaces, TAPs).
 # shellcheck source=tests/windows/lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/windows/tunnel_lib.sh
+source "$(dirname "$0")/tunnel_lib.sh"
 name=$(basename "$0")
-if [[ $(id -u) -ne 0 ]]; then
-	echo "SKIP $name: needs root (network namespaces and TAP adapters)"
-	exit 0
-fi
-LINUX_BUILD=${TK_BUILD_DIR:-build}
-if [[ ! -x $LINUX_BUILD/tapkit ]]; then
-	echo "SKIP $name: needs the Linux build's tapkit in $LINUX_BUILD (make build, or TK_BUILD_DIR=...)"
-	exit 0
-fi
-TAPKIT_LINUX=$(cd "$LINUX_BUILD" && pwd)/tapkit
+wtun_require ip
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out_dir=$TK_BUILD_WIN/emulated-driver
 rc=0
 bash "$root/bindings/go/build-windows.sh" "$TK_BUILD_WIN" >/dev/null || rc=$?
 if ((rc == 77)); then
@@ -36,8 +28,7 @@ if ((rc == 77)); then
 	exit 0
 fi
 ((rc == 0)) || { echo "$name: cannot cross-compile the Go binding"; exit 1; }
-bash "$root/tests/windows/emulated-driver/build.sh" "$out_dir" "$TK_BUILD_WIN" ||
-	{ echo "$name: cannot build the emulated driver"; exit 1; }
+emu_build
 GO_TEST=$TK_BUILD_WIN/go/tapkit-go.test.exe
 
 NL=tkgl$$

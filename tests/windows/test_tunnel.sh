@@ -18,9 +18,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/tunnel_lib.sh"
 name=$(basename "$0")
 wtun_require ip iperf3 python3
-emu=$(cd "$(dirname "$0")/emulated-driver" && pwd)
-out_dir=$TK_BUILD_WIN/emulated-driver
-bash "$emu/build.sh" "$out_dir" "$TK_BUILD_WIN" || { echo "$name: cannot build the emulated driver"; exit 1; }
+emu_build
 GUID2='{7B4F6D02-0D1B-4C2A-9E11-5A1F00000002}'
 
 NL=tkwl$$

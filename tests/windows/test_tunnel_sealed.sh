@@ -25,9 +25,7 @@ if ! grep -q '^TK_WIN_SEALED:.*=ON' "$TK_BUILD_WIN/CMakeCache.txt" 2>/dev/null; 
 	exit 0
 fi
 TUNNEL_SEND=$(cd "$(dirname "$0")/../netns" && pwd)/tunnel_send.py
-emu=$(cd "$(dirname "$0")/emulated-driver" && pwd)
-out_dir=$TK_BUILD_WIN/emulated-driver
-bash "$emu/build.sh" "$out_dir" "$TK_BUILD_WIN" || { echo "$name: cannot build the emulated driver"; exit 1; }
+emu_build
 
 NL=tksl$$
 NW=tksw$$

@@ -10,12 +10,7 @@
 # a real effect use the MAC's registry value (NetworkAddress), which the watch writes first.
 # shellcheck source=tests/windows/lib.sh
 source "$(dirname "$0")/lib.sh"
-emu=$(cd "$(dirname "$0")/emulated-driver" && pwd)
-out_dir=$TK_BUILD_WIN/emulated-driver
-if ! bash "$emu/build.sh" "$out_dir" "$TK_BUILD_WIN"; then
-	echo "$(basename "$0"): cannot build the emulated driver"
-	exit 1
-fi
+emu_build
 GUID1='{7A3E5C01-0D1B-4C2A-9E11-5A1F00000001}'
 wine_begin
 emu_install "$out_dir"

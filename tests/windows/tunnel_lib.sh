@@ -37,9 +37,7 @@ wtun_begin() {
 	local name out_dir
 	name=$(basename "$0")
 	wtun_require ip python3
-	out_dir=$TK_BUILD_WIN/emulated-driver
-	bash "$(dirname "${BASH_SOURCE[0]}")/emulated-driver/build.sh" "$out_dir" "$TK_BUILD_WIN" ||
-		{ echo "$name: cannot build the emulated driver"; exit 1; }
+	emu_build
 	NL=tk${1}l$$
 	NW=tk${1}w$$
 	tmp=$(mktemp -d /tmp/tk-wtun.XXXXXX)
