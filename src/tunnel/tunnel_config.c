@@ -704,6 +704,15 @@ tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin
 	return conf_parse(text, len, origin, NULL, c, err);
 }
 
+/* Whether a peer of c has a PresharedKey: the configuration file then holds a secret. */
+static bool conf_has_psk(const struct tk__tunnel_conf *c)
+{
+	for (size_t i = 0; i < c->npeers; i++)
+		if (c->peers[i].has_psk)
+			return true;
+	return false;
+}
+
 #ifndef _WIN32 /* Windows: ACLs, not modes (below; the verdict: src/windows/acllogic.c) */
 /*
  * The configuration file is guarded like the key file: whoever can write it can add a [Peer]
@@ -714,9 +723,7 @@ tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin
 static tk_status conf_file_check(const char *path, const struct stat *sb,
 				 const struct tk__tunnel_conf *c, tk_error *err)
 {
-	bool psk = false;
-	for (size_t i = 0; i < c->npeers; i++)
-		psk = psk || c->peers[i].has_psk;
+	bool psk = conf_has_psk(c);
 	unsigned mode = (unsigned)(sb->st_mode & 07777);
 	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
 		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
@@ -755,9 +762,7 @@ static tk_status conf_file_check(const char *path, const struct stat *sb,
  */
 static tk_status conf_file_check(const char *path, const struct tk__tunnel_conf *c, tk_error *err)
 {
-	bool psk = false;
-	for (size_t i = 0; i < c->npeers; i++)
-		psk = psk || c->peers[i].has_psk;
+	bool psk = conf_has_psk(c);
 	struct tk__win_acl v;
 	tk_status st = tk__win_file_acl(path, "read config", path, "configuration file", &v, err);
 	if (st != TK_OK)
