@@ -24,7 +24,9 @@
 # BENCH_ONLY (space-separated setup ids: veth vxlan relay tk-plain tk-sealed ovpn-none ovpn-gcm
 # tinc wg wg-vxlan), BENCH_RELAY (the reference relay, default $TK_BUILD_DIR/bench_relay),
 # BENCH_UDP_RATE (iperf3 -u -l 64 -b, default 400M: 781 kpps offered), BENCH_UDP_SECONDS
-# (default BENCH_SECONDS), BENCH_AEAD_SECONDS (openssl speed per direction, default 2),
+# (default BENCH_SECONDS), BENCH_AEAD_SECONDS (bench_aead per direction, default 2), BENCH_AEAD
+# (default $TK_BUILD_DIR/bench_aead), BENCH_TCP_CC (TCP congestion control in both namespaces,
+# default cubic, Debian's),
 # BENCH_CALLGRIND (0: skip), BENCH_CG_PINGS (default 1000), BENCH_MAX_SECONDS (default 600),
 # BENCH_RESULTS (output directory, default bench/results), BENCH_README (0: leave
 # bench/README.md alone), BENCH_LABEL (a note for the header and the chart's title, e.g. that
@@ -46,6 +48,7 @@ MAX_SECONDS=${BENCH_MAX_SECONDS:-600}
 UDP_RATE=${BENCH_UDP_RATE:-400M}
 UDP_T=${BENCH_UDP_SECONDS:-$T}
 AEAD_T=${BENCH_AEAD_SECONDS:-2}
+TCP_CC=${BENCH_TCP_CC:-cubic}
 LABEL_NOTE=${BENCH_LABEL:-}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/results}
 UPDATE_README=${BENCH_README:-1}
@@ -69,6 +72,7 @@ NCPU=$(nproc)
 SETUPS=()
 declare -A LABEL T1 T4 PMED P99 CPUGB PCPUGB PUSERGB RSS NOTE
 declare -A PPS PPS_SENT PPS_TCPU PPS_USER # 64-byte UDP: kpps received, sent; daemons s/Mpkt
+declare -A BUSY1 # the share of all CPUs' time busy during the 1-stream TCP test
 declare -A CG_IR CG_FRAMES CG_NOTE
 
 log()
@@ -163,6 +167,13 @@ for ns in "$NA" "$NB"; do
 	# No IPv6: no router solicitations or MLD on the inner interfaces, only the traffic we make.
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 done
+# TCP's congestion control is the host's unless set: a host with bbr (pacing) and one with
+# Debian's cubic would measure different things. Pinned per connection (iperf3 -C: a namespace's
+# default may only name what the host allows), and printed in the header.
+grep -qw -- "$TCP_CC" /proc/sys/net/ipv4/tcp_available_congestion_control 2>/dev/null ||
+	modprobe "tcp_$TCP_CC" 2>/dev/null
+grep -qw -- "$TCP_CC" /proc/sys/net/ipv4/tcp_available_congestion_control ||
+	die "BENCH_TCP_CC=$TCP_CC: expected one of $(cat /proc/sys/net/ipv4/tcp_available_congestion_control)"
 
 # ---- helpers ---------------------------------------------------------------------------------
 
@@ -413,7 +424,9 @@ up_tk-plain()
 
 up_tk-sealed()
 {
-	tk_up sealed 10.200.3
+	tk_up sealed 10.200.3 || return 1
+	# the adapter's MTU (sealed mode's default leaves room for its 32 bytes) sizes the AEAD's messages
+	SEALED_MTU=$(ip -n "$NA" -o link show tkbt | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 }
 
 # ovpn_up CIPHER SUBNET: OpenVPN 2.6 point to point over UDP, --dev tap, TLS with self-signed
@@ -631,16 +644,18 @@ IP_PROC=0
 IP_USER=0
 measure_iperf()
 {
-	local id=$1 streams=$2 b0 b1 p0 p1 u0 u1 out r rss
+	local id=$1 streams=$2 b0 b1 t0 t1 p0 p1 u0 u1 out r rss
 	iperf_server "$id" "$T" "-P $streams" || return 1
 	rss_sampler "$TMP/rss" &
 	SAMPLER=$!
 	b0=$(cpu_busy)
+	t0=$(cpu_total)
 	read -r p0 u0 <<<"$(proc_cpu)"
 	fgw "$TMP/iperf.json" ip netns exec "$NA" timeout $((T + 15)) \
-		iperf3 -c "$INNER_B" -t "$T" -P "$streams" -J --connect-timeout 5000
+		iperf3 -c "$INNER_B" -t "$T" -P "$streams" -C "$TCP_CC" -J --connect-timeout 5000
 	out=$(cat "$TMP/iperf.json")
 	b1=$(cpu_busy)
+	t1=$(cpu_total)
 	read -r p1 u1 <<<"$(proc_cpu)"
 	stop_sampler
 	wait "$SRV" 2>/dev/null
@@ -669,6 +684,9 @@ else:
 	fi
 	if [[ $streams == 1 ]]; then
 		T1[$id]=$gbps
+		[[ $gbps == n/a || $t1 -le $t0 ]] ||
+			BUSY1[$id]=$(python3 -c 'import sys; b, t = map(int, sys.argv[1:]); print("%.3f" % (b / t))' \
+				"$((b1 - b0))" "$((t1 - t0))")
 	else
 		T4[$id]=$gbps
 	fi
@@ -844,30 +862,39 @@ callgrind()
 	CG_FRAMES[$mode]=$((f1 - f0))
 }
 
-# aead_bench: the cipher's cost in this run, for sealed's LIMIT ceiling: `openssl speed -aead`
-# (the TLS-like sequence: a nonce set, the data, the tag per call, as the tunnel does on one
-# keyed context) of ChaCha20-Poly1305 over 1450-byte buffers, sealing and opening; bytes/s
-# into AEAD_SEAL and AEAD_OPEN ("" when it fails, with the reason in AEAD_NOTE).
-AEAD_SEAL="" AEAD_OPEN="" AEAD_NOTE=""
+# aead_bench: the cipher's cost in this run, for sealed's LIMIT ceiling: bench_aead (bench/aead.c)
+# seals and opens ChaCha20-Poly1305 messages of a full-size frame's size (VXLAN header +
+# Ethernet header + the tunnel's MTU) one at a time, with the calls the tunnel makes per
+# datagram (nonce, data, tag); plaintext bytes/s into AEAD_SEAL and AEAD_OPEN, the same cipher as
+# one endless stream (what `openssl speed` measures) into AEAD_STREAM; "" when it fails, with the
+# reason in AEAD_NOTE. AEAD_MSG: the message size; AEAD_PAYLOAD: the TCP payload of such a frame
+# (MTU - IPv4 20 - TCP 20 - timestamps 12), what iperf3 counts.
+AEAD_SEAL="" AEAD_OPEN="" AEAD_STREAM="" AEAD_NOTE="" AEAD_MSG="" AEAD_PAYLOAD=""
+SEALED_MTU="" # tapkit sealed's adapter MTU, read when it came up
 aead_bench()
 {
-	local dir out v dec
+	local out aead=${BENCH_AEAD:-$BUILD/bench_aead}
 	# only when tapkit sealed ran: the ceiling is its
 	[[ -n $ONLY && " $ONLY " != *" tk-sealed "* ]] && return 0
-	log "ChaCha20-Poly1305 micro-benchmark: openssl speed -aead, 1450 bytes, ${AEAD_T}s each way"
-	for dir in seal open; do
-		dec=()
-		[[ $dir == open ]] && dec=(-decrypt)
-		out=$(timeout $((AEAD_T + 20)) openssl speed -aead "${dec[@]}" \
-			-evp chacha20-poly1305 -bytes 1450 -seconds "$AEAD_T" -mr 2>&1)
-		v=$(sed -n 's/^+F:[0-9]*:ChaCha20-Poly1305:\([0-9.]*\)$/\1/p' <<<"$out" | head -n 1)
-		if [[ -z $v ]]; then
-			AEAD_SEAL="" AEAD_OPEN=""
-			AEAD_NOTE="openssl speed -aead -evp chacha20-poly1305 ($dir) gave no +F: line: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
-			return 0
-		fi
-		if [[ $dir == seal ]]; then AEAD_SEAL=$v; else AEAD_OPEN=$v; fi
-	done
+	if [[ ! $SEALED_MTU =~ ^[0-9]+$ ]]; then
+		AEAD_NOTE="skipped: tapkit sealed did not come up, so its frame size is unknown"
+		return 0
+	fi
+	AEAD_MSG=$((SEALED_MTU + 14 + 8))
+	AEAD_PAYLOAD=$((SEALED_MTU - 52))
+	log "ChaCha20-Poly1305 micro-benchmark: bench_aead, $AEAD_MSG-byte messages, ${AEAD_T}s each way"
+	if [[ ! -x $aead ]]; then
+		AEAD_NOTE="expected the micro-benchmark at $aead, found none (make bench builds it)"
+		return 0
+	fi
+	out=$(timeout $((3 * AEAD_T + 20)) "$aead" "$AEAD_MSG" "$AEAD_T" 2>&1)
+	AEAD_SEAL=$(sed -n 's/^seal \([0-9]*\)$/\1/p' <<<"$out")
+	AEAD_OPEN=$(sed -n 's/^open \([0-9]*\)$/\1/p' <<<"$out")
+	AEAD_STREAM=$(sed -n 's/^stream \([0-9]*\)$/\1/p' <<<"$out")
+	if [[ -z $AEAD_SEAL || -z $AEAD_OPEN ]]; then
+		AEAD_SEAL="" AEAD_OPEN=""
+		AEAD_NOTE="bench_aead $AEAD_MSG $AEAD_T gave no seal/open figures: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+	fi
 }
 
 # ---- the run ---------------------------------------------------------------------------------
@@ -919,10 +946,12 @@ TABLE=$({
 # The targets of issue 20 and the LIMIT lines (bench/verdicts.py), from this run's figures.
 for id in "${SETUPS[@]}"; do
 	printf '%s\t' "$id" "${T1[$id]}" "${T4[$id]}" "${PMED[$id]}" "${P99[$id]}" "${CPUGB[$id]}" \
-		"${PUSERGB[$id]}" "${RSS[$id]}" "${PPS[$id]}" "${PPS_SENT[$id]}" "${PPS_TCPU[$id]}"
-	printf '%s\n' "${PPS_USER[$id]}"
+		"${PUSERGB[$id]}" "${RSS[$id]}" "${PPS[$id]}" "${PPS_SENT[$id]}" "${PPS_TCPU[$id]}" \
+		"${PPS_USER[$id]}" "${BUSY1[$id]:-n/a}"
+	printf '%s\n' "${PCPUGB[$id]}"
 done >"$TMP/figures.tsv"
-VERDICTS=$(python3 "$ROOT/bench/verdicts.py" "$NCPU" "$AEAD_SEAL" "$AEAD_OPEN" "$TMP/figures.tsv") ||
+VERDICTS=$(python3 "$ROOT/bench/verdicts.py" "$NCPU" "$AEAD_SEAL" "$AEAD_OPEN" "$TMP/figures.tsv" \
+	"$AEAD_MSG" "$AEAD_PAYLOAD" "$AEAD_STREAM") ||
 	VERDICTS="N/A     bench/verdicts.py failed: $VERDICTS"
 TARGETS="${VERDICTS%%$'\n\n'*}"$'\n'
 LIMITS="${VERDICTS#*$'\n\n'}"$'\n'
@@ -955,7 +984,7 @@ CPU_FLAGS=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr ' 
 CPU_LINE="CPU model: $CPU_MODEL; $NCPU CPUs online; flags: ${CPU_FLAGS:-none of aes avx2 avx512f}. Ratios compare figures of this run only, never of another machine."
 [[ -n $LABEL_NOTE ]] && CPU_LINE="**$LABEL_NOTE** $CPU_LINE"
 VERSIONS="iperf3 $(iperf3 --version 2>/dev/null | awk 'NR==1{print $2}'), OpenVPN $(openvpn --version 2>/dev/null | awk 'NR==1{print $2}'), tinc $(tincd --version 2>/dev/null | awk 'NR==1{print $3}'), wireguard-go $(wireguard-go --version 2>/dev/null | awk 'NR==1{print $2}')"
-MACHINE="CPU: $CPU_MODEL, $NCPU cores online; kernel $KERNEL; tapkit $DESCRIBE (${BUILD_TYPE:-?} build); $VERSIONS; background load before the run $BACKGROUND of $NCPU CPUs; iperf3 -t $T, $PINGS pings at 2 ms, 64-byte UDP at -b $UDP_RATE for ${UDP_T} s"
+MACHINE="CPU: $CPU_MODEL, $NCPU cores online; kernel $KERNEL; tapkit $DESCRIBE (${BUILD_TYPE:-?} build); $VERSIONS; background load before the run $BACKGROUND of $NCPU CPUs; TCP congestion control $TCP_CC; iperf3 -t $T, $PINGS pings at 2 ms, 64-byte UDP at -b $UDP_RATE for ${UDP_T} s"
 
 # The text table: columns aligned on the widest cell.
 {
