@@ -295,6 +295,15 @@ static void load_expect(const char *path, const struct tk__tunnel_conf *keep, tk
 		fail_msg("%s: expected the fix \"%s\" in \"%s\"", path, remedy, err.remedy);
 }
 
+/* The start of a test that changes owners: root and a user nobody, or skipped; dir made. */
+static void as_root_in(char *dir, uid_t *uid, gid_t *gid)
+{
+	if (geteuid() != 0 || !nobody(uid, gid))
+		skip();
+	assert_true(tk__seal_init());
+	assert_non_null(mkdtemp(dir));
+}
+
 /*
  * Nothing the User can write may be read by the root start: the configuration file owned by the
  * User; its directory owned by the User or writable by others (sticky: accepted); the key's
@@ -308,10 +317,7 @@ static void files_the_user_can_write_are_refused(void **state)
 	uid_t uid = 0;
 	gid_t gid = 0;
 	(void)state;
-	if (geteuid() != 0 || !nobody(&uid, &gid))
-		skip();
-	assert_true(tk__seal_init());
-	assert_non_null(mkdtemp(dir));
+	as_root_in(dir, &uid, &gid);
 	snprintf(conf, sizeof(conf), "%s/t.conf", dir);
 	snprintf(keys, sizeof(keys), "%s/keys", dir);
 	snprintf(key, sizeof(key), "%s/keys/k", dir);
@@ -406,18 +412,24 @@ static int child_reload(const char *path, struct tk__tunnel_conf *run, uid_t uid
 	return 0;
 }
 
+/* Waits for a child that runs checks; it must exit 0 (else: the number of the failed check). */
+static void expect_child_ok(pid_t pid, const char *what)
+{
+	int ws = 0;
+	assert_true(pid >= 0);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws));
+	if (WEXITSTATUS(ws) != 0)
+		fail_msg("%s failed check %d", what, WEXITSTATUS(ws));
+}
+
 static void reload_as_user(const char *path, struct tk__tunnel_conf *run, uid_t uid, gid_t gid,
 			   tk_status want, const char *remedy)
 {
 	pid_t pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0)
 		_exit(child_reload(path, run, uid, gid, want, remedy));
-	int ws = 0;
-	assert_int_equal(waitpid(pid, &ws, 0), pid);
-	assert_true(WIFEXITED(ws));
-	if (WEXITSTATUS(ws) != 0)
-		fail_msg("the reload as the User failed check %d", WEXITSTATUS(ws));
+	expect_child_ok(pid, "the reload as the User (see child_reload)");
 }
 
 /*
@@ -432,10 +444,7 @@ static void psk_file_group_readable_by_the_user_alone(void **state)
 	uid_t uid = 0;
 	gid_t gid = 0;
 	(void)state;
-	if (geteuid() != 0 || !nobody(&uid, &gid))
-		skip();
-	assert_true(tk__seal_init());
-	assert_non_null(mkdtemp(dir));
+	as_root_in(dir, &uid, &gid);
 	assert_int_equal(chmod(dir, 0755), 0); /* the User must reach the file */
 	snprintf(conf, sizeof(conf), "%s/t.conf", dir);
 	snprintf(key, sizeof(key), "%s/k", dir);
@@ -553,14 +562,9 @@ static void drop_keeps_net_admin_only(void **state)
 	if (geteuid() != 0 || !nobody(&uid, &gid))
 		skip();
 	pid_t pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0)
 		_exit(child_drop(uid, gid));
-	int ws = 0;
-	assert_int_equal(waitpid(pid, &ws, 0), pid);
-	assert_true(WIFEXITED(ws));
-	if (WEXITSTATUS(ws) != 0)
-		fail_msg("the dropped child failed check %d (see child_drop)", WEXITSTATUS(ws));
+	expect_child_ok(pid, "the dropped child (see child_drop)");
 }
 
 /*
@@ -602,11 +606,7 @@ static void no_user_sets_no_new_privs(void **state)
 		tk_ctx_free(ctx);
 		_exit(0);
 	}
-	int ws = 0;
-	assert_int_equal(waitpid(pid, &ws, 0), pid);
-	assert_true(WIFEXITED(ws));
-	if (WEXITSTATUS(ws) != 0)
-		fail_msg("the child failed check %d", WEXITSTATUS(ws));
+	expect_child_ok(pid, "the child without User");
 }
 
 int main(void)
