@@ -231,17 +231,24 @@ static tk_status dir_chain_check(const char *start, const char *file, const char
 	}
 }
 
+/* The directory holding path's name: "." for a bare name, "/" for "/name". */
+static void dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, size, ".");
+	else
+		snprintf(dir, size, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+}
+
 /* dir_chain_check for the directory holding path's name, and the one holding its target. */
 static tk_status dirs_check(const char *path, const char *what, const char *op, const char *obj,
 			    uid_t user, tk_error *err)
 {
 	char dir[PATH_MAX], real[PATH_MAX];
-	const char *slash = strrchr(path, '/');
 
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	dir_of(path, dir, sizeof(dir));
 	tk_status st = dir_chain_check(dir, path, what, op, obj, user, err);
 	if (st != TK_OK || !realpath(path, real))
 		return st;
@@ -952,12 +959,27 @@ tk_status tk__tunnel_conf_reload(const char *path, const struct tk__tunnel_conf 
 					 tk__errno_text(e, ebuf, sizeof(ebuf)));
 #ifndef _WIN32
 		/* a reload after the drop reads the file as the User (a PresharedKey's 0600) */
-		if (e == EACCES && keep && keep->has_user && geteuid() == keep->uid)
-			tk__error_remedy(err,
-					 "the tunnel runs as its User (uid %u) since its start and "
-					 "re-reads the file as that user: let its group read it: "
-					 "chgrp %u %s; chmod 640 %s (or restart the tunnel)",
-					 (unsigned)keep->uid, (unsigned)keep->gid, path, path);
+		if (e == EACCES && keep && keep->has_user && geteuid() == keep->uid) {
+			char dir[PATH_MAX];
+			dir_of(path, dir, sizeof(dir));
+			/* access(2) asks with the real ids: the User's now */
+			if (access(dir, X_OK) != 0)
+				tk__error_remedy(
+					err,
+					"the tunnel runs as its User (uid %u) since its "
+					"start and re-reads the file as that user, who may "
+					"not enter %s: chgrp %u %s; chmod 750 %s (or restart "
+					"the tunnel)",
+					(unsigned)keep->uid, dir, (unsigned)keep->gid, dir, dir);
+			else
+				tk__error_remedy(
+					err,
+					"the tunnel runs as its User (uid %u) since its "
+					"start and re-reads the file as that user: let its "
+					"group read it: chgrp %u %s; chmod 640 %s (or "
+					"restart the tunnel)",
+					(unsigned)keep->uid, (unsigned)keep->gid, path, path);
+		}
 #endif
 		return st;
 	}

@@ -7,7 +7,7 @@
  * root start reads and the User could write are refused: a configuration file the User owns, a
  * directory it (or anyone) may write on the way to the configuration or the key; a PresharedKey
  * file may be 0640 for the User's group alone, and a reload as the User reads it (0600: refused
- * with the chgrp fix). The cases that change owners or ids need root and are skipped without it.
+ * with the chgrp fix; a directory the User may not enter: the directory's fix). The cases that change owners or ids need root and are skipped without it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -474,6 +474,13 @@ static void psk_file_group_readable_by_the_user_alone(void **state)
 	assert_int_equal(chmod(conf, 0600), 0);
 	snprintf(want, sizeof(want), "chgrp %u %s; chmod 640 %s", (unsigned)gid, conf, conf);
 	reload_as_user(conf, &run, uid, gid, TK_E_CONFIG, want);
+	/* a directory the User may not enter: the fix is the directory's */
+	assert_int_equal(chmod(conf, 0640), 0);
+	assert_int_equal(chmod(dir, 0700), 0);
+	snprintf(want, sizeof(want), "may not enter %s: chgrp %u %s; chmod 750 %s", dir,
+		 (unsigned)gid, dir, dir);
+	reload_as_user(conf, &run, uid, gid, TK_E_CONFIG, want);
+	assert_int_equal(chmod(dir, 0755), 0);
 
 	/* without a User, group-readable is refused whatever the group */
 	FILE *f = fopen(conf, "r+");
