@@ -7,7 +7,10 @@
  * recovery needs it: a vanished adapter is created again (TUNSETIFF on a new device) and
  * reconfigured over rtnetlink (MTU, addresses, up). Everything else is gone for good: the
  * bounding set is cut to CAP_NET_ADMIN, no ambient or inheritable capabilities, no_new_privs,
- * not dumpable. This is the program's decision, not the library's: it lives in the CLI.
+ * not dumpable. Without a User the daemon stays root but is cut the same way (reduce): nothing it
+ * was started with besides CAP_NET_ADMIN survives the start, so a systemd unit may allow the
+ * drop's CAP_SETUID, CAP_SETGID and CAP_SETPCAP for a tunnel with a User at no cost to one
+ * without. This is the program's decision, not the library's: it lives in the CLI.
  *
  * Capabilities are set with the raw capset(2) system call (no libcap): it changes the calling
  * thread only, which is why the drop refuses to run in a process that already has threads.
@@ -79,13 +82,18 @@ static int groups_of(const tk_tunnel_user *c, gid_t *out, int max)
 	return n;
 }
 
-/* Cuts the bounding set to KEPT_CAP; false when the kernel refuses (no CAP_SETPCAP). */
+/*
+ * Cuts the bounding set to KEPT_CAP; false when the kernel refuses (no CAP_SETPCAP). A bounding
+ * set that holds nothing else already (setpriv --bounding-set=-all,+net_admin) needs no call.
+ */
 static bool bounding_cut(int *first_errno)
 {
 	bool ok = true;
+	int in;
 	/* PR_CAPBSET_READ says EINVAL past the last capability this kernel knows */
-	for (unsigned long cap = 0; cap < 64 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
-		if (cap == KEPT_CAP)
+	for (unsigned long cap = 0; cap < 64 && (in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) >= 0;
+	     cap++) {
+		if (cap == KEPT_CAP || in == 0)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && ok) {
 			*first_errno = errno;
@@ -95,6 +103,7 @@ static bool bounding_cut(int *first_errno)
 	return ok;
 }
 
+/* Sets the effective and permitted sets (the inheritable one empty). */
 static bool caps_set(uint32_t eff, uint32_t prm)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
@@ -133,12 +142,9 @@ static void tun_check(tk_ctx *ctx, const tk_tunnel_user *c)
 		   (unsigned)c->uid, TUN_PATH, tunnel_errno_text(e, ebuf, sizeof(ebuf)), TUN_PATH);
 }
 
-static tk_status drop(tk_ctx *ctx, const tk_tunnel_user *c, tk_error *err)
+/* Capabilities are per thread: a drop in a process with threads would leave the others. */
+static tk_status one_thread(tk_error *err)
 {
-	gid_t *groups = NULL;
-	tk_status st;
-	int e = 0;
-
 	int nthreads = thread_count();
 	if (nthreads > 1)
 		return tunnel_error(
@@ -146,6 +152,26 @@ static tk_status drop(tk_ctx *ctx, const tk_tunnel_user *c, tk_error *err)
 			"the process has %d threads at the drop: capabilities are per thread, so the "
 			"others would stay privileged",
 			nthreads);
+	return TK_OK;
+}
+
+static void bounding_warn(tk_ctx *ctx, int e)
+{
+	char ebuf[128];
+	tunnel_log(ctx, TK_LOG_WARN, SUB,
+		   "the capability bounding set was not reduced (%s): the process still cannot "
+		   "gain capabilities (no_new_privs, no exec)",
+		   tunnel_errno_text(e, ebuf, sizeof(ebuf)));
+}
+
+static tk_status drop(tk_ctx *ctx, const tk_tunnel_user *c, tk_error *err)
+{
+	gid_t *groups = NULL;
+	tk_status st;
+	int e = 0;
+
+	if ((st = one_thread(err)) != TK_OK)
+		return st;
 	groups = calloc(GROUPS_MAX, sizeof(*groups));
 	if (!groups)
 		return tunnel_error(err, TK_E_NO_MEMORY, "drop privileges", c->name, TK_OS_NONE, 0,
@@ -198,14 +224,8 @@ static tk_status drop(tk_ctx *ctx, const tk_tunnel_user *c, tk_error *err)
 				  "setuid(0) succeeded after the drop: refusing to run");
 		goto out;
 	}
-	if (!bounded) {
-		char ebuf[128];
-		tunnel_log(
-			ctx, TK_LOG_WARN, SUB,
-			"the capability bounding set was not reduced (%s): the process still cannot "
-			"gain capabilities (no_new_privs, no exec)",
-			tunnel_errno_text(e, ebuf, sizeof(ebuf)));
-	}
+	if (!bounded)
+		bounding_warn(ctx, e);
 	tun_check(ctx, c);
 	st = TK_OK;
 out:
@@ -213,11 +233,51 @@ out:
 	return st;
 }
 
+/*
+ * Without a User: the same uid, but of its capabilities only CAP_NET_ADMIN stays (when it had
+ * it), in the effective, permitted and bounding sets; none inheritable or ambient. Started by
+ * root from a shell, the tunnel thus gives up CAP_SYS_ADMIN, CAP_DAC_OVERRIDE and the rest once
+ * its adapter and sockets are open; under the systemd unit it gives up the drop's CAP_SETUID,
+ * CAP_SETGID and CAP_SETPCAP, which only a tunnel with a User uses.
+ */
+static tk_status reduce(tk_ctx *ctx, const tk_tunnel_user *c, tk_error *err)
+{
+	uint64_t eff = 0, prm = 0, inh = 0;
+	tk_status st;
+	int e = 0;
+
+	if ((st = one_thread(err)) != TK_OK)
+		return st;
+	if (!caps_get(&eff, &prm, &inh))
+		return fail(err, "capget", c, errno, "cannot read the capabilities");
+	/*
+	 * The bounding set first: dropping from it needs CAP_SETPCAP, gone after capset. A process
+	 * with no other capability (an unprivileged user's) has nothing the set could matter for.
+	 */
+	bool bounded = !(prm & ~(uint64_t)KEPT_CAP_MASK) || bounding_cut(&e);
+	uint32_t keep = (uint32_t)(prm & KEPT_CAP_MASK);
+	if (!caps_set(keep, keep))
+		return fail(err, "capset", c, errno, "cannot keep CAP_NET_ADMIN alone");
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	uint64_t eff2 = 0, prm2 = 0;
+	if (!caps_get(&eff2, &prm2, &inh) || eff2 != keep || prm2 != keep || inh != 0)
+		return tunnel_error(
+			err, TK_E_INTERNAL, "drop privileges", "capabilities", TK_OS_NONE, 0,
+			"after the reduction the capabilities are not as set (effective "
+			"%#llx, permitted %#llx)",
+			(unsigned long long)eff2, (unsigned long long)prm2);
+	if (!bounded)
+		bounding_warn(ctx, e);
+	tunnel_log(ctx, TK_LOG_DEBUG, SUB, "capabilities reduced from %#llx to %#llx",
+		   (unsigned long long)prm, (unsigned long long)prm2);
+	return TK_OK;
+}
+
 tk_status tunnel_confine(tk_ctx *ctx, const tk_tunnel_user *c, bool has_key, tk_error *err)
 {
 	tk_status st;
 
-	if (c->set && (st = drop(ctx, c, err)) != TK_OK)
+	if ((st = c->set ? drop(ctx, c, err) : reduce(ctx, c, err)) != TK_OK)
 		return st;
 	/*
 	 * Always, dropped or not: the tunnel never executes anything, so nothing may gain
@@ -241,7 +301,8 @@ tk_status tunnel_confine(tk_ctx *ctx, const tk_tunnel_user *c, bool has_key, tk_
 			c->name[0] ? ")" : "");
 	else
 		tunnel_log(ctx, TK_LOG_DEBUG, SUB,
-			   "no User: running as uid %u with its privileges (no_new_privs set%s)",
+			   "no User: running as uid %u with at most CAP_NET_ADMIN (no_new_privs "
+			   "set%s)",
 			   (unsigned)geteuid(), has_key ? ", not dumpable: a key is loaded" : "");
 	return TK_OK;
 }

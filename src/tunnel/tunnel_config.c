@@ -18,9 +18,11 @@
 #else
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #endif
 
@@ -161,6 +163,101 @@ tk_status tk__key_file_read(const char *path, const char *where, uint8_t sk[TK__
 }
 
 #ifndef _WIN32 /* Windows: src/tunnel/windows/ */
+/*
+ * The directories a file the root start reads lies in (docs/SECURITY.md, "Files the tunnel
+ * reads as root"). Whoever may write one of them can swap the file between two starts: rename
+ * another root-owned file over it (an old configuration, another tunnel's key), or replace a
+ * directory further up. So every directory from the file's up to / must be owned by root or by
+ * the user running the tunnel, never by its User, and be writable by no group and no others
+ * unless it is sticky (/tmp: then they may not rename or remove a file they do not own, and the
+ * file itself must be root's). Symbolic links are resolved: the directories checked are those
+ * holding the name given (realpath of its directory) and those holding the file it leads to.
+ */
+static tk_status dir_chain_check(const char *start, const char *file, const char *what,
+				 const char *op, const char *obj, uid_t user, tk_error *err)
+{
+	char dir[PATH_MAX];
+	struct stat sb;
+
+	if (!realpath(start, dir))
+		return TK_OK; /* the file's own open reports a path that does not resolve */
+	for (;;) {
+		if (stat(dir, &sb) != 0)
+			return TK_OK;
+		unsigned mode = (unsigned)(sb.st_mode & 07777);
+		bool theirs = sb.st_uid != 0 && (sb.st_uid != geteuid() || sb.st_uid == user);
+		bool open_w = (sb.st_mode & (S_IWGRP | S_IWOTH)) && !(sb.st_mode & S_ISVTX);
+		if (theirs || open_w) {
+			char why[96];
+			if (theirs && sb.st_uid == user)
+				snprintf(why, sizeof(why),
+					 "owned by uid %u, the User the tunnel drops to",
+					 (unsigned)sb.st_uid);
+			else if (theirs)
+				snprintf(
+					why, sizeof(why),
+					"owned by uid %u, neither root nor the user running the tunnel",
+					(unsigned)sb.st_uid);
+			else
+				snprintf(why, sizeof(why),
+					 "writable by group or others (mode %04o)", mode);
+			tk__error_set_quiet(
+				err, TK_E_CONFIG, op, obj, TK_OS_NONE, 0,
+				"%s %s: directory %s is %s: refused (whoever can write it "
+				"can replace the file between starts)",
+				what, file, dir, why);
+			if (theirs)
+				tk__error_remedy(
+					err,
+					"chown root %s (or move the file to a directory only "
+					"root may write, such as /etc/tapkit)",
+					dir);
+			else
+				tk__error_remedy(
+					err,
+					"chmod go-w %s (or move the file to a directory only "
+					"root may write, such as /etc/tapkit)",
+					dir);
+			return TK_E_CONFIG;
+		}
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir) {
+			if (dir[1] == '\0')
+				return TK_OK; /* "/" checked */
+			dir[1] = '\0';
+		} else {
+			*slash = '\0';
+		}
+	}
+}
+
+/* The directory holding path's name: "." for a bare name, "/" for "/name". */
+static void dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, size, ".");
+	else
+		snprintf(dir, size, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+}
+
+/* dir_chain_check for the directory holding path's name, and the one holding its target. */
+static tk_status dirs_check(const char *path, const char *what, const char *op, const char *obj,
+			    uid_t user, tk_error *err)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+
+	dir_of(path, dir, sizeof(dir));
+	tk_status st = dir_chain_check(dir, path, what, op, obj, user, err);
+	if (st != TK_OK || !realpath(path, real))
+		return st;
+	char *end = strrchr(real, '/');
+	if (end)
+		*(end == real ? end + 1 : end) = '\0';
+	return dir_chain_check(real, path, what, op, obj, user, err);
+}
+
 tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 				uint8_t sk[TK__KEY_LEN], tk_error *err)
 {
@@ -224,6 +321,8 @@ tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 				 path, path);
 		goto out;
 	}
+	if ((st = dirs_check(path, "private key file", "read key", obj, user, err)) != TK_OK)
+		goto out;
 	ssize_t n = read(fd, text, sizeof(text));
 	if (n < 0 || !tk__key_from_base64(text, (size_t)n, sk)) {
 		st = tk__error_set_quiet(err, TK_E_CONFIG, "read key", obj, TK_OS_NONE, 0,
@@ -649,7 +748,15 @@ static tk_status conf_key(struct tk__tunnel_conf *c, const char *where,
 	return st;
 }
 
-static tk_status conf_parse(const char *text, size_t len, const char *origin,
+static tk_status file_check(const char *path, FILE *f, const struct tk__tunnel_conf *keep,
+			    const struct tk__tunnel_conf *c, tk_error *err);
+
+/*
+ * text, read from f (NULL: a string) whose name is origin. The file is checked (file_check)
+ * once its User and PresharedKeys are known and before anything it names is read: a refused
+ * file has no key read on its behalf, and its refusal is the error.
+ */
+static tk_status conf_parse(const char *text, size_t len, const char *origin, FILE *f,
 			    const struct tk__tunnel_conf *keep, struct tk__tunnel_conf *c,
 			    tk_error *err)
 {
@@ -686,6 +793,8 @@ static tk_status conf_parse(const char *text, size_t len, const char *origin,
 		st = tk__config_error(
 			err, origin, s.iface_line,
 			"Mode = sealed needs PrivateKeyFile = FILE (make one: umask 077; tapkit genkey > FILE)");
+	if (st == TK_OK && f)
+		st = file_check(origin, f, keep, c, err);
 	if (st == TK_OK && c->key_file[0]) {
 		char where[TK_ERROR_OBJECT_MAX];
 		snprintf(where, sizeof(where), "%s:%u", origin, s.key_line);
@@ -701,7 +810,7 @@ static tk_status conf_parse(const char *text, size_t len, const char *origin,
 tk_status tk__tunnel_conf_parse(const char *text, size_t len, const char *origin,
 				struct tk__tunnel_conf *c, tk_error *err)
 {
-	return conf_parse(text, len, origin, NULL, c, err);
+	return conf_parse(text, len, origin, NULL, NULL, c, err);
 }
 
 /* Whether a peer of c has a PresharedKey: the configuration file then holds a secret. */
@@ -716,14 +825,17 @@ static bool conf_has_psk(const struct tk__tunnel_conf *c)
 #ifndef _WIN32 /* Windows: ACLs, not modes (below; the verdict: src/windows/acllogic.c) */
 /*
  * The configuration file is guarded like the key file: whoever can write it can add a [Peer]
- * (or point PrivateKeyFile elsewhere), and a PresharedKey in it is a secret. Refused: a file
- * group or others may write; one owned by someone but root, us or the tunnel's User; one others
- * may read when it holds a PresharedKey.
+ * (or point PrivateKeyFile elsewhere), and a PresharedKey in it is a secret. Nothing the
+ * tunnel's User (the unprivileged process after the drop) can write may be read by the next
+ * start as root. Refused: a file group or others may write; one owned by someone but root or
+ * us, or by the User; one in a directory someone else may write (dirs_check); one others may
+ * read when it holds a PresharedKey. A PresharedKey file may be group-readable (0640) when its
+ * group is the User's: the dropped process re-reads it on a reload, and it holds the keys anyway.
+ * user/gid: the User ((uid_t)-1 without one).
  */
-static tk_status conf_file_check(const char *path, const struct stat *sb,
-				 const struct tk__tunnel_conf *c, tk_error *err)
+static tk_status conf_file_check(const char *path, const struct stat *sb, bool psk, uid_t user,
+				 gid_t gid, tk_error *err)
 {
-	bool psk = conf_has_psk(c);
 	unsigned mode = (unsigned)(sb->st_mode & 07777);
 	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
 		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
@@ -733,24 +845,62 @@ static tk_status conf_file_check(const char *path, const struct stat *sb,
 		tk__error_remedy(err, "chmod go-w %s", path);
 		return TK_E_CONFIG;
 	}
-	if (psk && (sb->st_mode & (S_IRWXG | S_IRWXO))) {
+	if (user != (uid_t)-1 && sb->st_uid == user) {
 		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
-				    "configuration file %s holds a PresharedKey and is readable by "
-				    "group or others (mode %04o): refused",
-				    path, mode);
-		tk__error_remedy(err, "chmod 600 %s", path);
+				    "configuration file %s is owned by uid %u, the User the tunnel "
+				    "drops to (mode %04o): refused (after a compromise of the "
+				    "unprivileged process it could add a [Peer] or change "
+				    "PrivateKeyFile for the next start as root)",
+				    path, (unsigned)user, mode);
+		tk__error_remedy(err, "chown root:root %s; chmod go-w %s", path, path);
 		return TK_E_CONFIG;
 	}
-	if (sb->st_uid != 0 && sb->st_uid != geteuid() && !(c->has_user && sb->st_uid == c->uid)) {
+	if (sb->st_uid != 0 && sb->st_uid != geteuid()) {
 		tk__error_set_quiet(
 			err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
 			"configuration file %s is owned by uid %u, neither root nor the "
-			"tunnel's user (mode %04o): refused (it could have been planted)",
+			"user running the tunnel (mode %04o): refused (it could have been "
+			"planted)",
 			path, (unsigned)sb->st_uid, mode);
 		tk__error_remedy(err, "if it is yours: chown root %s", path);
 		return TK_E_CONFIG;
 	}
-	return TK_OK;
+	/* group-readable for the User's group alone: its bits are that group's (no ACL) */
+	bool user_group = user != (uid_t)-1 && sb->st_gid == gid &&
+			  (sb->st_mode & S_IRWXG) == S_IRGRP &&
+			  getxattr(path, "system.posix_acl_access", NULL, 0) < 0;
+	if (psk && ((sb->st_mode & S_IRWXO) || ((sb->st_mode & S_IRWXG) && !user_group))) {
+		tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
+				    "configuration file %s holds a PresharedKey and is readable by "
+				    "group or others (mode %04o, group %u): refused",
+				    path, mode, (unsigned)sb->st_gid);
+		if (user != (uid_t)-1)
+			tk__error_remedy(err,
+					 "chmod 600 %s, or let the User's group alone read it: "
+					 "chgrp %u %s; chmod 640 %s",
+					 path, (unsigned)gid, path, path);
+		else
+			tk__error_remedy(err, "chmod 600 %s", path);
+		return TK_E_CONFIG;
+	}
+	return dirs_check(path, "configuration file", "read config", path, user, err);
+}
+
+static tk_status file_check(const char *path, FILE *f, const struct tk__tunnel_conf *keep,
+			    const struct tk__tunnel_conf *c, tk_error *err)
+{
+	struct stat sb;
+	/* the User: the running tunnel's on a reload (it runs as that user now), else the file's */
+	const struct tk__tunnel_conf *u = keep && keep->has_user ? keep : c;
+	if (fstat(fileno(f), &sb) != 0) {
+		int e = errno;
+		char ebuf[128];
+		return tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_ERRNO, e,
+					   "cannot stat %s: %s", path,
+					   tk__errno_text(e, ebuf, sizeof(ebuf)));
+	}
+	return conf_file_check(path, &sb, conf_has_psk(c), u->has_user ? u->uid : (uid_t)-1, u->gid,
+			       err);
 }
 #else
 /*
@@ -778,6 +928,14 @@ static tk_status conf_file_check(const char *path, const struct tk__tunnel_conf 
 	tk__win_acl_remedy(err, path);
 	return TK_E_CONFIG;
 }
+
+static tk_status file_check(const char *path, FILE *f, const struct tk__tunnel_conf *keep,
+			    const struct tk__tunnel_conf *c, tk_error *err)
+{
+	(void)f;
+	(void)keep;
+	return conf_file_check(path, c, err);
+}
 #endif
 
 tk_status tk__tunnel_conf_load(const char *path, struct tk__tunnel_conf *c, tk_error *err)
@@ -799,6 +957,30 @@ tk_status tk__tunnel_conf_reload(const char *path, const struct tk__tunnel_conf 
 		st = tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_ERRNO, e,
 					 "cannot open %s: %s", path,
 					 tk__errno_text(e, ebuf, sizeof(ebuf)));
+#ifndef _WIN32
+		/* a reload after the drop reads the file as the User (a PresharedKey's 0600) */
+		if (e == EACCES && keep && keep->has_user && geteuid() == keep->uid) {
+			char dir[PATH_MAX];
+			dir_of(path, dir, sizeof(dir));
+			/* access(2) asks with the real ids: the User's now */
+			if (access(dir, X_OK) != 0)
+				tk__error_remedy(
+					err,
+					"the tunnel runs as its User (uid %u) since its "
+					"start and re-reads the file as that user, who may "
+					"not enter %s: chgrp %u %s; chmod 750 %s (or restart "
+					"the tunnel)",
+					(unsigned)keep->uid, dir, (unsigned)keep->gid, dir, dir);
+			else
+				tk__error_remedy(
+					err,
+					"the tunnel runs as its User (uid %u) since its "
+					"start and re-reads the file as that user: let its "
+					"group read it: chgrp %u %s; chmod 640 %s (or "
+					"restart the tunnel)",
+					(unsigned)keep->uid, (unsigned)keep->gid, path, path);
+		}
+#endif
 		return st;
 	}
 	text = malloc(TK__INI_FILE_MAX + 1);
@@ -813,18 +995,7 @@ tk_status tk__tunnel_conf_reload(const char *path, const struct tk__tunnel_conf 
 					 "%s cannot be read or is larger than %zu bytes", path,
 					 TK__INI_FILE_MAX);
 	else
-		st = conf_parse(text, len, path, keep, c, err);
-#ifndef _WIN32
-	struct stat sb;
-	if (st == TK_OK && fstat(fileno(f), &sb) == 0) {
-		st = conf_file_check(path, &sb, c, err);
-		if (st != TK_OK)
-			tk__tunnel_conf_free(c);
-	}
-#else
-	if (st == TK_OK && (st = conf_file_check(path, c, err)) != TK_OK)
-		tk__tunnel_conf_free(c);
-#endif
+		st = conf_parse(text, len, path, f, keep, c, err);
 	free(text);
 	fclose(f);
 	return st;

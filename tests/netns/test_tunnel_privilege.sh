@@ -9,7 +9,14 @@
 # same, and is refused, the tunnel carrying on, when PrivateKeyFile changes; its stale control
 # socket is replaced by the next start. And the refusals before anything is opened: an unknown
 # user, root as User, a key file owned by another user, by the User itself or readable by
-# others, a control directory others may write.
+# others, a control directory others may write; whatever the User could write and the next start
+# as root would read: a configuration file it owns, a directory it owns or all may write on the
+# way to the configuration or the key.
+# B without User keeps CAP_NET_ADMIN alone as well. Under the systemd unit's bounding set (read
+# from dist/systemd/tapkit-tunnel@.service, reproduced with setpriv) A drops to nobody and B ends
+# with CAP_NET_ADMIN alone; the unit's former set (CAP_NET_ADMIN only) cannot drop. A PresharedKey
+# with User: the file 0640 root:nogroup is read at start and by the dropped process on SIGHUP;
+# made 0600, the reload is refused with the chgrp fix and the running configuration stays.
 #
 #   +------- $NA (A: User = nobody) -------+   veth 10.99.0.0/24   +------- $NB (B: root) -------+
 #   | tka 10.250.7.1/24                    |<== sealed UDP 4789 ==>| tkb 10.250.7.2/24           |
@@ -99,6 +106,39 @@ expect_fix "chown root:root $TK_TMP/a.key; chmod 600 $TK_TMP/a.key"
 expect_no_link "$NA" tka
 chown 0 "$TK_TMP/a.key"
 
+tk_case "a configuration file the User could write: its own, or in a directory it owns or all may write; the key's directory too: refused at start, with the fix"
+chown nobody "$TK_TMP/a.conf"
+tk_exec "$NA" timeout 10 "$TAPKIT" tunnel run --config "$TK_TMP/a.conf"
+expect_error TK_E_CONFIG - 2
+expect_stderr "configuration file $TK_TMP/a.conf is owned by uid $NOBODY_UID, the User the tunnel drops to"
+expect_fix "chown root:root $TK_TMP/a.conf"
+chown 0 "$TK_TMP/a.conf"
+mkdir "$TK_TMP/nd"
+sed "s#^PrivateKeyFile = a.key\$#PrivateKeyFile = $TK_TMP/a.key#" "$TK_TMP/a.conf" >"$TK_TMP/nd/a.conf"
+chmod 0644 "$TK_TMP/nd/a.conf"
+chown nobody "$TK_TMP/nd"
+tk_exec "$NA" timeout 10 "$TAPKIT" tunnel run --config "$TK_TMP/nd/a.conf"
+expect_error TK_E_CONFIG - 2
+expect_stderr "configuration file $TK_TMP/nd/a.conf: directory $TK_TMP/nd is owned by uid $NOBODY_UID, the User the tunnel drops to: refused"
+expect_fix "chown root $TK_TMP/nd"
+chown 0 "$TK_TMP/nd"
+chmod 0777 "$TK_TMP/nd"
+tk_exec "$NA" timeout 10 "$TAPKIT" tunnel run --config "$TK_TMP/nd/a.conf"
+expect_error TK_E_CONFIG - 2
+expect_stderr "directory $TK_TMP/nd is writable by group or others (mode 0777)"
+expect_fix "chmod go-w $TK_TMP/nd"
+chmod 0755 "$TK_TMP/nd"
+mkdir -m 0700 "$TK_TMP/nd/keys"
+cp -p "$TK_TMP/a.key" "$TK_TMP/nd/keys/a.key"
+sed -i "s#^PrivateKeyFile = .*#PrivateKeyFile = keys/a.key#" "$TK_TMP/nd/a.conf"
+chown nobody "$TK_TMP/nd/keys"
+tk_exec "$NA" timeout 10 "$TAPKIT" tunnel run --config "$TK_TMP/nd/a.conf"
+expect_error TK_E_CONFIG - 2
+expect_stderr "private key file $TK_TMP/nd/keys/a.key: directory $TK_TMP/nd/keys is owned by uid $NOBODY_UID"
+expect_fix "chown root $TK_TMP/nd/keys"
+expect_no_link "$NA" tka
+rm -rf "$TK_TMP/nd"
+
 tk_case "a control directory others may write, or owned by another user: refused, nothing opened"
 mkdir -m 0777 "$TK_TMP/ww"
 chmod 0777 "$TK_TMP/ww"
@@ -133,9 +173,13 @@ expect_proc "$PA" NoNewPrivs 1
 grep -q "dropped to uid $NOBODY_UID gid $NOBODY_GID (nobody), keeping CAP_NET_ADMIN for adapter recovery" "$TK_TMP/$PA.err" ||
 	{ TK_ERR=$(tk_bg_err "$PA") TK_LAST_CMD="tunnel A's log" tk_fail "no 'dropped to uid $NOBODY_UID ... keeping CAP_NET_ADMIN' line in A's log"; }
 
-tk_case "B without User: still root, but no_new_privs (and not dumpable: a key is loaded)"
+tk_case "B without User: still root, but CAP_NET_ADMIN alone (effective, permitted, bounding), no_new_privs (and not dumpable: a key is loaded)"
 expect_proc "$PB" Uid "0 0 0 0"
 expect_proc "$PB" NoNewPrivs 1
+expect_proc "$PB" CapEff 0000000000001000
+expect_proc "$PB" CapPrm 0000000000001000
+expect_proc "$PB" CapBnd 0000000000001000
+expect_proc "$PB" CapInh 0000000000000000
 
 tk_case "traffic crosses the dropped tunnel"
 tun_ping "$NA" 10.250.7.2
@@ -274,6 +318,79 @@ tk_wait_until 20 "the failed reopen in A's log" grep -q "cannot reopen adapter t
 kill -0 "$PA" || tk_fail "the tunnel died when it could not re-create its adapter"
 tun_status "$NA" "$SA"
 expect_json tunnel.adapter_open false
+tk_stop "$PA"
+expect_rc 0
+tk_stop "$PB"
+expect_rc 0
+
+tk_case "the systemd unit's bounding set (setpriv): A with User = nobody starts and drops; B without User ends with CAP_NET_ADMIN alone"
+UNIT=$TK_SOURCE_DIR/dist/systemd/tapkit-tunnel@.service
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
+[[ -n $caps ]] || tk_fail "no CapabilityBoundingSet= in $UNIT"
+bset=-all
+for c in $caps; do
+	c=${c#CAP_}
+	bset+=",+${c,,}"
+done
+# what systemd leaves a root service with NoNewPrivileges=yes and that bounding set
+unit_caps=(setpriv "--bounding-set=$bset" --inh-caps=-all --no-new-privs)
+tk_spawn "$NA" "${unit_caps[@]}" "$TAPKIT" --log-level info tunnel run --config "$TK_TMP/a.conf"
+tk_wait_line "$TK_PID" '^tunnel .* running' 15
+PA=$TK_PID
+tk_spawn "$NB" "${unit_caps[@]}" "$TAPKIT" --log-level info tunnel run --config "$TK_TMP/b.conf"
+tk_wait_line "$TK_PID" '^tunnel .* running' 15
+PB=$TK_PID
+expect_proc "$PA" Uid "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID"
+for f in CapEff CapPrm CapBnd; do
+	expect_proc "$PA" "$f" 0000000000001000
+	expect_proc "$PB" "$f" 0000000000001000
+done
+expect_proc "$PB" Uid "0 0 0 0"
+tun_ping_until "$NA" 10.250.7.2 15
+tk_stop "$PA"
+expect_rc 0
+tk_stop "$PB"
+expect_rc 0
+
+tk_case "the unit's former bounding set (CAP_NET_ADMIN alone) cannot drop: refused with the fix, the tunnel does not run"
+tk_exec "$NA" timeout 10 setpriv --bounding-set=-all,+net_admin --inh-caps=-all --no-new-privs "$TAPKIT" tunnel run --config "$TK_TMP/a.conf"
+expect_error TK_E_NO_PRIVILEGE - 3
+expect_fix "CapabilityBoundingSet"
+expect_no_link "$NA" tka
+
+tk_case "a PresharedKey with User: 0640 root:$NOGROUP read at start and by nobody on SIGHUP; 0600: the reload is refused with the fix, the running configuration stays"
+psk=$("$TAPKIT" genkey)
+for side in a b; do
+	printf 'PresharedKey = %s\n' "$psk" >>"$TK_TMP/$side.conf"
+done
+chmod 0600 "$TK_TMP/b.conf"
+chgrp "$NOBODY_GID" "$TK_TMP/a.conf"
+chmod 0640 "$TK_TMP/a.conf"
+tun_start "$NA" --config "$TK_TMP/a.conf" --no-watch
+PA=$TK_PID
+tun_start "$NB" --config "$TK_TMP/b.conf"
+PB=$TK_PID
+tun_ping_until "$NA" 10.250.7.2 15
+sed -i 's/^Address = 10.250.7.1\/24$/&\nAddress = 10.250.10.1\/24/' "$TK_TMP/a.conf"
+chgrp "$NOBODY_GID" "$TK_TMP/a.conf"
+chmod 0640 "$TK_TMP/a.conf"
+kill -HUP "$PA"
+tk_wait_value 5 "the reload as nobody applied" = 1 tun_json "$NA" "$SA" 'd["tunnel"]["reloads"]'
+ip -n "$NA" -o addr show dev tka | grep -q 10.250.10.1/24 || tk_fail "the reloaded address 10.250.10.1/24 is not on tka"
+tun_ping "$NA" 10.250.7.2
+chmod 0600 "$TK_TMP/a.conf"
+sed -i 's/^Address = 10.250.10.1\/24$/Address = 10.250.11.1\/24/' "$TK_TMP/a.conf"
+chmod 0600 "$TK_TMP/a.conf"
+kill -HUP "$PA"
+tk_wait_until 5 "the rejection in A's log" grep -q "reload rejected: $TK_TMP/a.conf: cannot open $TK_TMP/a.conf: Permission denied; fix: the tunnel runs as its User (uid $NOBODY_UID) since its start and re-reads the file as that user: let its group read it: chgrp $NOBODY_GID $TK_TMP/a.conf; chmod 640 $TK_TMP/a.conf" "$TK_TMP/$PA.err"
+tun_status "$NA" "$SA"
+expect_json tunnel.reload_failures 1
+expect_json tunnel.reloads 1
+if ip -n "$NA" -o addr show dev tka | grep -q 10.250.11.1/24; then
+	tk_fail "a refused reload added 10.250.11.1/24"
+fi
+ip -n "$NA" -o addr show dev tka | grep -q 10.250.10.1/24 || tk_fail "the running address 10.250.10.1/24 went away with a refused reload"
+tun_ping "$NA" 10.250.7.2
 tk_stop "$PA"
 expect_rc 0
 tk_stop "$PB"

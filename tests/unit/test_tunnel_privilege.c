@@ -3,8 +3,11 @@
  * Least privilege (src/tunnel/user.c resolves User, cli/tunnel/privilege.c drops to it): User = USER[:GROUP] resolved or refused with the
  * reason, a key file owned by another user refused (the User's own too), and the
  * drop itself in a child process: ids, CAP_NET_ADMIN alone, the bounding set, no_new_privs, not
- * dumpable, and no way back to root. The cases that change owners or ids need root and are
- * skipped without it.
+ * dumpable, and no way back to root; without a User, CAP_NET_ADMIN alone as well. The files the
+ * root start reads and the User could write are refused: a configuration file the User owns, a
+ * directory it (or anyone) may write on the way to the configuration or the key; a PresharedKey
+ * file may be 0640 for the User's group alone, and a reload as the User reads it (0600: refused
+ * with the chgrp fix; a directory the User may not enter: the directory's fix). The cases that change owners or ids need root and are skipped without it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +16,7 @@
 #include <cmocka.h>
 
 #include <linux/capability.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +255,256 @@ static void reload_with_user_keeps_the_key(void **state)
 	rmdir(dir);
 }
 
+/* A sealed configuration with User = nobody (and a PresharedKey when psk) at dir/NAME. */
+static void write_conf(const char *path, const char *key, bool psk)
+{
+	uint8_t sk[TK__KEY_LEN], pk[TK__KEY_LEN];
+	char b64[TK__KEY_B64_LEN + 1], psk64[TK__KEY_B64_LEN + 1];
+	tk__key_generate(sk);
+	tk__key_public(sk, pk);
+	tk__key_to_base64(pk, b64);
+	tk__key_generate(sk);
+	tk__key_to_base64(sk, psk64);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"[Interface]\nName = tk0\nMode = sealed\nPrivateKeyFile = %s\nUser = nobody\n"
+		"[Peer]\nEndpoint = 10.0.0.2:4789\nPublicKey = %s\n%s%s\n",
+		key, b64, psk ? "PresharedKey = " : "", psk ? psk64 : "");
+	fclose(f);
+	assert_int_equal(chmod(path, psk ? 0600 : 0644), 0);
+}
+
+/* Loads path; expects st, and (when refused) the message and the remedy to hold the texts. */
+static void load_expect(const char *path, const struct tk__tunnel_conf *keep, tk_status st,
+			const char *msg, const char *remedy)
+{
+	struct tk__tunnel_conf c;
+	tk_error err = { 0 };
+	tk_status got = tk__tunnel_conf_reload(path, keep, &c, &err);
+	if (got != st)
+		fail_msg("%s: expected %s, got %s: %s (fix: %s)", path, tk_status_name(st),
+			 tk_status_name(got), err.message, err.remedy);
+	if (got == TK_OK) {
+		tk__tunnel_conf_free(&c);
+		return;
+	}
+	if (msg && !strstr(err.message, msg))
+		fail_msg("%s: expected \"%s\" in \"%s\"", path, msg, err.message);
+	if (remedy && !strstr(err.remedy, remedy))
+		fail_msg("%s: expected the fix \"%s\" in \"%s\"", path, remedy, err.remedy);
+}
+
+/* The start of a test that changes owners: root and a user nobody, or skipped; dir made. */
+static void as_root_in(char *dir, uid_t *uid, gid_t *gid)
+{
+	if (geteuid() != 0 || !nobody(uid, gid))
+		skip();
+	assert_true(tk__seal_init());
+	assert_non_null(mkdtemp(dir));
+}
+
+/*
+ * Nothing the User can write may be read by the root start: the configuration file owned by the
+ * User; its directory owned by the User or writable by others (sticky: accepted); the key's
+ * directory the same; a symbolic link from a directory the User owns.
+ */
+static void files_the_user_can_write_are_refused(void **state)
+{
+	char dir[] = "/tmp/tk-tfiles.XXXXXX", conf[48], key[48], keys[48], want[256], sub[48],
+	     link[256];
+	uint8_t sk[TK__KEY_LEN];
+	uid_t uid = 0;
+	gid_t gid = 0;
+	(void)state;
+	as_root_in(dir, &uid, &gid);
+	snprintf(conf, sizeof(conf), "%s/t.conf", dir);
+	snprintf(keys, sizeof(keys), "%s/keys", dir);
+	snprintf(key, sizeof(key), "%s/keys/k", dir);
+	assert_int_equal(mkdir(keys, 0700), 0);
+	write_key(key, sk);
+	write_conf(conf, "keys/k", false);
+	load_expect(conf, NULL, TK_OK, NULL, NULL);
+
+	/* the file the User owns (accepted before: "root or the tunnel's user") */
+	assert_int_equal(chown(conf, uid, 0), 0);
+	snprintf(want, sizeof(want), "owned by uid %u, the User the tunnel drops to",
+		 (unsigned)uid);
+	snprintf(link, sizeof(link), "chown root:root %s; chmod go-w %s", conf, conf);
+	load_expect(conf, NULL, TK_E_CONFIG, want, link);
+	assert_int_equal(chown(conf, 0, 0), 0);
+
+	/* its directory: the User's, then writable by others, then sticky (accepted) */
+	assert_int_equal(chown(dir, uid, gid), 0);
+	snprintf(want, sizeof(want), "directory %s is owned by uid %u, the User", dir,
+		 (unsigned)uid);
+	snprintf(link, sizeof(link), "chown root %s", dir);
+	load_expect(conf, NULL, TK_E_CONFIG, want, link);
+	assert_int_equal(chown(dir, 0, 0), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	snprintf(want, sizeof(want), "directory %s is writable by group or others (mode 0777)",
+		 dir);
+	snprintf(link, sizeof(link), "chmod go-w %s", dir);
+	load_expect(conf, NULL, TK_E_CONFIG, want, link);
+	assert_int_equal(chmod(dir, 01777), 0);
+	load_expect(conf, NULL, TK_OK, NULL, NULL);
+	assert_int_equal(chmod(dir, 0700), 0);
+
+	/* the key's directory: the User's, or writable by its group */
+	assert_int_equal(chown(keys, uid, gid), 0);
+	snprintf(want, sizeof(want), "private key file %s: directory %s is owned by uid %u", key,
+		 keys, (unsigned)uid);
+	load_expect(conf, NULL, TK_E_CONFIG, want, "chown root");
+	assert_int_equal(chown(keys, 0, gid), 0);
+	assert_int_equal(chmod(keys, 0770), 0);
+	load_expect(conf, NULL, TK_E_CONFIG, "writable by group or others (mode 0770)",
+		    "chmod go-w");
+	assert_int_equal(chmod(keys, 0700), 0);
+	load_expect(conf, NULL, TK_OK, NULL, NULL);
+
+	/* a link to root's file, from a directory the User owns: it could point it elsewhere */
+	snprintf(sub, sizeof(sub), "%s/nobodys", dir);
+	snprintf(link, sizeof(link), "%s/nobodys/t.conf", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(chown(sub, uid, gid), 0);
+	assert_int_equal(symlink(conf, link), 0);
+	snprintf(want, sizeof(want), "directory %s is owned by uid %u", sub, (unsigned)uid);
+	load_expect(link, NULL, TK_E_CONFIG, want, NULL);
+
+	/* a reload checks the same, for the running tunnel's User */
+	struct tk__tunnel_conf run;
+	tk_error err = { 0 };
+	assert_int_equal(tk__tunnel_conf_load(conf, &run, &err), TK_OK);
+	assert_int_equal(chown(conf, uid, 0), 0);
+	load_expect(conf, &run, TK_E_CONFIG, "the User the tunnel drops to", NULL);
+	tk__tunnel_conf_free(&run);
+
+	unlink(link);
+	rmdir(sub);
+	unlink(conf);
+	unlink(key);
+	rmdir(keys);
+	rmdir(dir);
+}
+
+/* In a child as the User (uid, gid): the reload of path with run kept; 0 when it went as expected. */
+static int child_reload(const char *path, struct tk__tunnel_conf *run, uid_t uid, gid_t gid,
+			tk_status want, const char *remedy)
+{
+	struct tk__tunnel_conf c;
+	tk_error err = { 0 };
+	if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
+	    setresuid(uid, uid, uid) != 0)
+		return 10;
+	tk_status st = tk__tunnel_conf_reload(path, run, &c, &err);
+	if (st != want) {
+		fprintf(stderr, "reload as uid %u: %s: %s (fix: %s)\n", (unsigned)uid,
+			tk_status_name(st), err.message, err.remedy);
+		return 11;
+	}
+	if (st == TK_OK &&
+	    (!c.has_key || memcmp(c.sk, run->sk, sizeof(c.sk)) != 0 || !c.peers[0].has_psk))
+		return 12;
+	if (remedy && !strstr(err.remedy, remedy)) {
+		fprintf(stderr, "expected the fix \"%s\", got \"%s\"\n", remedy, err.remedy);
+		return 13;
+	}
+	return 0;
+}
+
+/* Waits for a child that runs checks; it must exit 0 (else: the number of the failed check). */
+static void expect_child_ok(pid_t pid, const char *what)
+{
+	int ws = 0;
+	assert_true(pid >= 0);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws));
+	if (WEXITSTATUS(ws) != 0)
+		fail_msg("%s failed check %d", what, WEXITSTATUS(ws));
+}
+
+static void reload_as_user(const char *path, struct tk__tunnel_conf *run, uid_t uid, gid_t gid,
+			   tk_status want, const char *remedy)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(child_reload(path, run, uid, gid, want, remedy));
+	expect_child_ok(pid, "the reload as the User (see child_reload)");
+}
+
+/*
+ * A PresharedKey file: 0600 root at start; 0640 when its group is the User's (the dropped
+ * process re-reads it on a reload), refused with any other group or without a User. A reload
+ * as the User reads a 0640 file and keeps the running key; a 0600 one is refused with the fix.
+ */
+static void psk_file_group_readable_by_the_user_alone(void **state)
+{
+	char dir[] = "/tmp/tk-tpsk.XXXXXX", conf[48], key[48], want[256];
+	uint8_t sk[TK__KEY_LEN];
+	uid_t uid = 0;
+	gid_t gid = 0;
+	(void)state;
+	as_root_in(dir, &uid, &gid);
+	assert_int_equal(chmod(dir, 0755), 0); /* the User must reach the file */
+	snprintf(conf, sizeof(conf), "%s/t.conf", dir);
+	snprintf(key, sizeof(key), "%s/k", dir);
+	write_key(key, sk);
+	write_conf(conf, "k", true);
+	struct tk__tunnel_conf run;
+	tk_error err = { 0 };
+	assert_int_equal(tk__tunnel_conf_load(conf, &run, &err), TK_OK);
+	assert_true(run.has_user);
+	assert_int_equal(run.gid, gid);
+
+	/* 0640 with root's group: refused, the fix names the User's group */
+	assert_int_equal(chmod(conf, 0640), 0);
+	snprintf(want, sizeof(want), "chgrp %u %s; chmod 640 %s", (unsigned)gid, conf, conf);
+	load_expect(conf, NULL, TK_E_CONFIG, "holds a PresharedKey and is readable", want);
+	/* the User's group: accepted at start; 0644 is not */
+	assert_int_equal(chown(conf, 0, gid), 0);
+	load_expect(conf, NULL, TK_OK, NULL, NULL);
+	assert_int_equal(chmod(conf, 0644), 0);
+	load_expect(conf, NULL, TK_E_CONFIG, "holds a PresharedKey and is readable", NULL);
+	assert_int_equal(chmod(conf, 0660), 0);
+	load_expect(conf, NULL, TK_E_CONFIG, "may be written by group or others", NULL);
+	assert_int_equal(chmod(conf, 0640), 0);
+
+	/* the reload as the User: 0640 read (the key kept, not re-read); 0600 refused, with the fix */
+	reload_as_user(conf, &run, uid, gid, TK_OK, NULL);
+	assert_int_equal(chmod(conf, 0600), 0);
+	snprintf(want, sizeof(want), "chgrp %u %s; chmod 640 %s", (unsigned)gid, conf, conf);
+	reload_as_user(conf, &run, uid, gid, TK_E_CONFIG, want);
+	/* a directory the User may not enter: the fix is the directory's */
+	assert_int_equal(chmod(conf, 0640), 0);
+	assert_int_equal(chmod(dir, 0700), 0);
+	snprintf(want, sizeof(want), "may not enter %s: chgrp %u %s; chmod 750 %s", dir,
+		 (unsigned)gid, dir, dir);
+	reload_as_user(conf, &run, uid, gid, TK_E_CONFIG, want);
+	assert_int_equal(chmod(dir, 0755), 0);
+
+	/* without a User, group-readable is refused whatever the group */
+	FILE *f = fopen(conf, "r+");
+	assert_non_null(f);
+	char text[1024];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	char *u = strstr(text, "User = nobody\n");
+	assert_non_null(u);
+	memmove(u, u + strlen("User = nobody\n"), strlen(u + strlen("User = nobody\n")) + 1);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(conf, 0640), 0);
+	load_expect(conf, NULL, TK_E_CONFIG, "holds a PresharedKey and is readable", "chmod 600");
+
+	tk__tunnel_conf_free(&run);
+	unlink(conf);
+	unlink(key);
+	rmdir(dir);
+}
+
 /* What the daemon gets from tk_tunnel_config_user. */
 static void user_of(const struct tk__tunnel_conf *c, tk_tunnel_user *u)
 {
@@ -315,17 +569,15 @@ static void drop_keeps_net_admin_only(void **state)
 	if (geteuid() != 0 || !nobody(&uid, &gid))
 		skip();
 	pid_t pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0)
 		_exit(child_drop(uid, gid));
-	int ws = 0;
-	assert_int_equal(waitpid(pid, &ws, 0), pid);
-	assert_true(WIFEXITED(ws));
-	if (WEXITSTATUS(ws) != 0)
-		fail_msg("the dropped child failed check %d (see child_drop)", WEXITSTATUS(ws));
+	expect_child_ok(pid, "the dropped child (see child_drop)");
 }
 
-/* Without a User: no ids change, but no_new_privs always, and not dumpable once a key is held. */
+/*
+ * Without a User: no ids change, but no_new_privs always, not dumpable once a key is held, and of
+ * root's capabilities CAP_NET_ADMIN alone stays (effective, permitted, bounding).
+ */
 static void no_user_sets_no_new_privs(void **state)
 {
 	(void)state;
@@ -342,6 +594,17 @@ static void no_user_sets_no_new_privs(void **state)
 			_exit(1);
 		if (geteuid() != before || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 			_exit(2);
+		struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct d[2];
+		memset(d, 0, sizeof(d));
+		uint32_t want = before == 0 ? 1u << CAP_NET_ADMIN : 0;
+		if (syscall(SYS_capget, &h, d) != 0 || d[0].effective != want ||
+		    d[0].permitted != want || d[0].inheritable || d[1].effective || d[1].permitted)
+			_exit(5);
+		if (before == 0 && (prctl(PR_CAPBSET_READ, CAP_NET_ADMIN, 0, 0, 0) != 1 ||
+				    prctl(PR_CAPBSET_READ, CAP_SETUID, 0, 0, 0) != 0 ||
+				    prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) != 0))
+			_exit(6);
 		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1)
 			_exit(3); /* plain, no key: a crash may still be debugged */
 		if (tunnel_confine(ctx, &u, true, &err) != TK_OK ||
@@ -350,11 +613,7 @@ static void no_user_sets_no_new_privs(void **state)
 		tk_ctx_free(ctx);
 		_exit(0);
 	}
-	int ws = 0;
-	assert_int_equal(waitpid(pid, &ws, 0), pid);
-	assert_true(WIFEXITED(ws));
-	if (WEXITSTATUS(ws) != 0)
-		fail_msg("the child failed check %d", WEXITSTATUS(ws));
+	expect_child_ok(pid, "the child without User");
 }
 
 int main(void)
@@ -365,6 +624,8 @@ int main(void)
 		cmocka_unit_test(user_key_in_a_file_at_its_line),
 		cmocka_unit_test(key_owned_by_another_user_is_refused),
 		cmocka_unit_test(reload_with_user_keeps_the_key),
+		cmocka_unit_test(files_the_user_can_write_are_refused),
+		cmocka_unit_test(psk_file_group_readable_by_the_user_alone),
 		cmocka_unit_test(drop_keeps_net_admin_only),
 		cmocka_unit_test(no_user_sets_no_new_privs),
 	};
