@@ -70,8 +70,8 @@ p_top = ceiling(p_kern)
 s_t1, s_cpu, s_user = f("tk-sealed", "t1"), f("tk-sealed", "cpugb"), f("tk-sealed", "pusergb")
 s_kern = s_cpu - s_user if ok(s_cpu, s_user) else None
 aead = {"seal": float(sys.argv[2]), "open": float(sys.argv[3])} if sys.argv[2] and sys.argv[3] else {}
-MSG = int(sys.argv[5]) if len(sys.argv) > 6 else 0
-PAYLOAD = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+MSG = int(sys.argv[5]) if len(sys.argv) > 6 and sys.argv[5] else 0
+PAYLOAD = int(sys.argv[6]) if len(sys.argv) > 6 and sys.argv[6] else 0
 STREAM = float(sys.argv[7]) if len(sys.argv) > 7 and sys.argv[7] else None
 # one seal and one open per full-size frame (one at each end), seconds per GB of TCP payload
 # (iperf3's bytes): each GB of payload is MSG / PAYLOAD GB of messages
