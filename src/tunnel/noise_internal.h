@@ -47,11 +47,17 @@ enum tk__msg_type {
 #define TK__MSG_DATA_OVERHEAD  (TK__MSG_DATA_HLEN + TK__NOISE_TAG)
 _Static_assert(TK__MSG_DATA_OVERHEAD == TK__SEALED_OVERHEAD, "tunnel_internal.h's sealed overhead");
 
-/* Little-endian fields of the wire format. */
+/*
+ * Little-endian fields of the wire format, written out byte by byte so the compiler merges
+ * them into one load or store (a loop over the bytes stays a loop: 30 instructions per
+ * counter, on every transport message).
+ */
 static inline void tk__put_le32(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++, v >>= 8)
-		p[i] = (uint8_t)v;
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
 }
 
 static inline uint32_t tk__get_le32(const uint8_t *p)
@@ -61,16 +67,13 @@ static inline uint32_t tk__get_le32(const uint8_t *p)
 
 static inline void tk__put_le64(uint8_t *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++, v >>= 8)
-		p[i] = (uint8_t)v;
+	tk__put_le32(p, (uint32_t)v);
+	tk__put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
 static inline uint64_t tk__get_le64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	return (uint64_t)tk__get_le32(p) | (uint64_t)tk__get_le32(p + 4) << 32;
 }
 
 /* The message type of a datagram (its first 4 bytes, little endian), 0 when shorter. */
