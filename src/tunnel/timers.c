@@ -127,15 +127,20 @@ unsigned tk__timers_tick(struct tk__timers *t, uint64_t now)
 	return act;
 }
 
+/* The earlier of next and at, where an at of 0 is unarmed (at - 1 wraps it to the latest). */
+static uint64_t earlier(uint64_t next, uint64_t at)
+{
+	return at - 1 < next ? at : next;
+}
+
 uint64_t tk__timers_next(const struct tk__timers *t)
 {
-	const uint64_t at[] = { t->retransmit_at, t->keepalive_at, t->new_handshake_at,
-				t->zero_keys_at, t->persistent_at };
-	uint64_t next = UINT64_MAX;
-	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
-		if (at[i] && at[i] < next)
-			next = at[i];
-	return next;
+	/* called for every frame sent or received: five compares, no loop over a copy */
+	uint64_t next = earlier(UINT64_MAX, t->retransmit_at);
+	next = earlier(next, t->keepalive_at);
+	next = earlier(next, t->new_handshake_at);
+	next = earlier(next, t->zero_keys_at);
+	return earlier(next, t->persistent_at);
 }
 
 bool tk__timers_want_rekey_on_send(const struct tk__keypairs *k, uint64_t now)
