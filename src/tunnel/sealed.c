@@ -536,7 +536,8 @@ static enum tk__drop data_drop(enum tk__noise_result r)
 	}
 }
 
-static void on_data(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf, size_t n)
+static void on_data(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf, size_t n,
+		    struct tk__run *run)
 {
 	struct tk__v2 *v = t->v2;
 	uint32_t i = tk__index_find(&v->idx, tk__msg_receiver(buf, n));
@@ -574,12 +575,12 @@ static void on_data(struct tk_tunnel *t, const struct sockaddr_storage *src, uin
 	}
 	tk__timers_data_received(&np->timers, v->now);
 	note(t, p);
-	tk__deliver(t, p, i, vx, vlen);
+	tk__deliver(t, p, i, vx, vlen, run);
 }
 
 /* One sealed datagram from src, by its message type. */
 void tk__v2_from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
-		      size_t n)
+		      size_t n, struct tk__run *run)
 {
 	if (!t->v2) {
 		tk__count_drop(t, NULL, TK__DROP_NO_SESSION);
@@ -587,7 +588,7 @@ void tk__v2_from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, u
 	}
 	switch (tk__msg_type(buf, n)) {
 	case TK__MSG_DATA:
-		on_data(t, src, buf, n);
+		on_data(t, src, buf, n, run);
 		return;
 	case TK__MSG_INITIATION:
 		on_initiation(t, src, buf, n);
