@@ -271,6 +271,7 @@ struct tk__timers {
 	unsigned handshake_attempts;
 	bool need_another_keepalive;
 	bool sent_lastminute_handshake;
+	uint64_t armed; /* the earliest deadline set since tk__timers_take_armed, 0: none */
 };
 
 /* What tk__timers_tick asks the engine to do (bits). */
@@ -533,6 +534,13 @@ void tk__timers_session_derived(struct tk__timers *t, uint64_t now);
 unsigned tk__timers_tick(struct tk__timers *t, uint64_t now);
 /* The earliest armed deadline (for the engine's timerfd), UINT64_MAX when none. */
 uint64_t tk__timers_next(const struct tk__timers *t);
+/*
+ * The earliest deadline set by the events since the last call (UINT64_MAX: none), and forgets
+ * it. An engine that keeps a bound at or below every peer's tk__timers_next (as of its last
+ * look) lowers it to this after each event instead of asking tk__timers_next every frame: a
+ * deadline not set since was looked at already, and one cleared can only come later.
+ */
+uint64_t tk__timers_take_armed(struct tk__timers *t);
 /*
  * Sending with the current keypair: true when a new handshake is due (we initiated it and it is
  * REKEY_AFTER_TIME old, or it sent REKEY_AFTER_MESSAGES).

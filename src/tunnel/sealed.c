@@ -174,6 +174,7 @@ bool tk__v2_attach(struct tk_tunnel *t, bool fresh)
 		struct tk__timers *tm = &t->peers[i].v2->np.timers;
 		if (tm->persistent_interval && !tm->persistent_at && !tm->has_initiated)
 			tm->persistent_at = now;
+		(void)tk__timers_take_armed(tm); /* looked at in full just below */
 		uint64_t n = tk__timers_next(tm);
 		if (n < v->next)
 			v->next = n;
@@ -184,10 +185,15 @@ bool tk__v2_attach(struct tk_tunnel *t, bool fresh)
 
 /* ---- the timer ---- */
 
-/* A peer's deadlines may have moved earlier: the loop's timer follows. */
+/*
+ * A peer's deadlines may have moved earlier: the loop's timer follows. v->next stays at or
+ * below every deadline as of its peer's last note or tick, so only the deadlines set since
+ * can lower it (tk__timers_take_armed); a deadline cleared or moved later leaves a timer that
+ * fires early, finds nothing due and is armed again, as it always did.
+ */
 static void note(struct tk_tunnel *t, struct tk__peer *p)
 {
-	uint64_t n = tk__timers_next(&p->v2->np.timers);
+	uint64_t n = tk__timers_take_armed(&p->v2->np.timers);
 	if (n < t->v2->next) {
 		t->v2->next = n;
 		tk__timer_rearm(t);
@@ -267,6 +273,7 @@ void tk__v2_tick(struct tk_tunnel *t)
 			if (act & TK__TIMER_SEND_KEEPALIVE)
 				send_keepalive(t, p);
 		}
+		(void)tk__timers_take_armed(tm); /* looked at in full just below */
 		uint64_t n = tk__timers_next(tm);
 		if (n < next)
 			next = n;
