@@ -547,14 +547,15 @@ static void on_data(struct tk_tunnel *t, const struct sockaddr_storage *src, uin
 		    struct tk__run *run)
 {
 	struct tk__v2 *v = t->v2;
-	uint32_t i = tk__index_find(&v->idx, tk__msg_receiver(buf, n));
+	uint32_t receiver = tk__msg_receiver(buf, n);
+	uint32_t i = tk__index_find(&v->idx, receiver);
 	if (i == TK__INDEX_NONE || i >= t->npeers || !t->peers[i].v2) {
 		tk__count_drop(t, NULL, TK__DROP_UNKNOWN_PEER);
 		return;
 	}
 	struct tk__peer *p = &t->peers[i];
 	struct tk__noise_peer *np = &p->v2->np;
-	struct tk__keypair *kp = tk__keypairs_find(&np->kp, tk__msg_receiver(buf, n));
+	struct tk__keypair *kp = tk__keypairs_find(&np->kp, receiver);
 	uint8_t *vx = t->open_buf + HEADROOM - TK__VXLAN_HLEN;
 	size_t vlen = 0;
 	enum tk__noise_result r =
