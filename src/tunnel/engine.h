@@ -297,13 +297,13 @@ void tk__from_tap(struct tk_tunnel *t, uint8_t *frame, size_t len, const struct 
 /*
  * What a run of datagrams from one source shares (the segments of one UDP GRO buffer): the
  * sender's MAC once learned, so a run of one station's frames costs one table update, not one
- * per frame. Sealed mode knows a datagram's peer only once it has authenticated, so the peer
- * is part of what was learned.
+ * per frame. Sealed mode knows a datagram's peer only once it has authenticated: a datagram
+ * from another peer than the last one's starts over (idx, sealed.c).
  */
 struct tk__run {
 	uint8_t smac[TK_MAC_LEN];
-	uint32_t idx; /* the peer smac was learned from */
-	bool learned; /* smac was learned in this run, from peer idx */
+	uint32_t idx; /* sealed mode: the peer of the run's last authenticated datagram */
+	bool learned; /* smac was learned in this run, from this run's peer */
 };
 
 /* One datagram (len bytes at buf, which it may overwrite) from src. */

@@ -85,11 +85,10 @@ static void deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8
 	p->st.rx_bytes += flen;
 	p->st.last_seen_ns = t->batch_realtime;
 	if (!TK__MAC_IS_GROUP(smac) &&
-	    (!r || !r->learned || r->idx != idx || memcmp(r->smac, smac, TK_MAC_LEN) != 0)) {
+	    (!r || !r->learned || memcmp(r->smac, smac, TK_MAC_LEN) != 0)) {
 		tk__mac_learn(&t->macs, smac, idx, now);
 		if (r) {
 			memcpy(r->smac, smac, TK_MAC_LEN);
-			r->idx = idx;
 			r->learned = true;
 		}
 	}

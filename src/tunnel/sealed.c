@@ -583,6 +583,10 @@ static void on_data(struct tk_tunnel *t, const struct sockaddr_storage *src, uin
 	}
 	tk__timers_data_received(&np->timers, v->now);
 	note(t, p);
+	if (run && run->idx != i) {
+		run->idx = i; /* what the run learned was from another peer */
+		run->learned = false;
+	}
 	tk__deliver(t, p, i, vx, vlen, run);
 }
 
