@@ -340,9 +340,9 @@ bool tk__v2_ready(const struct tk__peer *p);
 /* Seals vx (len bytes) to p into out: the datagram's length, 0 when queued or dropped. */
 size_t tk__v2_seal(struct tk_tunnel *t, struct tk__peer *p, const uint8_t *vx, size_t len,
 		   uint8_t *out, size_t cap);
-/* One sealed datagram from src; r: the run (receive.c) it is part of, NULL when none. */
+/* One sealed datagram from src; run: the run (receive.c) it is part of, NULL when none. */
 void tk__v2_from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
-		      size_t n, struct tk__run *r);
+		      size_t n, struct tk__run *run);
 /* socket_linux.c (Windows: windows/engine_windows.c): a handshake message, cookie reply or keepalive to an address. */
 void tk__udp_send_ctl(struct tk_tunnel *t, const struct sockaddr_storage *to, const uint8_t *buf,
 		      size_t len);
