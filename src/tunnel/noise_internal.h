@@ -62,8 +62,8 @@ _Static_assert(TK__MSG_DATA_OVERHEAD == TK__SEALED_OVERHEAD, "tunnel_internal.h'
 
 static inline void tk__put_le32(uint8_t *p, uint32_t v)
 {
-	v = TK__LE32(v);
-	memcpy(p, &v, sizeof(v));
+	uint32_t le = TK__LE32(v);
+	memcpy(p, &le, sizeof(le));
 }
 
 static inline uint32_t tk__get_le32(const uint8_t *p)
@@ -75,8 +75,8 @@ static inline uint32_t tk__get_le32(const uint8_t *p)
 
 static inline void tk__put_le64(uint8_t *p, uint64_t v)
 {
-	v = TK__LE64(v);
-	memcpy(p, &v, sizeof(v));
+	uint64_t le = TK__LE64(v);
+	memcpy(p, &le, sizeof(le));
 }
 
 static inline uint64_t tk__get_le64(const uint8_t *p)
