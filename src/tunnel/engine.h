@@ -294,6 +294,18 @@ void tk__from_tap(struct tk_tunnel *t, uint8_t *frame, size_t len, const struct 
 
 /* ---- receive.c ---- */
 
+/*
+ * What a run of datagrams from one source shares (the segments of one UDP GRO buffer): the
+ * sender's MAC once learned, so a run of one station's frames costs one table update, not one
+ * per frame. Sealed mode knows a datagram's peer only once it has authenticated: a datagram
+ * from another peer than the last one's starts over (idx, sealed.c).
+ */
+struct tk__run {
+	uint8_t smac[TK_MAC_LEN];
+	uint32_t idx; /* sealed mode: the peer of the run's last authenticated datagram */
+	bool learned; /* smac was learned in this run, from this run's peer */
+};
+
 /* One datagram (len bytes at buf, which it may overwrite) from src. */
 void tk__from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf, size_t n);
 /*
@@ -302,8 +314,12 @@ void tk__from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint
  */
 void tk__from_peer_run(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
 		       size_t n, size_t seg);
-/* A VXLAN packet (vx, vlen bytes, HEADROOM writable before it) from peer idx, authenticated. */
-void tk__deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen);
+/*
+ * A VXLAN packet (vx, vlen bytes, HEADROOM writable before it) from peer idx, authenticated;
+ * r: the run it is part of, NULL when none.
+ */
+void tk__deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen,
+		 struct tk__run *r);
 /* Arms the loop's timer for the earliest of the reopen attempt and sealed mode's deadlines. */
 void tk__timer_rearm(struct tk_tunnel *t);
 
@@ -324,9 +340,9 @@ bool tk__v2_ready(const struct tk__peer *p);
 /* Seals vx (len bytes) to p into out: the datagram's length, 0 when queued or dropped. */
 size_t tk__v2_seal(struct tk_tunnel *t, struct tk__peer *p, const uint8_t *vx, size_t len,
 		   uint8_t *out, size_t cap);
-/* One sealed datagram from src. */
+/* One sealed datagram from src; run: the run (receive.c) it is part of, NULL when none. */
 void tk__v2_from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
-		      size_t n);
+		      size_t n, struct tk__run *run);
 /* socket_linux.c (Windows: windows/engine_windows.c): a handshake message, cookie reply or keepalive to an address. */
 void tk__udp_send_ctl(struct tk_tunnel *t, const struct sockaddr_storage *to, const uint8_t *buf,
 		      size_t len);

@@ -5,18 +5,8 @@
  */
 #include "engine.h"
 
-/*
- * What a run of datagrams from one source shares (the segments of one UDP GRO buffer): the
- * sender's MAC once learned, so a run of one station's frames costs one table update, not one
- * per frame.
- */
-struct run {
-	uint8_t smac[TK_MAC_LEN];
-	bool learned; /* smac was learned in this run, from this run's peer */
-};
-
 static void deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen,
-		    struct run *r);
+		    struct tk__run *r);
 
 /*
  * One datagram (len bytes at buf, which it may overwrite) from src. Plain mode knows a peer by
@@ -27,7 +17,7 @@ void tk__from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint
 	uint32_t idx = 0;
 
 	if (t->conf.mode == TK__TUNNEL_SEALED) {
-		tk__v2_from_peer(t, src, buf, n);
+		tk__v2_from_peer(t, src, buf, n, NULL);
 		return;
 	}
 	struct tk__peer *p = tk__peer_find(t, src, &idx);
@@ -42,7 +32,7 @@ void tk__from_peer_run(struct tk_tunnel *t, const struct sockaddr_storage *src, 
 		       size_t n, size_t seg)
 {
 	uint32_t idx = 0;
-	struct run r = { .learned = false };
+	struct tk__run r = { .learned = false };
 
 	if (seg == 0 || seg >= n) {
 		tk__from_peer(t, src, buf, n);
@@ -50,7 +40,7 @@ void tk__from_peer_run(struct tk_tunnel *t, const struct sockaddr_storage *src, 
 	}
 	if (t->conf.mode == TK__TUNNEL_SEALED) {
 		for (size_t off = 0; off < n; off += seg)
-			tk__v2_from_peer(t, src, buf + off, n - off < seg ? n - off : seg);
+			tk__v2_from_peer(t, src, buf + off, n - off < seg ? n - off : seg, &r);
 		return;
 	}
 	/* every datagram of the run has the same source: one lookup */
@@ -64,13 +54,14 @@ void tk__from_peer_run(struct tk_tunnel *t, const struct sockaddr_storage *src, 
 }
 
 /* A VXLAN packet (vx, vlen bytes, HEADROOM writable before it) from peer idx, authenticated. */
-void tk__deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen)
+void tk__deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen,
+		 struct tk__run *r)
 {
-	deliver(t, p, idx, vx, vlen, NULL);
+	deliver(t, p, idx, vx, vlen, r);
 }
 
 static void deliver(struct tk_tunnel *t, struct tk__peer *p, uint32_t idx, uint8_t *vx, size_t vlen,
-		    struct run *r)
+		    struct tk__run *r)
 {
 	const uint8_t *fr = NULL;
 	size_t flen = 0;

@@ -174,6 +174,7 @@ bool tk__v2_attach(struct tk_tunnel *t, bool fresh)
 		struct tk__timers *tm = &t->peers[i].v2->np.timers;
 		if (tm->persistent_interval && !tm->persistent_at && !tm->has_initiated)
 			tm->persistent_at = now;
+		(void)tk__timers_take_armed(tm); /* looked at in full just below */
 		uint64_t n = tk__timers_next(tm);
 		if (n < v->next)
 			v->next = n;
@@ -184,10 +185,15 @@ bool tk__v2_attach(struct tk_tunnel *t, bool fresh)
 
 /* ---- the timer ---- */
 
-/* A peer's deadlines may have moved earlier: the loop's timer follows. */
+/*
+ * A peer's deadlines may have moved earlier: the loop's timer follows. v->next stays at or
+ * below every deadline as of its peer's last note or tick, so only the deadlines set since
+ * can lower it (tk__timers_take_armed); a deadline cleared or moved later leaves a timer that
+ * fires early, finds nothing due and is armed again, as it always did.
+ */
 static void note(struct tk_tunnel *t, struct tk__peer *p)
 {
-	uint64_t n = tk__timers_next(&p->v2->np.timers);
+	uint64_t n = tk__timers_take_armed(&p->v2->np.timers);
 	if (n < t->v2->next) {
 		t->v2->next = n;
 		tk__timer_rearm(t);
@@ -267,6 +273,7 @@ void tk__v2_tick(struct tk_tunnel *t)
 			if (act & TK__TIMER_SEND_KEEPALIVE)
 				send_keepalive(t, p);
 		}
+		(void)tk__timers_take_armed(tm); /* looked at in full just below */
 		uint64_t n = tk__timers_next(tm);
 		if (n < next)
 			next = n;
@@ -536,17 +543,19 @@ static enum tk__drop data_drop(enum tk__noise_result r)
 	}
 }
 
-static void on_data(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf, size_t n)
+static void on_data(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf, size_t n,
+		    struct tk__run *run)
 {
 	struct tk__v2 *v = t->v2;
-	uint32_t i = tk__index_find(&v->idx, tk__msg_receiver(buf, n));
+	uint32_t receiver = tk__msg_receiver(buf, n);
+	uint32_t i = tk__index_find(&v->idx, receiver);
 	if (i == TK__INDEX_NONE || i >= t->npeers || !t->peers[i].v2) {
 		tk__count_drop(t, NULL, TK__DROP_UNKNOWN_PEER);
 		return;
 	}
 	struct tk__peer *p = &t->peers[i];
 	struct tk__noise_peer *np = &p->v2->np;
-	struct tk__keypair *kp = tk__keypairs_find(&np->kp, tk__msg_receiver(buf, n));
+	struct tk__keypair *kp = tk__keypairs_find(&np->kp, receiver);
 	uint8_t *vx = t->open_buf + HEADROOM - TK__VXLAN_HLEN;
 	size_t vlen = 0;
 	enum tk__noise_result r =
@@ -574,12 +583,16 @@ static void on_data(struct tk_tunnel *t, const struct sockaddr_storage *src, uin
 	}
 	tk__timers_data_received(&np->timers, v->now);
 	note(t, p);
-	tk__deliver(t, p, i, vx, vlen);
+	if (run && run->idx != i) {
+		run->idx = i; /* what the run learned was from another peer */
+		run->learned = false;
+	}
+	tk__deliver(t, p, i, vx, vlen, run);
 }
 
 /* One sealed datagram from src, by its message type. */
 void tk__v2_from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
-		      size_t n)
+		      size_t n, struct tk__run *run)
 {
 	if (!t->v2) {
 		tk__count_drop(t, NULL, TK__DROP_NO_SESSION);
@@ -587,7 +600,7 @@ void tk__v2_from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, u
 	}
 	switch (tk__msg_type(buf, n)) {
 	case TK__MSG_DATA:
-		on_data(t, src, buf, n);
+		on_data(t, src, buf, n, run);
 		return;
 	case TK__MSG_INITIATION:
 		on_initiation(t, src, buf, n);

@@ -21,6 +21,19 @@ void tk__timers_init(struct tk__timers *t, uint64_t persistent_interval)
 	*t = (struct tk__timers){ .persistent_interval = persistent_interval };
 }
 
+/* The earlier of next and at, where an at of 0 is unarmed (at - 1 wraps it to the latest). */
+static uint64_t earlier(uint64_t next, uint64_t at)
+{
+	return at - 1 < next ? at : next;
+}
+
+/* Sets the deadline *at to when, remembered for tk__timers_take_armed. */
+static void arm(struct tk__timers *t, uint64_t *at, uint64_t when)
+{
+	*at = when;
+	t->armed = t->armed ? earlier(t->armed, when) : when;
+}
+
 static bool due(uint64_t at, uint64_t now)
 {
 	return at != 0 && now >= at;
@@ -40,14 +53,14 @@ void tk__timers_any_sent(struct tk__timers *t, uint64_t now)
 {
 	t->keepalive_at = 0; /* whatever we sent tells the peer we are alive */
 	if (t->persistent_interval)
-		t->persistent_at = now + t->persistent_interval;
+		arm(t, &t->persistent_at, now + t->persistent_interval);
 }
 
 void tk__timers_any_received(struct tk__timers *t, uint64_t now)
 {
 	t->new_handshake_at = 0; /* the peer answers: its keys work */
 	if (t->persistent_interval)
-		t->persistent_at = now + t->persistent_interval;
+		arm(t, &t->persistent_at, now + t->persistent_interval);
 }
 
 void tk__timers_initiation_sent(struct tk__timers *t, uint64_t now, uint64_t jitter, bool is_retry)
@@ -57,19 +70,20 @@ void tk__timers_initiation_sent(struct tk__timers *t, uint64_t now, uint64_t jit
 	t->last_initiation = now;
 	t->has_initiated = true;
 	tk__timers_any_sent(t, now);
-	t->retransmit_at = now + TK__REKEY_TIMEOUT + jitter;
+	arm(t, &t->retransmit_at, now + TK__REKEY_TIMEOUT + jitter);
 }
 
 void tk__timers_data_sent(struct tk__timers *t, uint64_t now, uint64_t jitter)
 {
 	if (!t->new_handshake_at)
-		t->new_handshake_at = now + TK__KEEPALIVE_TIMEOUT + TK__REKEY_TIMEOUT + jitter;
+		arm(t, &t->new_handshake_at,
+		    now + TK__KEEPALIVE_TIMEOUT + TK__REKEY_TIMEOUT + jitter);
 }
 
 void tk__timers_data_received(struct tk__timers *t, uint64_t now)
 {
 	if (!t->keepalive_at)
-		t->keepalive_at = now + TK__KEEPALIVE_TIMEOUT;
+		arm(t, &t->keepalive_at, now + TK__KEEPALIVE_TIMEOUT);
 	else
 		t->need_another_keepalive = true;
 }
@@ -83,7 +97,7 @@ void tk__timers_handshake_complete(struct tk__timers *t)
 
 void tk__timers_session_derived(struct tk__timers *t, uint64_t now)
 {
-	t->zero_keys_at = now + 3 * TK__REJECT_AFTER_TIME;
+	arm(t, &t->zero_keys_at, now + 3 * TK__REJECT_AFTER_TIME);
 }
 
 unsigned tk__timers_tick(struct tk__timers *t, uint64_t now)
@@ -97,7 +111,7 @@ unsigned tk__timers_tick(struct tk__timers *t, uint64_t now)
 			t->keepalive_at = 0;
 			act |= TK__TIMER_GIVE_UP;
 			if (!t->zero_keys_at)
-				t->zero_keys_at = now + 3 * TK__REJECT_AFTER_TIME;
+				arm(t, &t->zero_keys_at, now + 3 * TK__REJECT_AFTER_TIME);
 		} else {
 			t->handshake_attempts++;
 			act |= TK__TIMER_SEND_INITIATION | TK__TIMER_RETRY;
@@ -108,7 +122,7 @@ unsigned tk__timers_tick(struct tk__timers *t, uint64_t now)
 		act |= TK__TIMER_SEND_KEEPALIVE;
 		if (t->need_another_keepalive) {
 			t->need_another_keepalive = false;
-			t->keepalive_at = now + TK__KEEPALIVE_TIMEOUT;
+			arm(t, &t->keepalive_at, now + TK__KEEPALIVE_TIMEOUT);
 		}
 	}
 	if (due(t->new_handshake_at, now)) {
@@ -129,13 +143,19 @@ unsigned tk__timers_tick(struct tk__timers *t, uint64_t now)
 
 uint64_t tk__timers_next(const struct tk__timers *t)
 {
-	const uint64_t at[] = { t->retransmit_at, t->keepalive_at, t->new_handshake_at,
-				t->zero_keys_at, t->persistent_at };
-	uint64_t next = UINT64_MAX;
-	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
-		if (at[i] && at[i] < next)
-			next = at[i];
-	return next;
+	/* called for every frame sent or received: five compares, no loop over a copy */
+	uint64_t next = earlier(UINT64_MAX, t->retransmit_at);
+	next = earlier(next, t->keepalive_at);
+	next = earlier(next, t->new_handshake_at);
+	next = earlier(next, t->zero_keys_at);
+	return earlier(next, t->persistent_at);
+}
+
+uint64_t tk__timers_take_armed(struct tk__timers *t)
+{
+	uint64_t a = t->armed;
+	t->armed = 0;
+	return a ? a : UINT64_MAX;
 }
 
 bool tk__timers_want_rekey_on_send(const struct tk__keypairs *k, uint64_t now)

@@ -196,6 +196,106 @@ static void rekey_on_receive_once_near_reject_after_time(void **state)
 	np_pair_free(&p);
 }
 
+/* The engine's looks at one peer after an event (sealed.c, note): eager and incremental. */
+struct bounds {
+	uint64_t eager;	      /* lowered to tk__timers_next after every event */
+	uint64_t incremental; /* lowered to tk__timers_take_armed after every event */
+};
+
+static void look(struct bounds *b, struct tk__timers *t)
+{
+	uint64_t n = tk__timers_next(t), a = tk__timers_take_armed(t);
+	if (n < b->eager)
+		b->eager = n;
+	if (a < b->incremental)
+		b->incremental = a;
+}
+
+static uint64_t next_of_all(struct tk__timers *t, size_t n)
+{
+	uint64_t m = UINT64_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (tk__timers_next(&t[i]) < m)
+			m = tk__timers_next(&t[i]);
+	return m;
+}
+
+/*
+ * sealed.c keeps the earliest deadline of all peers by lowering it to the deadlines each event
+ * set (tk__timers_take_armed) rather than asking tk__timers_next after every frame: over a long
+ * pseudo-random run of the engine's event sequences and ticks on three peers (one with a
+ * persistent keepalive), the bound it keeps is the one the eager look kept, never later than a
+ * deadline, so the loop's timer wakes at the same times.
+ */
+static void deadlines_taken_as_armed_equal_the_eager_minimum(void **state)
+{
+	struct tk__timers t[3];
+	struct bounds b = { UINT64_MAX, UINT64_MAX };
+	uint64_t now = T0, rnd = 42, ticks = 0, fired = 0;
+	(void)state;
+	tk__timers_init(&t[0], 0);
+	tk__timers_init(&t[1], 25 * S);
+	tk__timers_init(&t[2], 0);
+	for (int step = 0; step < 20000; step++) {
+		rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned r = (unsigned)(rnd >> 33);
+		struct tk__timers *p = &t[r % 3];
+		uint64_t jitter = (r >> 8) % (S / 3);
+		switch ((r >> 4) % 9) {
+		case 0: /* a frame sealed (tk__v2_seal) */
+			tk__timers_data_sent(p, now, jitter);
+			tk__timers_any_sent(p, now);
+			break;
+		case 1: /* a frame opened (on_data) */
+			tk__timers_any_received(p, now);
+			tk__timers_data_received(p, now);
+			break;
+		case 2: /* a keepalive opened */
+			tk__timers_any_received(p, now);
+			break;
+		case 3: /* an initiation sent (initiate) */
+			if (tk__timers_may_initiate(p, now))
+				tk__timers_initiation_sent(p, now, jitter, false);
+			break;
+		case 4: /* a response consumed (on_response) */
+			tk__timers_handshake_complete(p);
+			tk__timers_session_derived(p, now);
+			tk__timers_any_received(p, now);
+			break;
+		case 5: /* an initiation answered (on_initiation) */
+			tk__timers_any_sent(p, now);
+			tk__timers_session_derived(p, now);
+			break;
+		case 6: /* a keepalive sent */
+			tk__timers_any_sent(p, now);
+			break;
+		default: /* time passes; the loop's timer fires when the bound is due (tk__v2_tick) */
+			now += (rnd >> 20) % (4 * S);
+			if (b.incremental > now)
+				continue;
+			ticks++;
+			for (size_t i = 0; i < 3; i++) {
+				unsigned act = tk__timers_tick(&t[i], now);
+				fired += act != 0;
+				if (act & TK__TIMER_SEND_INITIATION)
+					tk__timers_initiation_sent(&t[i], now, jitter,
+								   (act & TK__TIMER_RETRY) != 0);
+				if (act & TK__TIMER_SEND_KEEPALIVE)
+					tk__timers_any_sent(&t[i], now);
+				(void)tk__timers_take_armed(&t[i]);
+			}
+			b.eager = b.incremental = next_of_all(t, 3);
+			continue;
+		}
+		look(&b, p);
+		assert_int_equal(b.incremental, b.eager);
+		assert_true(b.incremental <= next_of_all(t, 3));
+	}
+	/* the run went through the timers, not around them */
+	assert_true(ticks > 100);
+	assert_true(fired > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +310,7 @@ int main(void)
 		cmocka_unit_test(several_timers_due_at_once_all_fire),
 		cmocka_unit_test(rekey_on_send_after_two_minutes_only_for_the_initiator),
 		cmocka_unit_test(rekey_on_receive_once_near_reject_after_time),
+		cmocka_unit_test(deadlines_taken_as_armed_equal_the_eager_minimum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

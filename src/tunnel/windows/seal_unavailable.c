@@ -171,10 +171,11 @@ size_t tk__v2_seal(struct tk_tunnel *t, struct tk__peer *p, const uint8_t *vx, s
 }
 
 void tk__v2_from_peer(struct tk_tunnel *t, const struct sockaddr_storage *src, uint8_t *buf,
-		      size_t n)
+		      size_t n, struct tk__run *run)
 {
 	(void)t;
 	(void)src;
 	(void)buf;
 	(void)n;
+	(void)run;
 }
