@@ -212,6 +212,8 @@ W timeout 60 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$tmp/one.conf")"
 log=$WINEPREFIX/drive_c/ProgramData/tapkit/tapkit-tunnel-emu-one.log
 check "--service outside the SCM fails (rc=$rc) and says so in %ProgramData%\\tapkit\\tapkit-tunnel-emu-one.log" \
 	bash -c '[[ $0 -ne 0 ]] && grep -q "service control manager" "$1"' "$rc" "$log"
+n=$(grep -c "cause:" "$log" || true)
+check "  ... once: one error in the log, not a second \"did not start, see above\" ($n)" test "$n" -eq 1
 check "tunnel 2 logged its stop, by Ctrl-C" grep -q "stop requested by Ctrl-C (CTRL_C_EVENT): stopping" "$tmp/win2.log"
 wst "emu two"
 check "no control pipe is left behind by tunnel 2 (status: no tunnel answers)" \
