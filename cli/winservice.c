@@ -578,6 +578,17 @@ static struct {
 	volatile LONG why; /* what set stop: a CTRL_* event + 1, or a service control + 100 */
 } svc_run;
 
+/*
+ * Set once the body has returned on the console: the handler of a closing console or a shutdown
+ * waits for it, since Windows ends the process as soon as that handler returns. Made once and
+ * never closed (one per process): a handler thread may still be about to wait on it when
+ * cli_svc_main returns.
+ */
+static HANDLE svc_body_done;
+/* How long a CTRL_CLOSE_EVENT or CTRL_SHUTDOWN_EVENT handler waits for the body: Windows ends
+ * the process 5 s after a console closes, whatever the handler does. */
+#define CONSOLE_END_WAIT_MS 4500
+
 static void report(DWORD state, DWORD wait_hint)
 {
 	EnterCriticalSection(&svc_run.lock);
@@ -627,6 +638,8 @@ const char *cli_svc_stop_reason(void)
 		return "Ctrl-Break (CTRL_BREAK_EVENT)";
 	case CTRL_CLOSE_EVENT + 1:
 		return "the console closing (CTRL_CLOSE_EVENT)";
+	case CTRL_SHUTDOWN_EVENT + 1:
+		return "the system shutting down (CTRL_SHUTDOWN_EVENT)";
 	case 100 + SERVICE_CONTROL_STOP:
 		return "the service control manager (SERVICE_CONTROL_STOP)";
 	case 100 + SERVICE_CONTROL_SHUTDOWN:
@@ -675,14 +688,27 @@ static void WINAPI svc_main(DWORD argc, wchar_t **argv)
 	report(SERVICE_STOPPED, 0);
 }
 
+/*
+ * Runs in a thread Windows starts for each console event. Ctrl-C and Ctrl-Break stop the body.
+ * A closing console and a shutdown stop it too, then wait for it to finish (bounded): Windows
+ * ends the process when this returns. CTRL_LOGOFF_EVENT is not ours: Windows sends it only to
+ * processes a logoff does not end (services, and programs started outside the user's session,
+ * e.g. by the Task Scheduler), whichever user logs off; left to the default handler it would
+ * end the tunnel (ExitProcess), so it is ignored.
+ */
 static BOOL WINAPI console_handler(DWORD type)
 {
 	switch (type) {
 	case CTRL_C_EVENT:
 	case CTRL_BREAK_EVENT:
 	case CTRL_CLOSE_EVENT:
+	case CTRL_SHUTDOWN_EVENT:
 		InterlockedExchange(&svc_run.why, (LONG)(type + 1));
 		SetEvent(svc_run.stop);
+		if (type == CTRL_CLOSE_EVENT || type == CTRL_SHUTDOWN_EVENT)
+			WaitForSingleObject(svc_body_done, CONSOLE_END_WAIT_MS);
+		return TRUE;
+	case CTRL_LOGOFF_EVENT:
 		return TRUE;
 	default:
 		return FALSE;
@@ -700,10 +726,17 @@ int cli_svc_main(const char *name, bool under_scm, cli_svc_body_fn *body, void *
 			   "use a name of letters, digits and '-'");
 		return CLI_EXIT_USAGE;
 	}
+	if (!svc_body_done)
+		svc_body_done = CreateEventW(NULL, TRUE, FALSE, NULL);
+	else
+		ResetEvent(svc_body_done);
 	svc_run.stop = CreateEventW(NULL, TRUE, FALSE, NULL);
-	if (!svc_run.stop) {
+	if (!svc_run.stop || !svc_body_done) {
 		svc_fail(err, "run service", name, NULL, GetLastError(),
 			 "cannot create the stop event");
+		if (svc_run.stop)
+			CloseHandle(svc_run.stop);
+		svc_run.stop = NULL;
 		return CLI_EXIT_FAILURE;
 	}
 	InitializeCriticalSection(&svc_run.lock);
@@ -734,6 +767,7 @@ int cli_svc_main(const char *name, bool under_scm, cli_svc_body_fn *body, void *
 		rc = CLI_EXIT_FAILURE;
 	} else {
 		rc = body(svc_run.stop, user);
+		SetEvent(svc_body_done); /* before the handler goes: one may be waiting for it */
 		SetConsoleCtrlHandler(console_handler, FALSE);
 	}
 	DeleteCriticalSection(&svc_run.lock);

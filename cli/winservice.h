@@ -89,7 +89,9 @@ DWORD cli_svc_log_to(const char *path, bool both);
  * carries) the process connects with StartServiceCtrlDispatcher; SERVICE_CONTROL_STOP and
  * SHUTDOWN signal `stop` and report STOP_PENDING; a non-zero exit code is reported as a
  * service-specific error, so the recovery actions restart the service. On the console, Ctrl-C,
- * Ctrl-Break and closing the window signal `stop`. Returns the body's exit code; when the body
+ * Ctrl-Break, closing the window and a shutdown signal `stop` (the last two wait up to 4.5 s
+ * for body to return: Windows ends the process when the handler returns); CTRL_LOGOFF_EVENT,
+ * which Windows sends only to processes a logoff does not end, is ignored. Returns the body's exit code; when the body
  * could not run, CLI_EXIT_FAILURE with the cause in *err (err->status set; nothing printed: the
  * caller reports it once, with cli_fail). err->status is TK_OK when the body ran.
  */

@@ -132,8 +132,7 @@ expect "the file made safe and written again: taken (reloads 3, one peer)" \
 # and at start: a file Everyone may write does not start a tunnel
 win_conf "emu two" 127.0.0.1:4800 127.0.0.1:4801 >"$tmp/open.conf"
 chmod 666 "$tmp/open.conf"
-out=$(W timeout 60 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$tmp/open.conf")" 2>&1) && rc=0 || rc=$?
-errout=$out
+wrun "$tmp/open.conf"
 check "tunnel run refuses a file Everyone may write (rc=$rc), with icacls" \
 	bash -c '[[ $0 -ne 0 ]] && grep -q "can be written by Everyone" <<<"$1" && grep -q "icacls" <<<"$1"' "$rc" "$out"
 # the file's owner: Wine reports a file another Unix user owns as owned by S-1-5-7 (ANONYMOUS
@@ -141,8 +140,7 @@ check "tunnel run refuses a file Everyone may write (rc=$rc), with icacls" \
 # planted, with the /setowner fix (Wine cannot change an owner: docs/windows.md)
 chmod 644 "$tmp/open.conf"
 chown nobody "$tmp/open.conf"
-out=$(W timeout 60 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$tmp/open.conf")" 2>&1) && rc=0 || rc=$?
-errout=$out
+wrun "$tmp/open.conf"
 check "tunnel run refuses a file someone else owns (rc=$rc), naming S-1-5-7, with icacls /setowner" \
 	bash -c '[[ $0 -ne 0 ]] && grep -q "is owned by S-1-5-7 (NT AUTHORITY.ANONYMOUS LOGON)" <<<"$1" && grep -q "could have been planted" <<<"$1" && grep -q "/setowner \*S-1-5-32-544" <<<"$1"' "$rc" "$out"
 
