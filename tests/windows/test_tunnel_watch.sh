@@ -175,6 +175,7 @@ expect "the service reloads its changed file (reloads 1, two peers), no restart"
 svc stop --dev "emu one"
 check "service stop ($out)" test "$rc" -eq 0
 check "the service's log exists: %ProgramData%\\tapkit\\tapkit-tunnel-emu-one.log" test -s "$log"
+check "  ... with the start by the SCM and its pid" grep -q "started by the service control manager (pid [0-9]*)" "$log"
 check "  ... with the start (tunnel up, running)" \
 	bash -c 'grep -q "tunnel up: mode plain" "$0" && grep -q "tunnel emu one running" "$0"' "$log"
 check "  ... with the adapter opened and its peer (plain mode has no handshake to log)" \
