@@ -91,9 +91,10 @@ DWORD cli_svc_log_to(const char *path, bool both);
  * service-specific error, so the recovery actions restart the service. On the console, Ctrl-C,
  * Ctrl-Break, closing the window and a shutdown signal `stop` (the last two wait up to 4.5 s
  * for body to return: Windows ends the process when the handler returns); CTRL_LOGOFF_EVENT,
- * which Windows sends only to processes a logoff does not end, is ignored. Returns the body's exit code; when the body
- * could not run, CLI_EXIT_FAILURE with the cause in *err (err->status set; nothing printed: the
- * caller reports it once, with cli_fail). err->status is TK_OK when the body ran.
+ * which Windows sends only to processes a logoff does not end, is ignored. Returns the body's
+ * exit code; when the body could not run, CLI_EXIT_FAILURE with the cause in *err (err->status
+ * set; nothing printed: the caller reports it once, with cli_fail). err->status is TK_OK when
+ * the body ran.
  */
 typedef int cli_svc_body_fn(HANDLE stop, void *user);
 int cli_svc_main(const char *name, bool under_scm, cli_svc_body_fn *body, void *user,

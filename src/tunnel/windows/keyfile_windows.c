@@ -3,10 +3,11 @@
  * The private key file on Windows: refused when its DACL lets Everyone, Users or Authenticated
  * Users read it, or when its owner is none of Administrators, SYSTEM, TrustedInstaller and this
  * process's user (the decisions: src/windows/acllogic.c), with the icacls command that fixes it,
- * as `chmod 600` and `chown root` are asked for on Linux. The same DACL reader serves the configuration file's
- * check (tunnel_config.c: refused when they may write it). A safe key is then read, as on Linux:
- * one base64 key (TK_WIN_SEALED: the build with libsodium and OpenSSL, scripts/mingw-deps.sh);
- * without them it meets sealed mode's absence in this build (seal_unavailable.c).
+ * as `chmod 600` and `chown root` are asked for on Linux. The same DACL and owner reader serves
+ * the configuration file's check (tunnel_config.c: refused when they may write it). A safe key
+ * is then read, as on Linux: one base64 key (TK_WIN_SEALED: the build with libsodium and
+ * OpenSSL, scripts/mingw-deps.sh); without them it meets sealed mode's absence in this build
+ * (seal_unavailable.c).
  */
 #include "../engine.h"
 
