@@ -79,11 +79,6 @@ static int first_pass(struct cli *cli, tk_watch *w, bool once)
 #include <windows.h>
 #include <tlhelp32.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <io.h>
-#include <sys/stat.h>
-
 #define WATCH_SERVICE	  "tapkit-watch"
 #define WATCH_SERVICE_CMD "tapkit watch service"
 #define WATCH_SVC_WAIT_MS 30000
@@ -183,49 +178,6 @@ static int watch_loop(struct watch_body *b, HANDLE stop)
 	return rc;
 }
 
-/*
- * Sends stderr (the library's log and the CLI's messages) to the end of path. A service has no
- * standard handles (msvcrt gives its stderr fd -2, which freopen refuses), so the file becomes
- * fd 2 and stderr is pointed at it.
- */
-static int log_to(const char *path)
-{
-	wchar_t w[MAX_PATH * 2];
-	int fd = -1;
-	if (MultiByteToWideChar(CP_UTF8, 0, path, -1, w, (int)CLI_ARRAY_SIZE(w)))
-		fd = _wopen(w, _O_WRONLY | _O_APPEND | _O_CREAT, _S_IREAD | _S_IWRITE);
-	if (fd < 0) {
-		fprintf(stdout, "tapkit watch: cannot open the log file %s (errno %d)\n", path,
-			errno);
-		return CLI_EXIT_FAILURE;
-	}
-	if (fd != 2) {
-		_dup2(fd, 2);
-		_close(fd);
-	}
-	if (_fileno(stderr) != 2)
-		stderr->_file = 2;
-	SetStdHandle(STD_ERROR_HANDLE, (HANDLE)_get_osfhandle(2));
-	setvbuf(stderr, NULL, _IONBF, 0);
-	return 0;
-}
-
-/* %ProgramData%\tapkit\tapkit-watch.log, creating the folder. */
-static bool default_log(char *out, size_t size)
-{
-	wchar_t dir[MAX_PATH];
-	DWORD n = GetEnvironmentVariableW(L"ProgramData", dir, (DWORD)CLI_ARRAY_SIZE(dir));
-	if (!n || n >= CLI_ARRAY_SIZE(dir) - 16)
-		return false;
-	wcscat(dir, L"\\tapkit");
-	if (!CreateDirectoryW(dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
-		return false;
-	char d[MAX_PATH * 3];
-	if (!WideCharToMultiByte(CP_UTF8, 0, dir, -1, d, (int)sizeof(d), NULL, NULL))
-		return false;
-	return snprintf(out, size, "%s\\" WATCH_SERVICE ".log", d) < (int)size;
-}
-
 static int service_install(struct cli *cli, const char *config, const char *log)
 {
 	char cfg_full[MAX_PATH * 3], log_full[MAX_PATH * 3];
@@ -244,7 +196,7 @@ static int service_install(struct cli *cli, const char *config, const char *log)
 	if (log && *log) {
 		if (!cli_svc_full_path(log, log_full, sizeof(log_full)))
 			return cli_usage_error(cli, "cannot make \"%s\" an absolute path", log);
-	} else if (!default_log(log_full, sizeof(log_full))) {
+	} else if (!cli_svc_log_path(WATCH_SERVICE, log_full, sizeof(log_full))) {
 		return cli_usage_error(cli, "cannot create %%ProgramData%%\\tapkit: give "
 					    "--log-file FILE");
 	}
@@ -365,9 +317,18 @@ static int watch_run(struct cli *cli, int argc, char **argv)
 	struct watch_body b = { .cli = cli, .path = opts[0].value, .once = opts[1].seen };
 	if (!b.path || !*b.path)
 		return cli_usage_error(cli, "--config FILE is required");
-	if (opts[3].value && (rc = log_to(opts[3].value)) != 0)
-		return rc;
-	return cli_svc_main(WATCH_SERVICE, opts[2].seen, watch_body, &b);
+	if (opts[3].value) {
+		/* stderr (the library's log and the CLI's messages) to the end of the file */
+		DWORD code = cli_svc_log_to(opts[3].value, false);
+		if (code) {
+			fprintf(stdout, "tapkit watch: cannot open the log file %s (win32 %lu)\n",
+				opts[3].value, (unsigned long)code);
+			return CLI_EXIT_FAILURE;
+		}
+	}
+	tk_error err;
+	rc = cli_svc_main(WATCH_SERVICE, opts[2].seen, watch_body, &b, &err);
+	return err.status != TK_OK ? cli_fail(cli, err.status, &err) : rc;
 }
 
 #else

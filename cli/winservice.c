@@ -9,6 +9,10 @@
 #if defined(_WIN32)
 #include "cli.h"
 
+#include <shlobj.h>
+
+#include <fcntl.h>
+#include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +500,69 @@ out:
 	return st;
 }
 
+/* ---- the service's log ---- */
+
+bool cli_svc_log_path(const char *name, char *out, size_t size)
+{
+	wchar_t dir[MAX_PATH], path[MAX_PATH + 64];
+	wchar_t *wname = wide(name);
+	if (FAILED(SHGetFolderPathW(NULL, CSIDL_COMMON_APPDATA, NULL, SHGFP_TYPE_CURRENT, dir))) {
+		DWORD n = GetEnvironmentVariableW(L"ProgramData", dir, MAX_PATH);
+		if (n == 0 || n >= MAX_PATH) {
+			wchar_t drive[8];
+			n = GetEnvironmentVariableW(L"SystemDrive", drive, 8);
+			swprintf(dir, MAX_PATH, L"%ls\\ProgramData",
+				 n > 0 && n < 8 ? drive : L"C:");
+		}
+	}
+	(void)CreateDirectoryW(dir, NULL);
+	int n = swprintf(path, CLI_ARRAY_SIZE(path), L"%ls\\tapkit", dir);
+	bool ok = wname && n > 0 &&
+		  (CreateDirectoryW(path, NULL) || GetLastError() == ERROR_ALREADY_EXISTS) &&
+		  swprintf(path, CLI_ARRAY_SIZE(path), L"%ls\\tapkit\\%ls.log", dir, wname) > 0;
+	free(wname);
+	if (!ok)
+		return false;
+	narrow(path, out, size); /* "" when it does not fit */
+	return out[0] != '\0';
+}
+
+DWORD cli_svc_log_to(const char *path, bool both)
+{
+	wchar_t *w = wide(path);
+	if (!w)
+		return ERROR_INVALID_NAME;
+	HANDLE h = CreateFileW(w, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+			       OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	DWORD code = GetLastError();
+	free(w);
+	if (h == INVALID_HANDLE_VALUE)
+		return code;
+	int fd = _open_osfhandle((intptr_t)h, _O_WRONLY | _O_APPEND);
+	if (fd < 0) {
+		CloseHandle(h);
+		return ERROR_TOO_MANY_OPEN_FILES;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if (both) {
+		(void)_dup2(fd, 1);
+		if (_fileno(stdout) != 1)
+			stdout->_file = 1;
+		SetStdHandle(STD_OUTPUT_HANDLE, (HANDLE)_get_osfhandle(1));
+		setvbuf(stdout, NULL, _IONBF, 0);
+	}
+	if (fd != 2) {
+		(void)_dup2(fd, 2);
+		_close(fd);
+	}
+	if (_fileno(stderr) != 2)
+		stderr->_file = 2;
+	SetStdHandle(STD_ERROR_HANDLE, (HANDLE)_get_osfhandle(2));
+	setvbuf(stderr, NULL, _IONBF, 0);
+	return 0;
+}
+
 /* ---- the run side ---- */
 
 static struct {
@@ -510,6 +577,17 @@ static struct {
 	bool under_scm;
 	volatile LONG why; /* what set stop: a CTRL_* event + 1, or a service control + 100 */
 } svc_run;
+
+/*
+ * Set once the body has returned on the console: the handler of a closing console or a shutdown
+ * waits for it, since Windows ends the process as soon as that handler returns. Made once and
+ * never closed (one per process): a handler thread may still be about to wait on it when
+ * cli_svc_main returns.
+ */
+static HANDLE svc_body_done;
+/* How long a CTRL_CLOSE_EVENT or CTRL_SHUTDOWN_EVENT handler waits for the body: Windows ends
+ * the process 5 s after a console closes, whatever the handler does. */
+#define CONSOLE_END_WAIT_MS 4500
 
 static void report(DWORD state, DWORD wait_hint)
 {
@@ -560,6 +638,8 @@ const char *cli_svc_stop_reason(void)
 		return "Ctrl-Break (CTRL_BREAK_EVENT)";
 	case CTRL_CLOSE_EVENT + 1:
 		return "the console closing (CTRL_CLOSE_EVENT)";
+	case CTRL_SHUTDOWN_EVENT + 1:
+		return "the system shutting down (CTRL_SHUTDOWN_EVENT)";
 	case 100 + SERVICE_CONTROL_STOP:
 		return "the service control manager (SERVICE_CONTROL_STOP)";
 	case 100 + SERVICE_CONTROL_SHUTDOWN:
@@ -608,32 +688,55 @@ static void WINAPI svc_main(DWORD argc, wchar_t **argv)
 	report(SERVICE_STOPPED, 0);
 }
 
+/*
+ * Runs in a thread Windows starts for each console event. Ctrl-C and Ctrl-Break stop the body.
+ * A closing console and a shutdown stop it too, then wait for it to finish (bounded): Windows
+ * ends the process when this returns. CTRL_LOGOFF_EVENT is not ours: Windows sends it only to
+ * processes a logoff does not end (services, and programs started outside the user's session,
+ * e.g. by the Task Scheduler), whichever user logs off; left to the default handler it would
+ * end the tunnel (ExitProcess), so it is ignored.
+ */
 static BOOL WINAPI console_handler(DWORD type)
 {
 	switch (type) {
 	case CTRL_C_EVENT:
 	case CTRL_BREAK_EVENT:
 	case CTRL_CLOSE_EVENT:
+	case CTRL_SHUTDOWN_EVENT:
 		InterlockedExchange(&svc_run.why, (LONG)(type + 1));
 		SetEvent(svc_run.stop);
+		if (type == CTRL_CLOSE_EVENT || type == CTRL_SHUTDOWN_EVENT)
+			WaitForSingleObject(svc_body_done, CONSOLE_END_WAIT_MS);
+		return TRUE;
+	case CTRL_LOGOFF_EVENT:
 		return TRUE;
 	default:
 		return FALSE;
 	}
 }
 
-int cli_svc_main(const char *name, bool under_scm, cli_svc_body_fn *body, void *user)
+int cli_svc_main(const char *name, bool under_scm, cli_svc_body_fn *body, void *user, tk_error *err)
 {
 	memset(&svc_run, 0, sizeof(svc_run));
-	if (!MultiByteToWideChar(CP_UTF8, 0, name, -1, svc_run.name,
+	memset(err, 0, sizeof(*err));
+	if (!MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, svc_run.name,
 				 (int)CLI_ARRAY_SIZE(svc_run.name))) {
-		fprintf(stderr, "tapkit: service name \"%s\" is not valid\n", name);
+		plain_fail(err, TK_E_BAD_ARGUMENT, "run service", name,
+			   "the name is not valid UTF-8 or too long",
+			   "use a name of letters, digits and '-'");
 		return CLI_EXIT_USAGE;
 	}
+	if (!svc_body_done)
+		svc_body_done = CreateEventW(NULL, TRUE, FALSE, NULL);
+	else
+		ResetEvent(svc_body_done);
 	svc_run.stop = CreateEventW(NULL, TRUE, FALSE, NULL);
-	if (!svc_run.stop) {
-		fprintf(stderr, "tapkit: cannot create the stop event (win32 %lu)\n",
-			(unsigned long)GetLastError());
+	if (!svc_run.stop || !svc_body_done) {
+		svc_fail(err, "run service", name, NULL, GetLastError(),
+			 "cannot create the stop event");
+		if (svc_run.stop)
+			CloseHandle(svc_run.stop);
+		svc_run.stop = NULL;
 		return CLI_EXIT_FAILURE;
 	}
 	InitializeCriticalSection(&svc_run.lock);
@@ -647,25 +750,24 @@ int cli_svc_main(const char *name, bool under_scm, cli_svc_body_fn *body, void *
 			rc = svc_run.rc;
 		} else {
 			DWORD code = GetLastError();
-			tk_error err;
-			svc_fail(&err, "run service", name, NULL, code,
+			svc_fail(err, "run service", name, NULL, code,
 				 "cannot connect to the service control manager");
 			if (code == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT)
-				snprintf(err.remedy, sizeof(err.remedy),
+				snprintf(err->remedy, sizeof(err->remedy),
 					 "--service is for the service manager: run the command "
 					 "without it on a console, or start the service with `sc "
 					 "start %s`",
 					 name);
-			cli_error_text(stderr, &err, false);
 			rc = CLI_EXIT_FAILURE;
 		}
 		svc_run.under_scm = false;
 	} else if (!SetConsoleCtrlHandler(console_handler, TRUE)) {
-		fprintf(stderr, "tapkit: cannot install the Ctrl-C handler (win32 %lu)\n",
-			(unsigned long)GetLastError());
+		svc_fail(err, "run", name, NULL, GetLastError(),
+			 "cannot install the Ctrl-C handler");
 		rc = CLI_EXIT_FAILURE;
 	} else {
 		rc = body(svc_run.stop, user);
+		SetEvent(svc_body_done); /* before the handler goes: one may be waiting for it */
 		SetConsoleCtrlHandler(console_handler, FALSE);
 	}
 	DeleteCriticalSection(&svc_run.lock);

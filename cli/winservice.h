@@ -68,16 +68,37 @@ const char *cli_svc_state_name(DWORD state);
 bool cli_svc_full_path(const char *path, char *out, size_t size);
 
 /*
+ * The service's log file: %ProgramData%\tapkit\NAME.log (UTF-8) into out, creating the folder.
+ * The folder is the one the system names (CSIDL_COMMON_APPDATA): a service's environment may
+ * lack ProgramData or, under Wine's SCM, name C:\users\Public with it. False when it does not
+ * fit or the folder cannot be made.
+ */
+bool cli_svc_log_path(const char *name, char *out, size_t size);
+/*
+ * Sends stderr (and stdout too when both) to the end of the file path (UTF-8), created when
+ * missing: a service has no standard handles and msvcrt's streams then write to descriptor -2
+ * (nowhere; freopen refuses it), so the file becomes descriptor 2 (and 1), the C streams are
+ * pointed at them, unbuffered, and so are the process's standard handles. 0, or the Windows
+ * error that kept the file from opening (the streams are left as they were).
+ */
+DWORD cli_svc_log_to(const char *path, bool both);
+
+/*
  * The run side. body runs the verb's loop until `stop` (a manual-reset event) is signalled and
  * returns the verb's exit code. Under the SCM (under_scm: the flag the installed command line
  * carries) the process connects with StartServiceCtrlDispatcher; SERVICE_CONTROL_STOP and
  * SHUTDOWN signal `stop` and report STOP_PENDING; a non-zero exit code is reported as a
  * service-specific error, so the recovery actions restart the service. On the console, Ctrl-C,
- * Ctrl-Break and closing the window signal `stop`. Returns the body's exit code (or
- * CLI_EXIT_FAILURE after printing why the service could not run).
+ * Ctrl-Break, closing the window and a shutdown signal `stop` (the last two wait up to 4.5 s
+ * for body to return: Windows ends the process when the handler returns); CTRL_LOGOFF_EVENT,
+ * which Windows sends only to processes a logoff does not end, is ignored. Returns the body's
+ * exit code; when the body could not run, CLI_EXIT_FAILURE with the cause in *err (err->status
+ * set; nothing printed: the caller reports it once, with cli_fail). err->status is TK_OK when
+ * the body ran.
  */
 typedef int cli_svc_body_fn(HANDLE stop, void *user);
-int cli_svc_main(const char *name, bool under_scm, cli_svc_body_fn *body, void *user);
+int cli_svc_main(const char *name, bool under_scm, cli_svc_body_fn *body, void *user,
+		 tk_error *err);
 /* From body, once it is ready: SERVICE_RUNNING (nothing on the console). */
 void cli_svc_running(void);
 /* From body, while starting or stopping takes long: the next checkpoint with this wait hint. */

@@ -14,10 +14,6 @@
 
 #include <windows.h>
 #include <sddl.h>
-#include <shlobj.h>
-
-#include <fcntl.h>
-#include <io.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -307,56 +303,6 @@ void tunnel_service_name(const char *dev, char *out, size_t size)
 	}
 }
 
-/*
- * Under the SCM nobody reads stdout/stderr: both go to %ProgramData%\tapkit\SERVICE.log. The
- * folder is the one the system names (CSIDL_COMMON_APPDATA): a service's environment may lack
- * ProgramData or, under Wine's SCM, name C:\users\Public with it. A service has no standard
- * handles, and msvcrt's stdout and stderr then write to descriptor -2 (nowhere): the file
- * becomes descriptors 1 and 2, the streams are pointed at them (as cmd_watch.c's log_to) and
- * the process's standard handles too.
- */
-static void log_to_file(const char *service)
-{
-	wchar_t dir[MAX_PATH], path[MAX_PATH + 64], wname[128];
-	if (FAILED(SHGetFolderPathW(NULL, CSIDL_COMMON_APPDATA, NULL, SHGFP_TYPE_CURRENT, dir))) {
-		DWORD n = GetEnvironmentVariableW(L"ProgramData", dir, MAX_PATH);
-		if (n == 0 || n >= MAX_PATH) {
-			wchar_t drive[8];
-			n = GetEnvironmentVariableW(L"SystemDrive", drive, 8);
-			swprintf(dir, MAX_PATH, L"%ls\\ProgramData",
-				 n > 0 && n < 8 ? drive : L"C:");
-		}
-	}
-	if (!MultiByteToWideChar(CP_UTF8, 0, service, -1, wname, (int)(sizeof(wname) / 2)))
-		return;
-	(void)CreateDirectoryW(dir, NULL);
-	swprintf(path, sizeof(path) / sizeof(path[0]), L"%ls\\tapkit", dir);
-	(void)CreateDirectoryW(path, NULL); /* there already is fine */
-	swprintf(path, sizeof(path) / sizeof(path[0]), L"%ls\\tapkit\\%ls.log", dir, wname);
-	HANDLE h = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-			       OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-	if (h == INVALID_HANDLE_VALUE)
-		return;
-	int fd = _open_osfhandle((intptr_t)h, _O_WRONLY | _O_APPEND);
-	if (fd < 0) {
-		CloseHandle(h);
-		return;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	(void)_dup2(fd, 1);
-	(void)_dup2(fd, 2);
-	_close(fd);
-	if (_fileno(stdout) != 1)
-		stdout->_file = 1;
-	if (_fileno(stderr) != 2)
-		stderr->_file = 2;
-	SetStdHandle(STD_OUTPUT_HANDLE, (HANDLE)_get_osfhandle(1));
-	SetStdHandle(STD_ERROR_HANDLE, (HANDLE)_get_osfhandle(2));
-	setvbuf(stdout, NULL, _IONBF, 0);
-	setvbuf(stderr, NULL, _IONBF, 0);
-}
-
 /* ---- the configuration file's watch ---- */
 
 /*
@@ -514,6 +460,11 @@ static int body(HANDLE stop, void *user)
 	struct conf_watch *w = calloc(1, sizeof(*w)); /* its buffer is 16 KiB */
 
 	r->cfg = NULL; /* taken, also on failure */
+	/* each start its own line: an auto-start service runs once at boot and again when asked */
+	if (cli_svc_under_scm())
+		tunnel_log(r->ctx, TK_LOG_INFO, SUB,
+			   "started by the service control manager (pid %lu)",
+			   (unsigned long)GetCurrentProcessId());
 	memset(&p, 0, sizeof(p));
 	snprintf(name, sizeof(name), "%s", tk_tunnel_config_name(cfg));
 	snprintf(rl.name, sizeof(rl.name), "%s", name);
@@ -587,14 +538,20 @@ tk_status tunnel_daemon_run(tk_ctx *ctx, tk_tunnel_config *cfg, const struct tun
 	struct run r = { .ctx = ctx, .cfg = cfg, .o = o, .err = err, .st = TK_OK };
 
 	tunnel_service_name(tk_tunnel_config_name(cfg), service, sizeof(service));
-	if (o->service)
-		log_to_file(service);
-	int rc = cli_svc_main(service, o->service, body, &r);
+	/*
+	 * Under the SCM nobody reads stdout and stderr: both go to %ProgramData%\tapkit\SERVICE.log
+	 * (nowhere to say it when that fails: the service runs without a log).
+	 */
+	char log[MAX_PATH * 3];
+	if (o->service && cli_svc_log_path(service, log, sizeof(log)))
+		(void)cli_svc_log_to(log, true);
+	tk_error svc_err;
+	(void)cli_svc_main(service, o->service, body, &r, &svc_err);
 	if (r.cfg) {
-		/* the body never ran: the service module said why on stderr */
+		/* the body never ran: why is in svc_err, reported once by the caller */
 		tk_tunnel_config_free(r.cfg);
-		return tunnel_error(err, TK_E_IO, "run service", service, TK_OS_NONE, 0,
-				    "the tunnel did not start (exit %d, see above)", rc);
+		*err = svc_err;
+		return svc_err.status != TK_OK ? svc_err.status : TK_E_INTERNAL;
 	}
 	return r.st;
 }

@@ -907,8 +907,9 @@ static tk_status file_check(const char *path, FILE *f, const struct tk__tunnel_c
  * The configuration file on Windows, as the mode on Linux: whoever can write it can add a
  * [Peer] or point PrivateKeyFile elsewhere, so a DACL that lets Everyone, Users or
  * Authenticated Users write it (or take it over: WRITE_DAC, WRITE_OWNER, DELETE) is refused,
- * and one that lets them read it when it holds a PresharedKey. The DACL is read as the key
- * file's (keyfile_windows.c). Not checked: the owner (Linux refuses a file someone else owns).
+ * and one that lets them read it when it holds a PresharedKey; then, as Linux refuses a file
+ * someone else owns, one whose owner is none of Administrators, SYSTEM, TrustedInstaller and
+ * this process's user. The DACL and owner are read as the key file's (keyfile_windows.c).
  */
 static tk_status conf_file_check(const char *path, const struct tk__tunnel_conf *c, tk_error *err)
 {
@@ -919,7 +920,8 @@ static tk_status conf_file_check(const char *path, const struct tk__tunnel_conf 
 		return st;
 	const char *who = v.writable ? v.writer : psk && v.readable ? v.reader : NULL;
 	if (!who)
-		return TK_OK;
+		return tk__win_owner_check(&v, path, "read config", path, "configuration file",
+					   err);
 	tk__error_set_quiet(err, TK_E_CONFIG, "read config", path, TK_OS_NONE, 0,
 			    "configuration file %s %s %s: refused%s", path,
 			    v.writable ? "can be written by"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Whether a file's DACL lets others read or write it (acllogic.h). */
+/* Whether a file's DACL lets others read or write it, and whether its owner is trusted
+ * (acllogic.h). */
 #include "acllogic.h"
 
 static const char *who_name(enum tk_acl_who w)
@@ -59,4 +60,56 @@ bool tk__acl_readable_by_others(bool has_dacl, const struct tk_acl_entry *e, siz
 				const char **who)
 {
 	return tk__acl_grants_others(has_dacl, e, n, TK_ACL_READ, who);
+}
+
+/* Two SID strings alike, letters compared without case ("s-1-5-18" is S-1-5-18). */
+static bool sid_equal(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		char x = *a >= 'a' && *a <= 'z' ? (char)(*a - 'a' + 'A') : *a;
+		char y = *b >= 'a' && *b <= 'z' ? (char)(*b - 'a' + 'A') : *b;
+		if (x != y)
+			return false;
+		if (!x)
+			return true;
+	}
+}
+
+enum tk_acl_owner tk__acl_owner_class(const char *owner, const char *self)
+{
+	if (!owner || !*owner)
+		return TK_ACL_OWNER_NONE;
+	if (sid_equal(owner, TK_ACL_SID_ADMINISTRATORS))
+		return TK_ACL_OWNER_ADMINISTRATORS;
+	if (sid_equal(owner, TK_ACL_SID_SYSTEM))
+		return TK_ACL_OWNER_SYSTEM;
+	if (sid_equal(owner, TK_ACL_SID_TRUSTED_INSTALLER))
+		return TK_ACL_OWNER_TRUSTED_INSTALLER;
+	if (self && *self && sid_equal(owner, self))
+		return TK_ACL_OWNER_SELF;
+	return TK_ACL_OWNER_FOREIGN;
+}
+
+bool tk__acl_owner_trusted(const char *owner, const char *self, const char **who)
+{
+	switch (tk__acl_owner_class(owner, self)) {
+	case TK_ACL_OWNER_ADMINISTRATORS:
+		*who = "Administrators";
+		return true;
+	case TK_ACL_OWNER_SYSTEM:
+		*who = "SYSTEM";
+		return true;
+	case TK_ACL_OWNER_TRUSTED_INSTALLER:
+		*who = "TrustedInstaller";
+		return true;
+	case TK_ACL_OWNER_SELF:
+		*who = "this process's user";
+		return true;
+	case TK_ACL_OWNER_NONE:
+		*who = "nobody (no owner)";
+		return false;
+	default:
+		*who = "someone else";
+		return false;
+	}
 }

@@ -57,4 +57,30 @@ bool tk__acl_readable_by_others(bool has_dacl, const struct tk_acl_entry *e, siz
 bool tk__acl_grants_others(bool has_dacl, const struct tk_acl_entry *e, size_t n, uint32_t want,
 			   const char **who);
 
+/*
+ * Whose files are trusted, as root, us or the tunnel's user are on Linux: a file whose owner is
+ * none of these could have been planted (its owner can rewrite its DACL at any time). The owner
+ * and this process's user are SID strings as ConvertSidToStringSid writes them ("S-1-5-18");
+ * owner NULL or "" is a security descriptor without an owner.
+ */
+enum tk_acl_owner {
+	TK_ACL_OWNER_FOREIGN = 0,	/* anyone else: refused */
+	TK_ACL_OWNER_NONE,		/* no owner recorded: refused */
+	TK_ACL_OWNER_ADMINISTRATORS,	/* S-1-5-32-544 (BUILTIN\Administrators) */
+	TK_ACL_OWNER_SYSTEM,		/* S-1-5-18 (NT AUTHORITY\SYSTEM) */
+	TK_ACL_OWNER_TRUSTED_INSTALLER, /* S-1-5-80-956008885-...-2271478464 */
+	TK_ACL_OWNER_SELF		/* the user this process runs as */
+};
+#define TK_ACL_SID_ADMINISTRATORS "S-1-5-32-544"
+#define TK_ACL_SID_SYSTEM	  "S-1-5-18"
+#define TK_ACL_SID_TRUSTED_INSTALLER \
+	"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"
+
+/* The owner's class (SIDs compared without case, as Windows parses them). */
+enum tk_acl_owner tk__acl_owner_class(const char *owner, const char *self);
+/* True for the owners a configuration or key file may have (Administrators, SYSTEM,
+ * TrustedInstaller, this process's user); *who names the class ("Administrators", "SYSTEM",
+ * "TrustedInstaller", "this process's user", "nobody (no owner)", "someone else"). */
+bool tk__acl_owner_trusted(const char *owner, const char *self, const char **who);
+
 #endif /* TK_ACLLOGIC_H */

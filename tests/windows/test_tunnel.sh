@@ -11,7 +11,8 @@
 # so ping and iperf3 between L's TAP and W's TAP cross both Windows tunnels, both ways. Also:
 # status over the control pipe, a second tunnel on a held adapter (busy), garbage datagrams
 # counted and dropped, the adapter removed under a running tunnel and recovered, Ctrl-C
-# (CTRL_C_EVENT through the console) stopping it with exit 0. Needs root (namespaces, TAPs).
+# (CTRL_C_EVENT through the console) stopping it with exit 0, a logoff's CTRL_LOGOFF_EVENT
+# ignored and CTRL_SHUTDOWN_EVENT stopping it cleanly. Needs root (namespaces, TAPs).
 # shellcheck source=tests/windows/lib.sh disable=SC2016 # bash -c '...' "$0" "$1": expanded there
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/windows/tunnel_lib.sh
@@ -186,11 +187,18 @@ ping_ok && r=0 || r=$?
 check "the tunnels carry on after the garbage" test "$r" -eq 0
 
 # a second tunnel on a held adapter: a clear busy error
-out=$(W timeout 60 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$tmp/two.conf")" 2>&1) && rc=0 || rc=$?
-errout=$out
+wrun "$tmp/two.conf"
 check "a second tunnel on emu two fails (busy: $(head -c 160 <<<"$out" | tr '\n' ' '))" \
 	bash -c "[[ $rc -ne 0 ]] && grep -qi 'running already\|busy\|in use' <<<\"\$0\"" "$out"
 
+# win_exit N: up to 10 s for tapkit.exe tunnel N to end; its exit in $rc
+win_exit() {
+	local pid
+	pid=$(eval echo "\$win$1")
+	rc=0
+	for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+	wait "$pid" && rc=0 || rc=$?
+}
 # stop_win N: Ctrl-C to tapkit.exe tunnel N (SIGINT to its Wine process: CTRL_C_EVENT)
 stop_win() {
 	local pid wpid conf
@@ -198,9 +206,7 @@ stop_win() {
 	conf=$( (($1 == 1)) && echo one || echo two)
 	wpid=$(pgrep -f "tapkit.exe tunnel run --config .*$conf.conf" | grep -vx "$pid" | head -1 || true)
 	if [[ -n $wpid ]]; then kill -INT "$wpid" 2>/dev/null || true; fi
-	rc=0
-	for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-	wait "$pid" && rc=0 || rc=$?
+	win_exit "$1"
 	check "Ctrl-C stops tapkit.exe tunnel $1 with exit 0 (rc=$rc)" test "$rc" -eq 0
 }
 stop_win 2
@@ -212,6 +218,8 @@ W timeout 60 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$tmp/one.conf")"
 log=$WINEPREFIX/drive_c/ProgramData/tapkit/tapkit-tunnel-emu-one.log
 check "--service outside the SCM fails (rc=$rc) and says so in %ProgramData%\\tapkit\\tapkit-tunnel-emu-one.log" \
 	bash -c '[[ $0 -ne 0 ]] && grep -q "service control manager" "$1"' "$rc" "$log"
+n=$(grep -c "cause:" "$log" || true)
+check "  ... once: one error in the log, not a second \"did not start, see above\" ($n)" test "$n" -eq 1
 check "tunnel 2 logged its stop, by Ctrl-C" grep -q "stop requested by Ctrl-C (CTRL_C_EVENT): stopping" "$tmp/win2.log"
 wst "emu two"
 check "no control pipe is left behind by tunnel 2 (status: no tunnel answers)" \
@@ -261,7 +269,23 @@ check "service uninstall ($out)" test "$rc" -eq 0
 svc status --dev "emu one"
 check "service status after uninstall: not installed" grep -q "not installed" <<<"$out"
 
-stop_win 2
+# Console events not meant for it, and a shutdown, as Windows delivers them (a thread at
+# CtrlRoutine: ctrlevent.exe). CTRL_LOGOFF_EVENT goes only to processes a logoff does not end
+# (any user's logoff): the tunnel must carry on, where the default handler would end it.
+wst "emu two"
+wpid=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["tunnel"]["pid"])' "$out" 2>/dev/null || echo 0)
+W timeout 30 wine "$out_dir/ctrlevent.exe" "$wpid" 5 >/dev/null 2>&1 || true
+sleep 1
+wst "emu two"
+check "CTRL_LOGOFF_EVENT (another user's logoff) leaves the console tunnel 2 running (pid $wpid)" test "$rc" -eq 0
+check "  ... and it logged no stop" bash -c '! grep -q "stop requested" "$0"' "$tmp/win2.log"
+# CTRL_SHUTDOWN_EVENT: a clean stop, said in the log, exit 0 (the handler waits for the stop:
+# Windows ends the process when it returns)
+W timeout 30 wine "$out_dir/ctrlevent.exe" "$wpid" 6 >/dev/null 2>&1 || true
+win_exit 2
+check "CTRL_SHUTDOWN_EVENT stops tunnel 2 with exit 0 (rc=$rc)" test "$rc" -eq 0
+check "  ... logged: stop requested by the system shutting down" \
+	grep -q "stop requested by the system shutting down (CTRL_SHUTDOWN_EVENT): stopping" "$tmp/win2.log"
 if ((failures)); then
 	for f in l w win1 win2; do echo "--- $f.log"; tail -20 "$tmp/$f.log"; done
 fi

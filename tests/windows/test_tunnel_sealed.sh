@@ -116,10 +116,15 @@ CONF
 cp "$tmp/w.key" "$tmp/open.key"
 chmod 644 "$tmp/open.key"
 one_conf "$tmp/open.key" >"$tmp/open.conf"
-out=$(W timeout 60 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$tmp/open.conf")" 2>&1) && rc=0 || rc=$?
-errout=$out
+wrun "$tmp/open.conf"
 check "a key file Everyone may read is refused, with the icacls fix (rc=$rc)" \
 	bash -c '[[ $0 -ne 0 ]] && grep -q "can be read by" <<<"$1" && grep -q icacls <<<"$1"' "$rc" "$out"
+# ... and one owned by someone else: another Unix user's file is S-1-5-7 (ANONYMOUS LOGON) to Wine
+chmod 600 "$tmp/open.key"
+chown nobody "$tmp/open.key"
+wrun "$tmp/open.conf"
+check "a key file someone else owns is refused, with the icacls /setowner fix (rc=$rc)" \
+	bash -c '[[ $0 -ne 0 ]] && grep -q "private key file .* is owned by S-1-5-7" <<<"$1" && grep -q "/setowner" <<<"$1"' "$rc" "$out"
 
 L "$TAPKIT_LINUX" tunnel run --config "$tmp/l.conf" >"$tmp/l.log" 2>&1 &
 pids+=($!)

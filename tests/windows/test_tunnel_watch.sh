@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # The Windows tunnel's configuration file under Wine: watched (ReadDirectoryChangesW on its
 # directory, the shared 250 ms quiet time) and reloaded without a restart, from a console and as
-# a service; refused when Everyone may write it (its DACL); the service's log file; and the send
-# path Wine leaves (no UDP segmentation offload: a WSASendTo per datagram) carrying the pings.
+# a service; refused when Everyone may write it (its DACL) or someone else owns it; the service's
+# log file; and the send path Wine leaves (no UDP segmentation offload: a WSASendTo per
+# datagram) carrying the pings.
 #
 #   namespace L                      namespace W (Wine runs here)
 #   tapL 192.168.77.1 -- tapkit  ==veth 10.77.0.2/.1==>  tapkit.exe on "emu one" (watched)
@@ -131,10 +132,17 @@ expect "the file made safe and written again: taken (reloads 3, one peer)" \
 # and at start: a file Everyone may write does not start a tunnel
 win_conf "emu two" 127.0.0.1:4800 127.0.0.1:4801 >"$tmp/open.conf"
 chmod 666 "$tmp/open.conf"
-out=$(W timeout 60 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$tmp/open.conf")" 2>&1) && rc=0 || rc=$?
-errout=$out
+wrun "$tmp/open.conf"
 check "tunnel run refuses a file Everyone may write (rc=$rc), with icacls" \
 	bash -c '[[ $0 -ne 0 ]] && grep -q "can be written by Everyone" <<<"$1" && grep -q "icacls" <<<"$1"' "$rc" "$out"
+# the file's owner: Wine reports a file another Unix user owns as owned by S-1-5-7 (ANONYMOUS
+# LOGON), neither Administrators, SYSTEM, TrustedInstaller nor the process's user: refused as
+# planted, with the /setowner fix (Wine cannot change an owner: docs/windows.md)
+chmod 644 "$tmp/open.conf"
+chown nobody "$tmp/open.conf"
+wrun "$tmp/open.conf"
+check "tunnel run refuses a file someone else owns (rc=$rc), naming S-1-5-7, with icacls /setowner" \
+	bash -c '[[ $0 -ne 0 ]] && grep -q "is owned by S-1-5-7 (NT AUTHORITY.ANONYMOUS LOGON)" <<<"$1" && grep -q "could have been planted" <<<"$1" && grep -q "/setowner \*S-1-5-32-544" <<<"$1"' "$rc" "$out"
 
 # --no-watch (emu two): a change does nothing (no SIGHUP on Windows: it waits for a restart)
 win_conf "emu two" 127.0.0.1:4800 127.0.0.1:4801 127.0.0.1:4809 >"$TWO"
@@ -167,6 +175,7 @@ expect "the service reloads its changed file (reloads 1, two peers), no restart"
 svc stop --dev "emu one"
 check "service stop ($out)" test "$rc" -eq 0
 check "the service's log exists: %ProgramData%\\tapkit\\tapkit-tunnel-emu-one.log" test -s "$log"
+check "  ... with the start by the SCM and its pid" grep -q "started by the service control manager (pid [0-9]*)" "$log"
 check "  ... with the start (tunnel up, running)" \
 	bash -c 'grep -q "tunnel up: mode plain" "$0" && grep -q "tunnel emu one running" "$0"' "$log"
 check "  ... with the adapter opened and its peer (plain mode has no handshake to log)" \

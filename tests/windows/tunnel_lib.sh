@@ -60,6 +60,13 @@ wtun_end() {
 W() { ip netns exec "$NW" "$@"; }
 # winpath PATH: the Unix path as Wine sees it (Z: is the Unix root)
 winpath() { echo "Z:${1//\//\\}"; }
+# wrun FILE: tapkit.exe tunnel run --config FILE in W, in the foreground (one that should stop at
+# once: refused, busy); its stdout and stderr together in $out and $errout, its exit in $rc
+# shellcheck disable=SC2034 # read by the scenario's check
+wrun() {
+	out=$(W timeout 60 wine "$TAPKIT_EXE" tunnel run --config "$(winpath "$1")" 2>&1) && rc=0 || rc=$?
+	errout=$out
+}
 # wst DEV: tapkit.exe tunnel status --dev DEV --json in W; $out, $errout, $rc as tk sets them
 # shellcheck disable=SC2034 # read by the scenario's expect and check
 wst() {

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The private key file on Windows: refused when its DACL lets Everyone, Users or Authenticated
- * Users read it (the decision: src/windows/acllogic.c), with the icacls command that fixes it,
- * as `chmod 600` is asked for on Linux. The same DACL reader serves the configuration file's
- * check (tunnel_config.c: refused when they may write it). A safe key is then read, as on Linux:
- * one base64 key (TK_WIN_SEALED: the build with libsodium and OpenSSL, scripts/mingw-deps.sh);
- * without them it meets sealed mode's absence in this build (seal_unavailable.c).
+ * Users read it, or when its owner is none of Administrators, SYSTEM, TrustedInstaller and this
+ * process's user (the decisions: src/windows/acllogic.c), with the icacls command that fixes it,
+ * as `chmod 600` and `chown root` are asked for on Linux. The same DACL and owner reader serves
+ * the configuration file's check (tunnel_config.c: refused when they may write it). A safe key
+ * is then read, as on Linux: one base64 key (TK_WIN_SEALED: the build with libsodium and
+ * OpenSSL, scripts/mingw-deps.sh); without them it meets sealed mode's absence in this build
+ * (seal_unavailable.c).
  */
 #include "../engine.h"
 
 #include "windows/acllogic.h"
 
 #include <aclapi.h>
+#include <sddl.h>
 
 #define ACL_MAX_ENTRIES 64
 
@@ -24,6 +27,60 @@ static enum tk_acl_who sid_who(PSID sid, PSID everyone, PSID users, PSID auth)
 	if (EqualSid(sid, auth))
 		return TK_ACL_AUTHENTICATED_USERS;
 	return TK_ACL_OTHER;
+}
+
+/* sid as a string ("S-1-5-18") into out; false when it cannot be converted. */
+static bool sid_text(PSID sid, char *out, size_t size)
+{
+	char *s = NULL;
+	if (!sid || !ConvertSidToStringSidA(sid, &s))
+		return false;
+	snprintf(out, size, "%s", s);
+	LocalFree(s);
+	return true;
+}
+
+/* The SID of the user this process runs as, as a string; 0 or the Windows error. */
+static DWORD self_sid(char *out, size_t size)
+{
+	HANDLE tok;
+	union {
+		TOKEN_USER u;
+		BYTE raw[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+	} buf;
+	DWORD got = 0, code = 0;
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
+		return GetLastError();
+	if (!GetTokenInformation(tok, TokenUser, &buf, sizeof(buf), &got))
+		code = GetLastError();
+	CloseHandle(tok);
+	if (!code && !sid_text(buf.u.User.Sid, out, size))
+		code = GetLastError();
+	return code;
+}
+
+/* The owner's verdict into v: its SID and account name, and whether it is foreign. */
+static DWORD owner_verdict(PSID owner, struct tk__win_acl *v)
+{
+	char self[SECURITY_MAX_SID_SIZE * 4] = "", sid[SECURITY_MAX_SID_SIZE * 4] = "";
+	char name[128], domain[128];
+	DWORD nn = sizeof(name), dn = sizeof(domain);
+	SID_NAME_USE use;
+	const char *who;
+	DWORD code = self_sid(self, sizeof(self));
+	if (code)
+		return code;
+	if (owner && !sid_text(owner, sid, sizeof(sid)))
+		return GetLastError();
+	v->foreign_owner = !tk__acl_owner_trusted(sid, self, &who);
+	if (!owner)
+		snprintf(v->owner, sizeof(v->owner), "%s", who);
+	else if (LookupAccountSidA(NULL, owner, name, &nn, domain, &dn, &use))
+		snprintf(v->owner, sizeof(v->owner), "%s (%s%s%s)", sid, domain,
+			 *domain ? "\\" : "", name);
+	else /* an account Windows cannot name: its SID alone */
+		snprintf(v->owner, sizeof(v->owner), "%s", sid);
+	return 0;
 }
 
 /* The DACL's entries as acllogic reads them; false when an entry cannot be read. */
@@ -60,6 +117,7 @@ tk_status tk__win_file_acl(const char *path, const char *op, const char *obj, co
 	wchar_t wpath[MAX_PATH * 2];
 	PSECURITY_DESCRIPTOR sd = NULL;
 	PACL dacl = NULL;
+	PSID owner = NULL;
 	struct tk_acl_entry e[ACL_MAX_ENTRIES];
 	size_t n = 0;
 
@@ -69,8 +127,9 @@ tk_status tk__win_file_acl(const char *path, const char *op, const char *obj, co
 				(int)(sizeof(wpath) / sizeof(wpath[0]))) <= 0)
 		return tk__error_set_quiet(err, TK_E_CONFIG, op, obj, TK_OS_NONE, 0,
 					   "%s name %s is not valid UTF-8", what, path);
-	DWORD rc = GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL,
-					 NULL, &dacl, NULL, &sd);
+	DWORD rc = GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT,
+					 DACL_SECURITY_INFORMATION | OWNER_SECURITY_INFORMATION,
+					 &owner, NULL, &dacl, NULL, &sd);
 	if (rc != ERROR_SUCCESS)
 		return tk__error_set_quiet(
 			err, TK_E_CONFIG, op, obj, TK_OS_WIN32, (int)rc,
@@ -82,11 +141,35 @@ tk_status tk__win_file_acl(const char *path, const char *op, const char *obj, co
 		v->readable = tk__acl_grants_others(dacl != NULL, e, n, TK_ACL_READ, &v->reader);
 		v->writable = tk__acl_grants_others(dacl != NULL, e, n, TK_ACL_WRITE, &v->writer);
 	}
+	DWORD ocode = ok ? owner_verdict(owner, v) : 0;
 	LocalFree(sd);
 	if (!ok)
 		return tk__error_set_quiet(err, TK_E_CONFIG, op, obj, TK_OS_WIN32, (int)code,
 					   "cannot read the access list of %s %s", what, path);
+	if (ocode)
+		return tk__error_set_quiet(err, TK_E_CONFIG, op, obj, TK_OS_WIN32, (int)ocode,
+					   "cannot compare the owner of %s %s with this "
+					   "process's user (Windows error %lu)",
+					   what, path, (unsigned long)ocode);
 	return TK_OK;
+}
+
+tk_status tk__win_owner_check(const struct tk__win_acl *v, const char *path, const char *op,
+			      const char *obj, const char *what, tk_error *err)
+{
+	if (!v->foreign_owner)
+		return TK_OK;
+	tk__error_set_quiet(err, TK_E_CONFIG, op, obj, TK_OS_NONE, 0,
+			    "%s %s is owned by %s, neither Administrators, SYSTEM, "
+			    "TrustedInstaller nor this process's user: refused (it could have "
+			    "been planted)",
+			    what, path, v->owner);
+	if (err)
+		tk__error_remedy(err,
+				 "if it is yours, from an elevated prompt: icacls \"%s\" /setowner "
+				 "*S-1-5-32-544 (Administrators; or takeown /F \"%s\" /A)",
+				 path, path);
+	return TK_E_CONFIG;
 }
 
 void tk__win_acl_remedy(tk_error *err, const char *path)
@@ -161,6 +244,9 @@ tk_status tk__key_file_read_for(const char *path, const char *where, uid_t user,
 		tk__win_acl_remedy(err, path);
 		return TK_E_CONFIG;
 	}
+	st = tk__win_owner_check(&v, path, "read key", obj, "private key file", err);
+	if (st != TK_OK)
+		return st;
 #ifdef TK_WIN_SEALED
 	return read_key(path, obj, sk, err);
 #else

@@ -95,12 +95,15 @@ int crypto_shorthash(unsigned char *out, const unsigned char *in, unsigned long 
 tk_status tk__no_seal(tk_error *err, const char *op, const char *object);
 #endif
 
-/* ---- a file's DACL (keyfile_windows.c; the verdict: src/windows/acllogic.c) ---- */
+/* ---- a file's DACL and owner (keyfile_windows.c; the verdict: src/windows/acllogic.c) ---- */
 
 /* Whether Everyone, Users or Authenticated Users may read or write a file, and which of them. */
 struct tk__win_acl {
 	bool readable, writable;
 	const char *reader, *writer; /* "Everyone", "Users", "Authenticated Users"; "" when not */
+	bool foreign_owner;	     /* owned by none of Administrators, SYSTEM, TrustedInstaller,
+					this process's user (acllogic.c) */
+	char owner[256];	     /* "S-1-5-7 (NT AUTHORITY\\ANONYMOUS LOGON)"; "" when none */
 };
 /*
  * Reads the DACL of path into *v; TK_E_CONFIG (op, obj: the error's; what: "private key file",
@@ -110,5 +113,11 @@ tk_status tk__win_file_acl(const char *path, const char *op, const char *obj, co
 			   struct tk__win_acl *v, tk_error *err);
 /* The icacls command that leaves path to SYSTEM and the Administrators, as err's remedy. */
 void tk__win_acl_remedy(tk_error *err, const char *path);
+/*
+ * TK_OK, or TK_E_CONFIG when v says path's owner is foreign (it could have been planted), with
+ * the fix (icacls /setowner, takeown) as err's remedy. op, obj, what: as tk__win_file_acl's.
+ */
+tk_status tk__win_owner_check(const struct tk__win_acl *v, const char *path, const char *op,
+			      const char *obj, const char *what, tk_error *err);
 
 #endif /* TK_TUNNEL_OS_WINDOWS_H */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Builds the test-only emulated tap0901 driver (tapemu.sys), its protocol check (ioctl.exe) and
-# the frame test program (frames.exe, against BUILD_WIN/libtapkit.a) with Debian's mingw-w64.
+# Builds the test-only emulated tap0901 driver (tapemu.sys), its protocol check (ioctl.exe), the
+# console-event sender (ctrlevent.exe) and the frame test program (frames.exe, against
+# BUILD_WIN/libtapkit.a) with Debian's mingw-w64.
 # usage: build.sh OUTDIR [BUILD_WIN]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +19,8 @@ $cc -O2 -Wall -Wextra -Werror -I/usr/share/mingw-w64/include/ddk \
 	-o "$out/tapemu.sys" "$here/tapemu.c" -lntoskrnl
 # The driver's own protocol, checked with raw Win32 calls.
 $cc -O2 -Wall -Wextra -Werror -o "$out/ioctl.exe" "$here/ioctl.c"
+# Console control events delivered as Windows delivers them (tests/windows/ctrlevent.c).
+$cc -O2 -Wall -Wextra -Werror -o "$out/ctrlevent.exe" "$here/../ctrlevent.c"
 if [[ -f $here/frames.c ]]; then
 	$cc -O2 -Wall -Wextra -Werror -I"$root/include" -o "$out/frames.exe" "$here/frames.c" \
 		"$build_win/libtapkit.a" -static \

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The owner verdict of the tunnel's configuration and key files on Windows (src/windows/
+ * acllogic.c): each SID class an owner can be (Administrators, SYSTEM, TrustedInstaller, this
+ * process's user, no owner, everyone else: Anonymous Logon, as Wine reports a file another Unix
+ * user owns, Users, Everyone, another account of the same domain, a service account), SIDs in
+ * either case, and SIDs that only begin like a trusted one.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "windows/acllogic.h"
+
+#define SELF "S-1-5-21-1004336348-1177238915-682003330-1001"
+
+struct owner_case {
+	const char *owner;
+	enum tk_acl_owner cls;
+	bool trusted;
+	const char *who;
+};
+
+static void expect_cases(const struct owner_case *c, size_t n, const char *self)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *who = "unset";
+		assert_int_equal(tk__acl_owner_class(c[i].owner, self), c[i].cls);
+		assert_int_equal(tk__acl_owner_trusted(c[i].owner, self, &who), c[i].trusted);
+		assert_string_equal(who, c[i].who);
+	}
+}
+
+static void test_trusted(void **state)
+{
+	(void)state;
+	static const struct owner_case cases[] = {
+		{ "S-1-5-32-544", TK_ACL_OWNER_ADMINISTRATORS, true, "Administrators" },
+		{ "S-1-5-18", TK_ACL_OWNER_SYSTEM, true, "SYSTEM" },
+		{ TK_ACL_SID_TRUSTED_INSTALLER, TK_ACL_OWNER_TRUSTED_INSTALLER, true,
+		  "TrustedInstaller" },
+		{ SELF, TK_ACL_OWNER_SELF, true, "this process's user" },
+		/* SID strings are read without case */
+		{ "s-1-5-32-544", TK_ACL_OWNER_ADMINISTRATORS, true, "Administrators" },
+		{ "s-1-5-21-1004336348-1177238915-682003330-1001", TK_ACL_OWNER_SELF, true,
+		  "this process's user" },
+	};
+	expect_cases(cases, sizeof(cases) / sizeof(cases[0]), SELF);
+}
+
+static void test_foreign(void **state)
+{
+	(void)state;
+	static const struct owner_case cases[] = {
+		/* Wine's owner of a file another Unix user owns */
+		{ "S-1-5-7", TK_ACL_OWNER_FOREIGN, false, "someone else" },
+		{ "S-1-5-32-545", TK_ACL_OWNER_FOREIGN, false, "someone else" }, /* Users */
+		{ "S-1-1-0", TK_ACL_OWNER_FOREIGN, false, "someone else" },	 /* Everyone */
+		{ "S-1-5-11", TK_ACL_OWNER_FOREIGN, false, "someone else" },
+		/* another user of the same machine: only the last part differs */
+		{ "S-1-5-21-1004336348-1177238915-682003330-1002", TK_ACL_OWNER_FOREIGN, false,
+		  "someone else" },
+		/* a service's virtual account, not this process's */
+		{ "S-1-5-80-1234-5678", TK_ACL_OWNER_FOREIGN, false, "someone else" },
+		/* SIDs that begin like a trusted one, or that one cut short */
+		{ "S-1-5-32-5440", TK_ACL_OWNER_FOREIGN, false, "someone else" },
+		{ "S-1-5-180", TK_ACL_OWNER_FOREIGN, false, "someone else" },
+		{ "S-1-5-32-54", TK_ACL_OWNER_FOREIGN, false, "someone else" },
+		{ "S-1-5-21-1004336348-1177238915-682003330-100", TK_ACL_OWNER_FOREIGN, false,
+		  "someone else" },
+		{ "S-1-5-80-956008885-3418522649-1831038044-1853292631", TK_ACL_OWNER_FOREIGN,
+		  false, "someone else" },
+		/* no owner in the security descriptor */
+		{ "", TK_ACL_OWNER_NONE, false, "nobody (no owner)" },
+		{ NULL, TK_ACL_OWNER_NONE, false, "nobody (no owner)" },
+	};
+	expect_cases(cases, sizeof(cases) / sizeof(cases[0]), SELF);
+}
+
+static void test_self_unknown(void **state)
+{
+	(void)state;
+	/* without this process's user (NULL or ""), only the three system owners are trusted */
+	static const struct owner_case cases[] = {
+		{ SELF, TK_ACL_OWNER_FOREIGN, false, "someone else" },
+		{ "S-1-5-18", TK_ACL_OWNER_SYSTEM, true, "SYSTEM" },
+		{ "", TK_ACL_OWNER_NONE, false, "nobody (no owner)" },
+	};
+	expect_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL);
+	expect_cases(cases, sizeof(cases) / sizeof(cases[0]), "");
+	/* a process running as SYSTEM (a LocalSystem service): SYSTEM is trusted either way */
+	const char *who;
+	assert_true(tk__acl_owner_trusted("S-1-5-18", "S-1-5-18", &who));
+	assert_int_equal(tk__acl_owner_class("S-1-5-18", "S-1-5-18"), TK_ACL_OWNER_SYSTEM);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_trusted),
+		cmocka_unit_test(test_foreign),
+		cmocka_unit_test(test_self_unknown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
