@@ -143,7 +143,7 @@ unsigned tk__timers_tick(struct tk__timers *t, uint64_t now)
 
 uint64_t tk__timers_next(const struct tk__timers *t)
 {
-	/* called for every frame sent or received: five compares, no loop over a copy */
+	/* for each peer on every tick: five compares, no loop over a copy */
 	uint64_t next = earlier(UINT64_MAX, t->retransmit_at);
 	next = earlier(next, t->keepalive_at);
 	next = earlier(next, t->new_handshake_at);
