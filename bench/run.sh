@@ -73,6 +73,7 @@ SETUPS=()
 declare -A LABEL T1 T4 PMED P99 CPUGB PCPUGB PUSERGB RSS NOTE
 declare -A PPS PPS_SENT PPS_TCPU PPS_USER # 64-byte UDP: kpps received, sent; daemons s/Mpkt
 declare -A BUSY1 # the share of all CPUs' time busy during the 1-stream TCP test
+declare -A TOP1  # the busiest daemon's share of one CPU (all its threads) during that test
 declare -A CG_IR CG_FRAMES CG_NOTE
 
 log()
@@ -267,6 +268,20 @@ proc_cpu()
 		user=$((user + f[11]))
 	done
 	echo "$sum $user"
+}
+
+# "utime+stime" (jiffies) of each daemon, one per line (the order of DPIDS).
+proc_cpu_each()
+{
+	local pid stat f
+	for pid in "${DPIDS[@]}"; do
+		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || {
+			echo 0
+			continue
+		}
+		read -ra f <<<"${stat##*) }"
+		echo $((f[11] + f[12]))
+	done
 }
 
 # rss_sampler FILE: the largest VmRSS (KiB) of any one daemon, sampled every 0.2 s, into FILE;
@@ -644,19 +659,21 @@ IP_PROC=0
 IP_USER=0
 measure_iperf()
 {
-	local id=$1 streams=$2 b0 b1 t0 t1 p0 p1 u0 u1 out r rss
+	local id=$1 streams=$2 b0 b1 t0 t1 p0 p1 u0 u1 out r rss e0 e1
 	iperf_server "$id" "$T" "-P $streams" || return 1
 	rss_sampler "$TMP/rss" &
 	SAMPLER=$!
 	b0=$(cpu_busy)
 	t0=$(cpu_total)
 	read -r p0 u0 <<<"$(proc_cpu)"
+	e0=$(proc_cpu_each)
 	fgw "$TMP/iperf.json" ip netns exec "$NA" timeout $((T + 15)) \
 		iperf3 -c "$INNER_B" -t "$T" -P "$streams" -C "$TCP_CC" -J --connect-timeout 5000
 	out=$(cat "$TMP/iperf.json")
 	b1=$(cpu_busy)
 	t1=$(cpu_total)
 	read -r p1 u1 <<<"$(proc_cpu)"
+	e1=$(proc_cpu_each)
 	stop_sampler
 	wait "$SRV" 2>/dev/null
 	rss=$(cat "$TMP/rss" 2>/dev/null || echo 0)
@@ -687,6 +704,13 @@ else:
 		[[ $gbps == n/a || $t1 -le $t0 ]] ||
 			BUSY1[$id]=$(python3 -c 'import sys; b, t = map(int, sys.argv[1:]); print("%.3f" % (b / t))' \
 				"$((b1 - b0))" "$((t1 - t0))")
+		# the busiest daemon: its jiffies over the test's wall time in one CPU's jiffies
+		[[ $gbps == n/a || $t1 -le $t0 || -z $e0 ]] ||
+			TOP1[$id]=$(python3 -c '
+import sys
+a, b = sys.argv[1].split(), sys.argv[2].split()
+wall = int(sys.argv[3]) / int(sys.argv[4])
+print("%.3f" % (max(int(y) - int(x) for x, y in zip(a, b)) / wall))' "$e0" "$e1" "$((t1 - t0))" "$NCPU")
 	else
 		T4[$id]=$gbps
 	fi
@@ -948,7 +972,8 @@ for id in "${SETUPS[@]}"; do
 	printf '%s\t' "$id" "${T1[$id]}" "${T4[$id]}" "${PMED[$id]}" "${P99[$id]}" "${CPUGB[$id]}" \
 		"${PUSERGB[$id]}" "${RSS[$id]}" "${PPS[$id]}" "${PPS_SENT[$id]}" "${PPS_TCPU[$id]}" \
 		"${PPS_USER[$id]}" "${BUSY1[$id]:-n/a}"
-	printf '%s\n' "${PCPUGB[$id]}"
+	printf '%s\t' "${PCPUGB[$id]}"
+	printf '%s\n' "${TOP1[$id]:-n/a}"
 done >"$TMP/figures.tsv"
 VERDICTS=$(python3 "$ROOT/bench/verdicts.py" "$NCPU" "$AEAD_SEAL" "$AEAD_OPEN" "$TMP/figures.tsv" \
 	"$AEAD_MSG" "$AEAD_PAYLOAD" "$AEAD_STREAM") ||
