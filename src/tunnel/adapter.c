@@ -56,7 +56,7 @@ static void stable_mac(const char *dev, uint8_t mac[TK_MAC_LEN])
 
 #ifndef _WIN32
 /*
- * Whether the kernel takes UDP GSO frames (VIRTIO_NET_HDR_GSO_UDP_L4) written to a TAP: Linux
+ * Whether the TAP does UDP GSO both ways (TUN_F_USO4/6, VIRTIO_NET_HDR_GSO_UDP_L4 frames): Linux
  * 6.2 and later. Read from the release, since a TUNSETOFFLOAD probe that fails logs an error
  * on every older kernel; a backport elsewhere is simply not used.
  */
@@ -162,9 +162,21 @@ static tk_status adapter_open(void *user, tk_error *err)
 		st = adapter_configure(t, tk_dev_name(dev), err);
 #else
 	tk_error oe = { 0 };
-	t->offload = tk_dev_set_offload(dev, OFFLOADS, &oe) == TK_OK;
-	/* datagrams of one UDP flow go to the adapter merged as well (socket_linux.c, offload.c) */
-	t->gro.uso = t->offload && kernel_takes_uso();
+	/*
+	 * From Linux 6.2 UDP GSO both ways: the kernel hands us a UDP_SEGMENT sender's datagrams
+	 * as one frame (split in send.c like TSO), and datagrams of one UDP flow go to the
+	 * adapter merged (socket_linux.c, offload.c).
+	 */
+	bool uso = kernel_takes_uso();
+	t->offload =
+		tk_dev_set_offload(dev, OFFLOADS | (uso ? TK_OFFLOAD_USO4 | TK_OFFLOAD_USO6 : 0u),
+				   &oe) == TK_OK;
+	if (!t->offload && uso) {
+		/* a 6.2+ release without USO in its tun (a vendor kernel): the rest still works */
+		uso = false;
+		t->offload = tk_dev_set_offload(dev, OFFLOADS, &oe) == TK_OK;
+	}
+	t->gro.uso = t->offload && uso;
 	if (!t->offload)
 		tk__tunnel_log(t, TK_LOG_WARN,
 			       "no TSO/checksum offload on %s (%s): frame by frame, slower",

@@ -315,8 +315,12 @@ enum tk__drop tk__tso_begin(struct tk__tso *s, const uint8_t *frame, size_t len,
 	struct l34 p;
 
 	memset(s, 0, sizeof(*s));
-	if ((type != TK__VNET_GSO_TCPV4 && type != TK__VNET_GSO_TCPV6) || v->gso_size == 0 ||
-	    !parse_l4(frame, len, &p) || p.udp || p.v6 != (type == TK__VNET_GSO_TCPV6))
+	if ((type != TK__VNET_GSO_TCPV4 && type != TK__VNET_GSO_TCPV6 &&
+	     type != TK__VNET_GSO_UDP_L4) ||
+	    v->gso_size == 0 || !parse_l4(frame, len, &p))
+		return TK__DROP_MALFORMED;
+	/* TCP: the type says the IP version; UDP_L4 (TUN_F_USO4/6) serves both */
+	if (type == TK__VNET_GSO_UDP_L4 ? !p.udp : p.udp || p.v6 != (type == TK__VNET_GSO_TCPV6))
 		return TK__DROP_MALFORMED;
 	/* the IP length of a super-frame is the whole of it (IPv4 caps it at 64 KiB) */
 	if (p.end != len)
@@ -328,6 +332,7 @@ enum tk__drop tk__tso_begin(struct tk__tso *s, const uint8_t *frame, size_t len,
 	s->hlen = p.hlen;
 	s->mss = v->gso_size;
 	s->v6 = p.v6;
+	s->udp = p.udp;
 	return TK__PASS;
 }
 
@@ -368,6 +373,18 @@ size_t tk__tso_next(struct tk__tso *s, uint8_t *out, size_t cap)
 		put16(ip + 2, (uint32_t)(seg - s->l3));
 		put16(ip + 4, get16(s->frame + s->l3 + 4) + s->idx); /* IP id: one per segment */
 		ipv4_csum(ip, s->l4 - s->l3);
+	}
+	if (s->udp) {
+		/* a UDP GSO datagram: each segment a datagram of its own (the kernel's
+		 * __udp_gso_segment), its length and a whole checksum (0 is sent as all ones) */
+		put16(th + 4, (uint32_t)(seg - s->l4));
+		th[UDP_CSUM_OFF] = th[UDP_CSUM_OFF + 1] = 0;
+		uint64_t acc = pseudo_sum(ip, s->v6, IPPROTO_UDP_, seg - s->l4);
+		uint16_t sum = (uint16_t)~tk__csum_fold(tk__csum_add(th, seg - s->l4, acc));
+		csum_store(th + UDP_CSUM_OFF, sum == 0 ? 0xffff : sum);
+		s->off += n;
+		s->idx++;
+		return seg;
 	}
 	put32(th + 4, get32(s->frame + s->l4 + 4) + (uint32_t)s->off);
 	if (!last)

@@ -239,11 +239,12 @@ enum tk__drop tk__csum_complete(uint8_t *frame, size_t len, const struct tk__vne
 struct tk__tso {
 	const uint8_t *frame;
 	size_t len;
-	size_t l3, l4, hlen; /* offsets: network header, TCP header, payload */
+	size_t l3, l4, hlen; /* offsets: network header, TCP or UDP header, payload */
 	size_t mss;	     /* payload bytes per segment */
 	size_t off;	     /* next payload byte, from hlen */
 	unsigned idx;	     /* next segment */
 	bool v6;
+	bool udp; /* a UDP GSO datagram (VIRTIO_NET_HDR_GSO_UDP_L4), else a TCP super-frame */
 };
 
 /* TK__PASS, or TK__DROP_MALFORMED for a frame or header that cannot be split. */

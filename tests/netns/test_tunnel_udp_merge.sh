@@ -4,6 +4,9 @@
 # The datagrams of one UDP flow are written to the adapter merged (UDP GSO, Linux 6.2+): every
 # datagram still reaches the application once and intact, whatever its size, in plain and
 # sealed mode, and the adapter took fewer writes than datagrams (on an older kernel: as many).
+# The other way too: an application that sends with UDP_SEGMENT (QUIC stacks, wireguard-go)
+# hands the tunnel whole GSO datagrams through the adapter (TUN_F_USO4/6, 6.2+), which the
+# tunnel splits: fewer adapter reads than datagrams, every datagram intact on the other side.
 #
 #   +---------- $NA ----------+   veth 10.99.0.0/24   +---------- $NB ----------+
 #   | tka 10.250.9.1/24        |<==== UDP 4789 =====>| tkb 10.250.9.2/24        |
@@ -79,6 +82,54 @@ for i in range(count):
         time.sleep(0.01)
 EOF
 
+# The GSO sender: SENDS sends of SEGS datagrams with UDP_SEGMENT (GSO_SIZE bytes each, the
+# last of a send 333 bytes: the short tail a split must keep), numbered like send.py's so that
+# recv.py checks them; a pause after each send.
+GSO_SIZE=1000
+SEGS=41
+SENDS=50
+cat >"$TK_TMP/send_gso.py" <<'EOF'
+import socket, sys, time
+sends, segs, gso = map(int, sys.argv[1:4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("10.250.9.1", 7000))
+s.setsockopt(socket.IPPROTO_UDP, 103, gso)  # UDP_SEGMENT
+i = 0
+for _ in range(sends):
+    buf = b""
+    for k in range(segs):
+        size = gso if k < segs - 1 else 333
+        head = b"%d:%d:" % (i, size)
+        buf += head + bytes((i + j) & 0xff for j in range(size - len(head)))
+        i += 1
+    s.send(buf)
+    time.sleep(0.01)
+EOF
+
+# gso_case MODE: SENDS x SEGS datagrams sent with UDP_SEGMENT from B to A; all must arrive
+# intact, and B's tunnel must have read them from its adapter as fewer frames than datagrams.
+gso_case()
+{
+	local tx0 tx1 reads n=$((SENDS * SEGS))
+	tun_ping "$NB" 10.250.9.1
+	tx0=$(ns_sysfs "$NB" tkb statistics/tx_packets)
+	tk_spawn "$NA" timeout 60 python3 "$TK_TMP/recv.py" "$n"
+	local recv=$TK_PID
+	tk_wait_line "$recv" '^ready$' 10
+	ip netns exec "$NB" timeout 60 python3 "$TK_TMP/send_gso.py" "$SENDS" "$SEGS" "$GSO_SIZE" ||
+		tk_fail "$1: the UDP_SEGMENT sender failed"
+	tk_wait_exit "$recv" 30
+	[[ $TK_RC -eq 0 ]] || tk_fail "$1: UDP_SEGMENT datagrams: $(tk_bg_out "$recv" | tail -n 1)"
+	tx1=$(ns_sysfs "$NB" tkb statistics/tx_packets)
+	reads=$((tx1 - tx0))
+	tk_log "$1: $n datagrams sent with UDP_SEGMENT arrived intact; the sending tunnel read $reads frames from its adapter"
+	if ((USO)); then
+		((reads < n)) || tk_fail "$1: the sending tunnel read $reads frames for $n datagrams: no UDP GSO frame came from the adapter (TUN_F_USO4/6)"
+	else
+		((reads >= n)) || tk_fail "$1: $reads adapter reads for $n datagrams on a kernel without USO on a TAP"
+	fi
+}
+
 # run_case MODE: COUNT datagrams from B to A through the tunnel; all must arrive intact
 run_case()
 {
@@ -108,12 +159,13 @@ run_case()
 	fi
 }
 
-tk_case "plain: a UDP flow reaches the application whole, merged on the way"
+tk_case "plain: a UDP flow reaches the application whole, merged on the way; a UDP_SEGMENT sender's datagrams split on the way"
 tun_start "$NA" --dev tka --listen 10.99.0.1:4789 --peer 10.99.0.2:4789 --addr 10.250.9.1/24 --control "$SA"
 PA=$TK_PID
 tun_start "$NB" --dev tkb --listen 10.99.0.2:4789 --peer 10.99.0.1:4789 --addr 10.250.9.2/24 --control "$SB"
 PB=$TK_PID
 run_case plain
+gso_case plain
 tk_stop "$PA"
 tk_stop "$PB"
 
@@ -126,5 +178,6 @@ tun_start "$NB" --dev tkb --mode sealed --key "$TK_TMP/b.key" --peer-key "$(cat 
 	--listen 10.99.0.2:4789 --peer 10.99.0.1:4789 --addr 10.250.9.2/24 --control "$SB"
 PB=$TK_PID
 run_case sealed
+gso_case sealed
 tk_stop "$PA"
 tk_stop "$PB"

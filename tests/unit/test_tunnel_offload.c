@@ -3,8 +3,9 @@
  * The tunnel's offloads (src/tunnel/offload.c), checked against independent, obviously correct
  * code: the checksum against a byte-by-byte RFC 1071 sum; the TSO split against what the
  * kernel's tcp_gso_segment makes (lengths, IP ids, sequence numbers, flags, valid IP and TCP
- * checksums, the payload in order); the merge as the split's inverse, with its refusals (a
- * damaged segment, a gap, a state-changing flag) and the order of frames within a flow.
+ * checksums, the payload in order), the UDP GSO split against datagrams built one by one; the
+ * merge as the split's inverse, with its refusals (a damaged segment, a gap, a state-changing
+ * flag) and the order of frames within a flow.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -686,6 +687,46 @@ static void merge_udp_refuses(void **state)
 	assert_int_equal(em[2].tag, 3);
 }
 
+/*
+ * A UDP GSO datagram read from an adapter with TUN_F_USO4/6 (a UDP_SEGMENT sender's): split
+ * into the datagrams the sender meant, each as make_udp builds it on its own (IP length and
+ * id, UDP length, a whole UDP checksum); the short tail kept. The stack's partial checksum in
+ * the super-frame must not matter.
+ */
+static void split_udp_gso(void **state)
+{
+	(void)state;
+	for (int v6 = 0; v6 <= 1; v6++) {
+		const size_t mss = 100, payload = 460;
+		size_t len = make_udp(super, v6, 0xfffe, payload, 3, 5000, false);
+		size_t l4 = 14 + (v6 ? 40 : 20);
+		super[l4 + 6] = 0x55; /* a partial checksum */
+		struct tk__vnet v = { .flags = TK__VNET_F_NEEDS_CSUM,
+				      .gso_type = TK__VNET_GSO_UDP_L4,
+				      .gso_size = (uint16_t)mss,
+				      .hdr_len = (uint16_t)(l4 + 8),
+				      .csum_start = (uint16_t)l4,
+				      .csum_offset = 6 };
+		size_t n = split_all(super, len, &v);
+		assert_int_equal(n, 5);
+		for (size_t i = 0; i < n; i++) {
+			uint8_t want[2000];
+			size_t pl = i < 4 ? mss : payload - 4 * mss;
+			size_t wl = make_udp(want, v6, (uint16_t)(0xfffe + i), pl,
+					     (unsigned)(3 + i * mss), 5000, true);
+			assert_int_equal(seg_len[i], wl);
+			assert_memory_equal(seg[i], want, wl);
+		}
+		/* a UDP GSO type on a TCP segment, a TCP type on a UDP datagram: refused */
+		struct tk__tso s;
+		struct tk__vnet bad = v;
+		bad.gso_type = (uint8_t)(v6 ? TK__VNET_GSO_TCPV6 : TK__VNET_GSO_TCPV4);
+		assert_int_equal(tk__tso_begin(&s, super, len, &bad), TK__DROP_MALFORMED);
+		len = make_tcp(super, v6, false, 1, 3000, 0, 0x10, 1000);
+		assert_int_equal(tk__tso_begin(&s, super, len, &v), TK__DROP_MALFORMED);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -699,6 +740,7 @@ int main(void)
 		cmocka_unit_test(merge_stops_at_64k),
 		cmocka_unit_test(merge_udp_datagrams),
 		cmocka_unit_test(merge_udp_refuses),
+		cmocka_unit_test(split_udp_gso),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
