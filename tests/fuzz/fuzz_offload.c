@@ -5,10 +5,11 @@
  *   even: raw. Bytes 1..10 are the virtio-net header, the rest the frame: the checksum
  *         completion, the TSO split and the merge must refuse or handle it without touching
  *         memory outside the frame (ASan), and a split that starts must end.
- *   odd:  built. The next bytes choose a well-formed TCP super-frame (IPv4/IPv6, VLAN or not,
- *         payload size, segment size, flags, sequence number): every segment of its split
- *         must carry a valid TCP checksum, the payload must come out whole and in order, and
- *         the merge must give back every segment exactly once.
+ *   odd:  built. The next bytes choose a well-formed TCP super-frame or UDP GSO datagram
+ *         (IPv4/IPv6, VLAN or not, payload size, segment size, flags, sequence number): every
+ *         segment of its split must carry a valid TCP or UDP checksum and its own lengths, the
+ *         payload must come out whole and in order, and the merge must give back every
+ *         segment exactly once.
  */
 #include "fuzz.h"
 #include "tunnel/tunnel_internal.h"
@@ -24,9 +25,9 @@ static uint16_t be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static bool tcp_ok(const uint8_t *f, size_t l3, size_t l4, size_t end, bool v6)
+static bool l4_ok(const uint8_t *f, size_t l3, size_t l4, size_t end, bool v6, uint8_t proto)
 {
-	uint8_t tail[4] = { 0, 6, (uint8_t)((end - l4) >> 8), (uint8_t)(end - l4) };
+	uint8_t tail[4] = { 0, proto, (uint8_t)((end - l4) >> 8), (uint8_t)(end - l4) };
 	uint64_t acc = tk__csum_add(f + l3 + (v6 ? 8 : 12), v6 ? 32 : 8, 0);
 	acc = tk__csum_add(tail, 4, acc);
 	return tk__csum_fold(tk__csum_add(f + l4, end - l4, acc)) == 0xffff;
@@ -92,11 +93,12 @@ static void built(const uint8_t *data, size_t size)
 {
 	if (size < 12)
 		return;
-	bool v6 = data[1] & 1, vlan = data[1] & 2;
+	bool v6 = data[1] & 1, vlan = data[1] & 2, udp = data[1] & 4;
+	uint8_t proto = udp ? 17 : 6;
 	uint8_t flags = (uint8_t)(0x10 | (data[2] & 0xe9)); /* ACK + any of FIN PSH URG ECE CWR */
 	size_t payload = ((size_t)data[3] << 8 | data[4]) % 60000;
 	size_t mss = ((size_t)data[5] << 8 | data[6]) % 9000 + 1;
-	size_t l3 = vlan ? 18 : 14, l4 = l3 + (v6 ? 40 : 20), hlen = l4 + 20;
+	size_t l3 = vlan ? 18 : 14, l4 = l3 + (v6 ? 40 : 20), hlen = l4 + (udp ? 8 : 20);
 
 	if (payload / mss > 2000)
 		mss = payload / 2000 + 1; /* bounded work per input */
@@ -111,12 +113,12 @@ static void built(const uint8_t *data, size_t size)
 	frame[l3 - 2] = v6 ? 0x86 : 0x08;
 	frame[l3 - 1] = v6 ? 0xdd : 0x00;
 	uint8_t *ip = frame + l3;
-	size_t tcplen = 20 + payload;
+	size_t tcplen = hlen - l4 + payload; /* the TCP or UDP header and the payload */
 	if (v6) {
 		ip[0] = 0x60;
 		ip[4] = (uint8_t)(tcplen >> 8);
 		ip[5] = (uint8_t)tcplen;
-		ip[6] = 6;
+		ip[6] = proto;
 		ip[7] = 64;
 		ip[23] = 1;
 		ip[39] = 2;
@@ -125,23 +127,30 @@ static void built(const uint8_t *data, size_t size)
 		ip[2] = (uint8_t)((20 + tcplen) >> 8);
 		ip[3] = (uint8_t)(20 + tcplen);
 		ip[8] = 64;
-		ip[9] = 6;
+		ip[9] = proto;
 		ip[15] = 1;
 		ip[19] = 2;
 	}
 	uint8_t *th = frame + l4;
 	th[1] = 80;
 	th[3] = 81;
-	memcpy(th + 4, data + 7, 4); /* any sequence number: the split must wrap it */
-	th[12] = 5 << 4;
-	th[13] = flags;
+	if (udp) {
+		th[4] = (uint8_t)(tcplen >> 8);
+		th[5] = (uint8_t)tcplen;
+	} else {
+		memcpy(th + 4, data + 7, 4); /* any sequence number: the split must wrap it */
+		th[12] = 5 << 4;
+		th[13] = flags;
+	}
 	for (size_t i = 0; i < payload; i++)
 		frame[hlen + i] = data[11 + i % (size - 11)];
 	size_t len = hlen + payload;
-	if (!v6 && len - l3 > 65535)
+	if (len - l3 > 65535 || (udp && tcplen > 65535))
 		return;
 
-	struct tk__vnet v = { .gso_type = (uint8_t)(v6 ? TK__VNET_GSO_TCPV6 : TK__VNET_GSO_TCPV4),
+	struct tk__vnet v = { .gso_type = (uint8_t)(udp	 ? TK__VNET_GSO_UDP_L4
+						    : v6 ? TK__VNET_GSO_TCPV6
+							 : TK__VNET_GSO_TCPV4),
 			      .gso_size = (uint16_t)mss };
 	struct tk__tso s;
 	FUZZ_CHECK(tk__tso_begin(&s, frame, len, &v) == TK__PASS);
@@ -154,12 +163,13 @@ static void built(const uint8_t *data, size_t size)
 	while ((l = tk__tso_next(&s, seg, sizeof(seg))) != 0) {
 		size_t pl = l - hlen;
 		FUZZ_CHECK(l <= tk__tso_seg_len(&s));
-		FUZZ_CHECK(tcp_ok(seg, l3, l4, l, v6));
+		FUZZ_CHECK(l4_ok(seg, l3, l4, l, v6, proto));
+		FUZZ_CHECK(!udp || be16(seg + l4 + 4) == l - l4);
 		FUZZ_CHECK(memcmp(seg + hlen, frame + hlen + off, pl) == 0);
 		FUZZ_CHECK(v6 ? be16(seg + l3 + 4) == l - l4 : be16(seg + l3 + 2) == l - l3);
 		off += pl;
 		k++;
-		if (k > 1 && (flags & 0x80))
+		if (!udp && k > 1 && (flags & 0x80))
 			FUZZ_CHECK(!(seg[l4 + 13] & 0x80)); /* CWR on the first only */
 		memcpy(gso, seg, l);
 		tk__gro_add(&g, gso, l, 0);
