@@ -4,7 +4,8 @@
  * acllogic.c): each SID class an owner can be (Administrators, SYSTEM, TrustedInstaller, this
  * process's user, no owner, everyone else: Anonymous Logon, as Wine reports a file another Unix
  * user owns, Users, Everyone, another account of the same domain, a service account), SIDs in
- * either case, and SIDs that only begin like a trusted one.
+ * either case, and SIDs that only begin like a trusted one; and the rule a service's account
+ * applies, asked at its install (tk__acl_owner_trusted_by).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,12 +97,50 @@ static void test_self_unknown(void **state)
 	assert_int_equal(tk__acl_owner_class("S-1-5-18", "S-1-5-18"), TK_ACL_OWNER_SYSTEM);
 }
 
+/*
+ * The LocalSystem service's rule, asked at its install by an administrator whose own account
+ * (SELF) made the file: trusted by the installer, refused by the service.
+ */
+static void test_service_account(void **state)
+{
+	(void)state;
+	const char *who = "unset";
+	assert_true(tk__acl_owner_trusted(SELF, SELF, &who));
+	assert_false(tk__acl_owner_trusted_by(SELF, TK_ACL_SID_SYSTEM, &who));
+	assert_string_equal(who, "someone else");
+	/* Wine's prefix user: every file a Wine scenario makes */
+	assert_false(tk__acl_owner_trusted_by("S-1-5-21-0-0-0-1000", TK_ACL_SID_SYSTEM, &who));
+	assert_string_equal(who, "someone else");
+	static const struct owner_case cases[] = {
+		{ "S-1-5-32-544", TK_ACL_OWNER_ADMINISTRATORS, true, "Administrators" },
+		{ "S-1-5-18", TK_ACL_OWNER_SYSTEM, true, "SYSTEM" },
+		{ TK_ACL_SID_TRUSTED_INSTALLER, TK_ACL_OWNER_TRUSTED_INSTALLER, true,
+		  "TrustedInstaller" },
+		{ "S-1-5-7", TK_ACL_OWNER_FOREIGN, false, "someone else" },
+		{ "", TK_ACL_OWNER_NONE, false, "nobody (no owner)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		who = "unset";
+		assert_int_equal(tk__acl_owner_trusted_by(cases[i].owner, TK_ACL_SID_SYSTEM, &who),
+				 cases[i].trusted);
+		assert_string_equal(who, cases[i].who);
+	}
+	/* a virtual account (NT SERVICE\name) trusts its own files, named as the account's */
+	assert_true(tk__acl_owner_trusted_by("S-1-5-80-1234-5678", "s-1-5-80-1234-5678", &who));
+	assert_string_equal(who, "the account");
+	assert_false(tk__acl_owner_trusted_by(SELF, "S-1-5-80-1234-5678", &who));
+	/* no account known: the three system owners alone */
+	assert_false(tk__acl_owner_trusted_by(SELF, NULL, &who));
+	assert_true(tk__acl_owner_trusted_by("S-1-5-32-544", NULL, &who));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_trusted),
 		cmocka_unit_test(test_foreign),
 		cmocka_unit_test(test_self_unknown),
+		cmocka_unit_test(test_service_account),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
