@@ -5,7 +5,8 @@
  * process's user, no owner, everyone else: Anonymous Logon, as Wine reports a file another Unix
  * user owns, Users, Everyone, another account of the same domain, a service account), SIDs in
  * either case, and SIDs that only begin like a trusted one; and the rule a service's account
- * applies, asked at its install (tk__acl_owner_trusted_by).
+ * applies, asked at its install (tk__acl_owner_trusted_by); under Wine, that rule applied to
+ * a real file by tk_tunnel_config_check_owners_as.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,16 @@
 #include <cmocka.h>
 
 #include "windows/acllogic.h"
+
+#if defined(_WIN32)
+#include <windows.h>
+
+#include <sddl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tapkit.h"
+#endif
 
 #define SELF "S-1-5-21-1004336348-1177238915-682003330-1001"
 
@@ -134,6 +145,67 @@ static void test_service_account(void **state)
 	assert_true(tk__acl_owner_trusted_by("S-1-5-32-544", NULL, &who));
 }
 
+#if defined(_WIN32)
+/* This process's user as a SID string (under Wine: the prefix's user, owner of its files). */
+static void own_sid(char *out, size_t size)
+{
+	HANDLE tok;
+	union {
+		TOKEN_USER u;
+		BYTE raw[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+	} buf;
+	DWORD got = 0;
+	char *s = NULL;
+	assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok));
+	assert_true(GetTokenInformation(tok, TokenUser, &buf, sizeof(buf), &got));
+	CloseHandle(tok);
+	assert_true(ConvertSidToStringSidA(buf.u.User.Sid, &s));
+	snprintf(out, size, "%s", s);
+	LocalFree(s);
+}
+
+/*
+ * tk_tunnel_config_check_owners_as on a real file, read by the real security calls (Wine):
+ * a key file this process's user owns, named by a configuration built without a file (so the
+ * key's branch is the one taken), passes for that user and is refused for LocalSystem with
+ * the file, its owner, the account and the icacls fix.
+ */
+static void test_check_owners_as(void **state)
+{
+	(void)state;
+	char dir[MAX_PATH], path[MAX_PATH], self[256], fix[MAX_PATH + 64];
+	tk_ctx *ctx = NULL;
+	tk_tunnel_config *cfg = NULL;
+	tk_error err = { 0 };
+
+	own_sid(self, sizeof(self));
+	assert_true(GetTempPathA(sizeof(dir), dir) > 0);
+	assert_true(GetTempFileNameA(dir, "tko", 0, path) != 0);
+	assert_int_equal(tk_ctx_new(&ctx, &err), TK_OK);
+	assert_int_equal(tk_tunnel_config_new(ctx, &cfg, &err), TK_OK);
+	assert_int_equal(tk_tunnel_config_set(cfg, "PrivateKeyFile", path, &err), TK_OK);
+
+	assert_int_equal(tk_tunnel_config_check_owners_as(cfg, self, &err), TK_OK);
+
+	assert_int_equal(tk_tunnel_config_check_owners_as(cfg, TK_ACL_SID_SYSTEM, &err),
+			 TK_E_CONFIG);
+	assert_non_null(strstr(err.message, "private key file "));
+	assert_non_null(strstr(err.message, path));
+	assert_non_null(strstr(err.message, self));
+	assert_non_null(strstr(err.message, "nor S-1-5-18"));
+	snprintf(fix, sizeof(fix), "icacls \"%s\" /setowner *S-1-5-32-544", path);
+	assert_non_null(strstr(err.remedy, fix));
+
+	assert_int_equal(tk_tunnel_config_check_owners_as(cfg, "S-1-x", &err), TK_E_BAD_ARGUMENT);
+	assert_true(DeleteFileA(path));
+	assert_int_equal(tk_tunnel_config_check_owners_as(cfg, TK_ACL_SID_SYSTEM, &err),
+			 TK_E_CONFIG);
+	assert_int_equal(err.os_code, ERROR_FILE_NOT_FOUND);
+	tk_tunnel_config_free(cfg);
+	tk_ctx_free(ctx);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +213,9 @@ int main(void)
 		cmocka_unit_test(test_foreign),
 		cmocka_unit_test(test_self_unknown),
 		cmocka_unit_test(test_service_account),
+#if defined(_WIN32)
+		cmocka_unit_test(test_check_owners_as),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -239,6 +239,8 @@ tk_status tk_tunnel_config_check_owners_as(const tk_tunnel_config *cfg, const ch
 	PSID sid = NULL;
 	char text[300];
 
+	if (err)
+		tk__error_clear(err); /* a top-level call: an earlier failure in err is not ours */
 	if (!cfg || !account)
 		return tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "check owner", "", TK_OS_NONE, 0,
 					   "no configuration or no account given");
@@ -249,6 +251,7 @@ tk_status tk_tunnel_config_check_owners_as(const tk_tunnel_config *cfg, const ch
 					   "%s is not a SID (\"S-1-5-18\") (Windows error %lu)",
 					   account, (unsigned long)e);
 	}
+	int token = tk__call_begin(cfg->ctx, err);
 	account_text(sid, account, text, sizeof(text));
 	LocalFree(sid);
 	tk_status st = TK_OK;
@@ -256,6 +259,7 @@ tk_status tk_tunnel_config_check_owners_as(const tk_tunnel_config *cfg, const ch
 		st = owner_check_as(cfg->c.origin, "configuration file", account, text, err);
 	if (st == TK_OK && cfg->c.key_file[0])
 		st = owner_check_as(cfg->c.key_file, "private key file", account, text, err);
+	tk__call_end(cfg->ctx, token);
 	return st;
 }
 
