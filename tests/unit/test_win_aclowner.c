@@ -146,20 +146,20 @@ static void test_service_account(void **state)
 }
 
 #if defined(_WIN32)
-/* This process's user as a SID string (under Wine: the prefix's user, owner of its files). */
+/*
+ * This process's user as a SID string (under Wine: the prefix's user, owner of its files),
+ * found by its name rather than by the token the library reads, so the two are independent.
+ */
 static void own_sid(char *out, size_t size)
 {
-	HANDLE tok;
-	union {
-		TOKEN_USER u;
-		BYTE raw[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
-	} buf;
-	DWORD got = 0;
+	char name[256], domain[256];
+	BYTE sid[SECURITY_MAX_SID_SIZE];
+	DWORD nn = sizeof(name), sn = sizeof(sid), dn = sizeof(domain);
+	SID_NAME_USE use;
 	char *s = NULL;
-	assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok));
-	assert_true(GetTokenInformation(tok, TokenUser, &buf, sizeof(buf), &got));
-	CloseHandle(tok);
-	assert_true(ConvertSidToStringSidA(buf.u.User.Sid, &s));
+	assert_true(GetUserNameA(name, &nn));
+	assert_true(LookupAccountNameA(NULL, name, sid, &sn, domain, &dn, &use));
+	assert_true(ConvertSidToStringSidA(sid, &s));
 	snprintf(out, size, "%s", s);
 	LocalFree(s);
 }
