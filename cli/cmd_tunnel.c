@@ -56,7 +56,9 @@ static const char tunnel_usage[] =
 	"status comes over the named pipe \\\\.\\pipe\\tapkit\\tunnel\\NAME, open to\n"
 	"Administrators and SYSTEM only. `service install` registers tapkit-tunnel-NAME\n"
 	"(LocalSystem, automatic start, restarted on failure) running `tunnel run --config FILE`;\n"
-	"it logs to %ProgramData%\\tapkit\\tapkit-tunnel-NAME.log.\n"
+	"it logs to %ProgramData%\\tapkit\\tapkit-tunnel-NAME.log. It warns (and installs)\n"
+	"when the file's or the key's owner is one LocalSystem does not trust: the service\n"
+	"would refuse to start (the warning gives the icacls /setowner fix).\n"
 	"\n"
 	"status prints per peer frames and bytes in and out, last seen, the drops by reason and\n"
 	"the learned MAC addresses; --json as documented in docs/tunnel.md. Without --dev it asks\n"
@@ -397,6 +399,8 @@ static int status_main(struct cli *cli, int argc, char **argv)
 
 #define SVC_CMD	       "tapkit tunnel service"
 #define SVC_TIMEOUT_MS 30000
+/* the SID of the account the service below runs as: LocalSystem (spec.virtual_account false) */
+#define SVC_ACCOUNT_SID "S-1-5-18"
 
 /*
  * `tapkit tunnel service install|uninstall|start|stop|status --config FILE | --dev NAME`: one
@@ -429,6 +433,7 @@ static int service_main(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli,
 				       v == 0 ? "tunnel service install needs --config FILE"
 					      : "tunnel service: give --config FILE or --dev NAME");
+	char owners[1536] = "";
 	if (o[0].value) {
 		/* the file is read now: a service that cannot start is refused at install */
 		tk_tunnel_config *c = NULL;
@@ -438,6 +443,19 @@ static int service_main(struct cli *cli, int argc, char **argv)
 		if (st != TK_OK)
 			return cli_fail(cli, st, &err);
 		snprintf(dev, sizeof(dev), "%s", tk_tunnel_config_name(c));
+		/*
+		 * load trusted files this user owns; the service's account will not. Said as a
+		 * warning, not a refusal: under Wine every file is owned by the prefix's user and
+		 * Wine cannot change an owner (SetNamedSecurityInfoW succeeds and changes nothing;
+		 * docs/windows.md), so a refusal would leave no service testable there, and Wine's
+		 * services run as that user, whose files they do trust.
+		 */
+		tk_error oerr = { 0 };
+		if (v == 0 && tk_tunnel_config_check_owners_as(c, SVC_ACCOUNT_SID, &oerr) != TK_OK)
+			snprintf(
+				owners, sizeof(owners),
+				"%s: the service will refuse to start (it runs as LocalSystem)%s%s",
+				oerr.message, oerr.remedy[0] ? "; fix: " : "", oerr.remedy);
 		tk_tunnel_config_free(c);
 	} else {
 		snprintf(dev, sizeof(dev), "%s", o[1].value);
@@ -458,6 +476,8 @@ static int service_main(struct cli *cli, int argc, char **argv)
 		if (st == TK_OK) {
 			if (warning[0])
 				fprintf(stderr, "tapkit: warning: %s\n", warning);
+			if (owners[0])
+				fprintf(stderr, "tapkit: warning: %s\n", owners);
 			printf("installed service %s (LocalSystem, automatic start): start it with "
 			       "`tapkit tunnel service start --dev \"%s\"`\n",
 			       service, dev);

@@ -742,6 +742,21 @@ typedef struct tk_tunnel_user {
 } tk_tunnel_user;
 TK_API void tk_tunnel_config_user(const tk_tunnel_config *cfg, tk_tunnel_user *out);
 
+#if defined(_WIN32)
+/*
+ * Windows: the owner check of cfg's file and of the PrivateKeyFile it names as a tunnel running
+ * as `account` (a SID string: "S-1-5-18" is LocalSystem) will make it, for a service's
+ * installer. load and check trust this process's user's files; that account trusts
+ * Administrators, SYSTEM, TrustedInstaller and its own, so a file the installing administrator's
+ * own account owns passes here and is refused by the service. TK_OK, or TK_E_CONFIG naming the
+ * first file refused, its owner (SID and account), the account and the fix (icacls /setowner);
+ * also when an owner cannot be read (with the Windows code). TK_E_BAD_ARGUMENT when account is
+ * not a SID.
+ */
+TK_API TK_NODISCARD tk_status tk_tunnel_config_check_owners_as(const tk_tunnel_config *cfg,
+							       const char *account, tk_error *err);
+#endif
+
 /*
  * Starts a tunnel: opens (creating it when missing) and configures the adapter, binds the UDP
  * socket, sets the peers up. Takes ownership of cfg, also on failure. The private key and the

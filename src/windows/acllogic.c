@@ -90,7 +90,9 @@ enum tk_acl_owner tk__acl_owner_class(const char *owner, const char *self)
 	return TK_ACL_OWNER_FOREIGN;
 }
 
-bool tk__acl_owner_trusted(const char *owner, const char *self, const char **who)
+/* The verdict of a process running as self, whose own files *who calls self_name. */
+static bool owner_trusted(const char *owner, const char *self, const char *self_name,
+			  const char **who)
 {
 	switch (tk__acl_owner_class(owner, self)) {
 	case TK_ACL_OWNER_ADMINISTRATORS:
@@ -103,7 +105,7 @@ bool tk__acl_owner_trusted(const char *owner, const char *self, const char **who
 		*who = "TrustedInstaller";
 		return true;
 	case TK_ACL_OWNER_SELF:
-		*who = "this process's user";
+		*who = self_name;
 		return true;
 	case TK_ACL_OWNER_NONE:
 		*who = "nobody (no owner)";
@@ -112,4 +114,14 @@ bool tk__acl_owner_trusted(const char *owner, const char *self, const char **who
 		*who = "someone else";
 		return false;
 	}
+}
+
+bool tk__acl_owner_trusted(const char *owner, const char *self, const char **who)
+{
+	return owner_trusted(owner, self, "this process's user", who);
+}
+
+bool tk__acl_owner_trusted_by(const char *owner, const char *account, const char **who)
+{
+	return owner_trusted(owner, account, "the account", who);
 }

@@ -82,5 +82,13 @@ enum tk_acl_owner tk__acl_owner_class(const char *owner, const char *self);
  * TrustedInstaller, this process's user); *who names the class ("Administrators", "SYSTEM",
  * "TrustedInstaller", "this process's user", "nobody (no owner)", "someone else"). */
 bool tk__acl_owner_trusted(const char *owner, const char *self, const char **who);
+/*
+ * The verdict another process will reach: one running as `account` (a SID string; LocalSystem
+ * is TK_ACL_SID_SYSTEM) trusts Administrators, SYSTEM, TrustedInstaller and that account, not
+ * the user checking now. A service's installer asks it for the service's account: a file its
+ * own user owns passes its check and fails the service's. *who as tk__acl_owner_trusted's, with
+ * "the account" for a file the account owns.
+ */
+bool tk__acl_owner_trusted_by(const char *owner, const char *account, const char **who);
 
 #endif /* TK_ACLLOGIC_H */

@@ -247,6 +247,14 @@ stop_win 1
 svc() { out=$(W timeout 90 wine "$TAPKIT_EXE" tunnel service "$@" 2>"$tmp/svc.err") && rc=0 || rc=$?; errout=$(<"$tmp/svc.err"); }
 svc install --config "$(winpath "$tmp/one.conf")"
 check "service install: tapkit-tunnel-emu-one ($out)" test "$rc" -eq 0
+# The file is owned by Wine's prefix user (this process's: accepted by the check as it runs);
+# the service runs as LocalSystem (S-1-5-18), whose check refuses it on Windows: install warns,
+# naming the file and the fix, and still installs (Wine cannot change an owner to fix it with).
+check "  ... warns that the LocalSystem service will refuse the file it owns ($errout)" \
+	bash -c 'grep -q "^tapkit: warning: configuration file .*one.conf is owned by S-1-5-21-" <<<"$0" &&
+		grep -q "the service will refuse to start" <<<"$0"' "$errout"
+check "  ... with the fix: icacls \"FILE\" /setowner *S-1-5-32-544" \
+	grep -qF "icacls \"$(winpath "$tmp/one.conf")\" /setowner *S-1-5-32-544" <<<"$errout"
 svc status --dev "emu one"
 check "service status: installed, stopped, runs tunnel run --config ... --service as LocalSystem" \
 	bash -c 'grep -q "stopped" <<<"$0" && grep -q -- "--service" <<<"$0" && grep -qi "LocalSystem" <<<"$0"' "$out"

@@ -4,7 +4,9 @@
  * Users read it, or when its owner is none of Administrators, SYSTEM, TrustedInstaller and this
  * process's user (the decisions: src/windows/acllogic.c), with the icacls command that fixes it,
  * as `chmod 600` and `chown root` are asked for on Linux. The same DACL and owner reader serves
- * the configuration file's check (tunnel_config.c: refused when they may write it). A safe key
+ * the configuration file's check (tunnel_config.c: refused when they may write it), and the
+ * owner check an installer asks for the account its service will run as
+ * (tk_tunnel_config_check_owners_as: that account trusts its own files, not ours). A safe key
  * is then read, as on Linux: one base64 key (TK_WIN_SEALED: the build with libsodium and
  * OpenSSL, scripts/mingw-deps.sh); without them it meets sealed mode's absence in this build
  * (seal_unavailable.c).
@@ -59,27 +61,36 @@ static DWORD self_sid(char *out, size_t size)
 	return code;
 }
 
-/* The owner's verdict into v: its SID and account name, and whether it is foreign. */
-static DWORD owner_verdict(PSID owner, struct tk__win_acl *v)
+/* sid as "S-1-5-18 (NT AUTHORITY\\SYSTEM)" into out; the SID alone when Windows cannot name it. */
+static void account_text(PSID sid, const char *text, char *out, size_t size)
 {
-	char self[SECURITY_MAX_SID_SIZE * 4] = "", sid[SECURITY_MAX_SID_SIZE * 4] = "";
 	char name[128], domain[128];
 	DWORD nn = sizeof(name), dn = sizeof(domain);
 	SID_NAME_USE use;
+	if (LookupAccountSidA(NULL, sid, name, &nn, domain, &dn, &use))
+		snprintf(out, size, "%s (%s%s%s)", text, domain, *domain ? "\\" : "", name);
+	else
+		snprintf(out, size, "%s", text);
+}
+
+/*
+ * The owner's verdict into v: its SID and account name, and whether a process running as self
+ * refuses it (trusted: tk__acl_owner_trusted for this process's user, tk__acl_owner_trusted_by
+ * for the account another process will run as).
+ */
+static DWORD owner_verdict(PSID owner, const char *self,
+			   bool (*trusted)(const char *, const char *, const char **),
+			   struct tk__win_acl *v)
+{
+	char sid[SECURITY_MAX_SID_SIZE * 4] = "";
 	const char *who;
-	DWORD code = self_sid(self, sizeof(self));
-	if (code)
-		return code;
 	if (owner && !sid_text(owner, sid, sizeof(sid)))
 		return GetLastError();
-	v->foreign_owner = !tk__acl_owner_trusted(sid, self, &who);
+	v->foreign_owner = !trusted(sid, self, &who);
 	if (!owner)
 		snprintf(v->owner, sizeof(v->owner), "%s", who);
-	else if (LookupAccountSidA(NULL, owner, name, &nn, domain, &dn, &use))
-		snprintf(v->owner, sizeof(v->owner), "%s (%s%s%s)", sid, domain,
-			 *domain ? "\\" : "", name);
-	else /* an account Windows cannot name: its SID alone */
-		snprintf(v->owner, sizeof(v->owner), "%s", sid);
+	else
+		account_text(owner, sid, v->owner, sizeof(v->owner));
 	return 0;
 }
 
@@ -111,37 +122,52 @@ static bool dacl_entries(PACL dacl, struct tk_acl_entry *out, size_t *n)
 	return true;
 }
 
-tk_status tk__win_file_acl(const char *path, const char *op, const char *obj, const char *what,
-			   struct tk__win_acl *v, tk_error *err)
+/* path's owner, and its DACL when dacl is not NULL; *sd to LocalFree. op, obj, what: as
+ * tk__win_file_acl's. */
+static tk_status file_security(const char *path, const char *op, const char *obj, const char *what,
+			       PSECURITY_DESCRIPTOR *sd, PSID *owner, PACL *dacl, tk_error *err)
 {
 	wchar_t wpath[MAX_PATH * 2];
-	PSECURITY_DESCRIPTOR sd = NULL;
-	PACL dacl = NULL;
-	PSID owner = NULL;
-	struct tk_acl_entry e[ACL_MAX_ENTRIES];
-	size_t n = 0;
-
-	memset(v, 0, sizeof(*v));
-	v->reader = v->writer = "";
 	if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wpath,
 				(int)(sizeof(wpath) / sizeof(wpath[0]))) <= 0)
 		return tk__error_set_quiet(err, TK_E_CONFIG, op, obj, TK_OS_NONE, 0,
 					   "%s name %s is not valid UTF-8", what, path);
 	DWORD rc = GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT,
-					 DACL_SECURITY_INFORMATION | OWNER_SECURITY_INFORMATION,
-					 &owner, NULL, &dacl, NULL, &sd);
+					 OWNER_SECURITY_INFORMATION |
+						 (dacl ? DACL_SECURITY_INFORMATION : 0),
+					 owner, NULL, dacl, NULL, sd);
 	if (rc != ERROR_SUCCESS)
 		return tk__error_set_quiet(
 			err, TK_E_CONFIG, op, obj, TK_OS_WIN32, (int)rc,
 			"cannot read the permissions of %s %s (Windows error %lu)", what, path,
 			(unsigned long)rc);
+	return TK_OK;
+}
+
+tk_status tk__win_file_acl(const char *path, const char *op, const char *obj, const char *what,
+			   struct tk__win_acl *v, tk_error *err)
+{
+	PSECURITY_DESCRIPTOR sd = NULL;
+	PACL dacl = NULL;
+	PSID owner = NULL;
+	struct tk_acl_entry e[ACL_MAX_ENTRIES];
+	size_t n = 0;
+	char self[SECURITY_MAX_SID_SIZE * 4] = "";
+
+	memset(v, 0, sizeof(*v));
+	v->reader = v->writer = "";
+	tk_status st = file_security(path, op, obj, what, &sd, &owner, &dacl, err);
+	if (st != TK_OK)
+		return st;
 	bool ok = dacl_entries(dacl, e, &n) || !dacl;
 	DWORD code = ok ? 0 : GetLastError();
 	if (ok) {
 		v->readable = tk__acl_grants_others(dacl != NULL, e, n, TK_ACL_READ, &v->reader);
 		v->writable = tk__acl_grants_others(dacl != NULL, e, n, TK_ACL_WRITE, &v->writer);
 	}
-	DWORD ocode = ok ? owner_verdict(owner, v) : 0;
+	DWORD ocode = ok ? self_sid(self, sizeof(self)) : 0;
+	if (ok && !ocode)
+		ocode = owner_verdict(owner, self, tk__acl_owner_trusted, v);
 	LocalFree(sd);
 	if (!ok)
 		return tk__error_set_quiet(err, TK_E_CONFIG, op, obj, TK_OS_WIN32, (int)code,
@@ -154,22 +180,87 @@ tk_status tk__win_file_acl(const char *path, const char *op, const char *obj, co
 	return TK_OK;
 }
 
-tk_status tk__win_owner_check(const struct tk__win_acl *v, const char *path, const char *op,
-			      const char *obj, const char *what, tk_error *err)
+/* The refusal of v's owner by `whom` ("this process's user"), what follows (outcome), and the
+ * fix: one text for both checks. */
+static tk_status owner_refusal(const struct tk__win_acl *v, const char *path, const char *op,
+			       const char *obj, const char *what, const char *whom,
+			       const char *outcome, tk_error *err)
 {
-	if (!v->foreign_owner)
-		return TK_OK;
 	tk__error_set_quiet(err, TK_E_CONFIG, op, obj, TK_OS_NONE, 0,
 			    "%s %s is owned by %s, neither Administrators, SYSTEM, "
-			    "TrustedInstaller nor this process's user: refused (it could have "
-			    "been planted)",
-			    what, path, v->owner);
+			    "TrustedInstaller nor %s: %s",
+			    what, path, v->owner, whom, outcome);
 	if (err)
 		tk__error_remedy(err,
 				 "if it is yours, from an elevated prompt: icacls \"%s\" /setowner "
 				 "*S-1-5-32-544 (Administrators; or takeown /F \"%s\" /A)",
 				 path, path);
 	return TK_E_CONFIG;
+}
+
+tk_status tk__win_owner_check(const struct tk__win_acl *v, const char *path, const char *op,
+			      const char *obj, const char *what, tk_error *err)
+{
+	if (!v->foreign_owner)
+		return TK_OK;
+	return owner_refusal(v, path, op, obj, what, "this process's user",
+			     "refused (it could have been planted)", err);
+}
+
+/* path's owner as a process running as account (sid: its SID string, text: its SID and name)
+ * will check it. */
+static tk_status owner_check_as(const char *path, const char *what, const char *sid,
+				const char *text, tk_error *err)
+{
+	PSECURITY_DESCRIPTOR sd = NULL;
+	PSID owner = NULL;
+	struct tk__win_acl v;
+
+	memset(&v, 0, sizeof(v));
+	tk_status st = file_security(path, "check owner", path, what, &sd, &owner, NULL, err);
+	if (st != TK_OK)
+		return st;
+	DWORD code = owner_verdict(owner, sid, tk__acl_owner_trusted_by, &v);
+	LocalFree(sd);
+	if (code)
+		return tk__error_set_quiet(err, TK_E_CONFIG, "check owner", path, TK_OS_WIN32,
+					   (int)code,
+					   "cannot read the owner of %s %s (Windows error %lu)",
+					   what, path, (unsigned long)code);
+	if (!v.foreign_owner)
+		return TK_OK;
+	return owner_refusal(&v, path, "check owner", path, what, text,
+			     "refused by a tunnel running as that account", err);
+}
+
+tk_status tk_tunnel_config_check_owners_as(const tk_tunnel_config *cfg, const char *account,
+					   tk_error *err)
+{
+	PSID sid = NULL;
+	char text[300];
+
+	if (err)
+		tk__error_clear(err); /* a top-level call: an earlier failure in err is not ours */
+	if (!cfg || !account)
+		return tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "check owner", "", TK_OS_NONE, 0,
+					   "no configuration or no account given");
+	if (!ConvertStringSidToSidA(account, &sid)) {
+		DWORD e = GetLastError();
+		return tk__error_set_quiet(err, TK_E_BAD_ARGUMENT, "check owner", account,
+					   TK_OS_WIN32, (int)e,
+					   "%s is not a SID (\"S-1-5-18\") (Windows error %lu)",
+					   account, (unsigned long)e);
+	}
+	int token = tk__call_begin(cfg->ctx, err);
+	account_text(sid, account, text, sizeof(text));
+	LocalFree(sid);
+	tk_status st = TK_OK;
+	if (cfg->c.origin[0])
+		st = owner_check_as(cfg->c.origin, "configuration file", account, text, err);
+	if (st == TK_OK && cfg->c.key_file[0])
+		st = owner_check_as(cfg->c.key_file, "private key file", account, text, err);
+	tk__call_end(cfg->ctx, token);
+	return st;
 }
 
 void tk__win_acl_remedy(tk_error *err, const char *path)
