@@ -72,6 +72,7 @@ NCPU=$(nproc)
 SETUPS=()
 declare -A LABEL T1 T4 PMED P99 CPUGB PCPUGB PUSERGB RSS NOTE
 declare -A PPS PPS_SENT PPS_TCPU PPS_USER # 64-byte UDP: kpps received, sent; daemons s/Mpkt
+declare -A GSO                            # UDP GSO (UDP_SEGMENT) sender: Gbit/s received
 declare -A BUSY1 # the share of all CPUs' time busy during the 1-stream TCP test
 declare -A TOP1  # the busiest daemon's share of one CPU (all its threads) during that test
 declare -A CG_IR CG_FRAMES CG_NOTE
@@ -765,6 +766,28 @@ print("%.0f %.0f %d" % (got / rx["seconds"] / 1e3, tx["packets"] / tx["seconds"]
 	fi
 }
 
+# measure_udpgso ID: UDP_T seconds of UDP GSO datagrams (40 of 1200 bytes per send, QUIC's size,
+# unpaced: bench/udpgso.py) from $NA to INNER_B; Gbit/s of UDP payload received.
+measure_udpgso()
+{
+	local id=$1 rcv r
+	ip netns exec "$NB" timeout $((UDP_T + 15)) python3 "$ROOT/bench/udpgso.py" recv "$INNER_B" 7002 \
+		"$UDP_T" >"$TMP/gso-recv.out" 2>&1 &
+	rcv=$!
+	if ! wait_for 5 has_line "$TMP/gso-recv.out" '^ready$'; then
+		NOTE[$id]+="UDP GSO: the receiver did not start within 5 s ($(tail -n 1 "$TMP/gso-recv.out")); "
+		kill "$rcv" 2>/dev/null
+		wait "$rcv" 2>/dev/null
+		return 1
+	fi
+	fgw "$TMP/gso-send.out" ip netns exec "$NA" timeout $((UDP_T + 10)) \
+		python3 "$ROOT/bench/udpgso.py" send "$INNER_B" 7002 "$UDP_T" 1200
+	wait "$rcv" 2>/dev/null
+	r=$(sed -n 's/^received [0-9]* bytes, \([0-9.]*\) Gbit\/s$/\1/p' "$TMP/gso-recv.out")
+	GSO[$id]=${r:-n/a}
+	[[ -n $r ]] || NOTE[$id]+="UDP GSO: $(tail -n 1 "$TMP/gso-recv.out"); "
+}
+
 # run_setup ID LABEL: brings the setup up, waits for a ping through it, measures, stops it.
 run_setup()
 {
@@ -772,7 +795,7 @@ run_setup()
 	SETUPS+=("$id")
 	LABEL[$id]=$2
 	T1[$id]=n/a T4[$id]=n/a PMED[$id]=n/a P99[$id]=n/a CPUGB[$id]=n/a PCPUGB[$id]=- PUSERGB[$id]=-
-	PPS[$id]=n/a PPS_SENT[$id]=n/a PPS_TCPU[$id]=n/a PPS_USER[$id]=n/a
+	PPS[$id]=n/a PPS_SENT[$id]=n/a PPS_TCPU[$id]=n/a PPS_USER[$id]=n/a GSO[$id]=n/a
 	RSS[$id]=-
 	NOTE[$id]=""
 	if [[ -n $ONLY && " $ONLY " != *" $id "* ]]; then
@@ -794,12 +817,13 @@ run_setup()
 		stop_setup
 		return
 	fi
-	log "$2: ping x$PINGS, iperf3 1 and 4 streams x ${T}s, 64-byte UDP x ${UDP_T}s"
+	log "$2: ping x$PINGS, iperf3 1 and 4 streams x ${T}s, 64-byte UDP and UDP GSO x ${UDP_T}s each"
 	measure_ping "$id"
 	IP_BYTES=0 IP_BUSY=0 IP_PROC=0 IP_USER=0
 	measure_iperf "$id" 1
 	measure_iperf "$id" 4
 	measure_udp "$id"
+	measure_udpgso "$id"
 	[[ $id == tk-* ]] && tk_drops "$id"
 	if [[ $IP_BYTES -gt 0 ]]; then
 		CPUGB[$id]=$(python3 -c 'import sys; j, hz, b = map(int, sys.argv[1:]); print("%.2f" % (j / hz / (b / 1e9)))' \
@@ -949,12 +973,12 @@ fi
 # ---- report ----------------------------------------------------------------------------------
 
 HEAD=("setup" "TCP 1 stream Gbit/s" "TCP 4 streams Gbit/s" "ping median us" "ping p99 us"
-	"UDP 64 B kpps" "CPU s/GB" "tunnel CPU s/GB" "tunnel user s/GB" "RSS MiB")
+	"UDP 64 B kpps" "UDP GSO Gbit/s" "CPU s/GB" "tunnel CPU s/GB" "tunnel user s/GB" "RSS MiB")
 row()
 {
 	local id=$1
 	printf '%s\t' "${LABEL[$id]}" "${T1[$id]}" "${T4[$id]}" "${PMED[$id]}" "${P99[$id]}" \
-		"${PPS[$id]}" "${CPUGB[$id]}" "${PCPUGB[$id]}" "${PUSERGB[$id]}"
+		"${PPS[$id]}" "${GSO[$id]}" "${CPUGB[$id]}" "${PCPUGB[$id]}" "${PUSERGB[$id]}"
 	printf '%s\n' "${RSS[$id]}"
 }
 TABLE=$({
@@ -972,8 +996,8 @@ for id in "${SETUPS[@]}"; do
 	printf '%s\t' "$id" "${T1[$id]}" "${T4[$id]}" "${PMED[$id]}" "${P99[$id]}" "${CPUGB[$id]}" \
 		"${PUSERGB[$id]}" "${RSS[$id]}" "${PPS[$id]}" "${PPS_SENT[$id]}" "${PPS_TCPU[$id]}" \
 		"${PPS_USER[$id]}" "${BUSY1[$id]:-n/a}"
-	printf '%s\t' "${PCPUGB[$id]}"
-	printf '%s\n' "${TOP1[$id]:-n/a}"
+	printf '%s\t' "${PCPUGB[$id]}" "${TOP1[$id]:-n/a}"
+	printf '%s\n' "${GSO[$id]}"
 done >"$TMP/figures.tsv"
 VERDICTS=$(python3 "$ROOT/bench/verdicts.py" "$NCPU" "$AEAD_SEAL" "$AEAD_OPEN" "$TMP/figures.tsv" \
 	"$AEAD_MSG" "$AEAD_PAYLOAD" "$AEAD_STREAM") ||
@@ -1009,7 +1033,7 @@ CPU_FLAGS=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr ' 
 CPU_LINE="CPU model: $CPU_MODEL; $NCPU CPUs online; flags: ${CPU_FLAGS:-none of aes avx2 avx512f}. Ratios compare figures of this run only, never of another machine."
 [[ -n $LABEL_NOTE ]] && CPU_LINE="**$LABEL_NOTE** $CPU_LINE"
 VERSIONS="iperf3 $(iperf3 --version 2>/dev/null | awk 'NR==1{print $2}'), OpenVPN $(openvpn --version 2>/dev/null | awk 'NR==1{print $2}'), tinc $(tincd --version 2>/dev/null | awk 'NR==1{print $3}'), wireguard-go $(wireguard-go --version 2>/dev/null | awk 'NR==1{print $2}')"
-MACHINE="CPU: $CPU_MODEL, $NCPU cores online; kernel $KERNEL; tapkit $DESCRIBE (${BUILD_TYPE:-?} build); $VERSIONS; background load before the run $BACKGROUND of $NCPU CPUs; TCP congestion control $TCP_CC; iperf3 -t $T, $PINGS pings at 2 ms, 64-byte UDP at -b $UDP_RATE for ${UDP_T} s"
+MACHINE="CPU: $CPU_MODEL, $NCPU cores online; kernel $KERNEL; tapkit $DESCRIBE (${BUILD_TYPE:-?} build); $VERSIONS; background load before the run $BACKGROUND of $NCPU CPUs; TCP congestion control $TCP_CC; iperf3 -t $T, $PINGS pings at 2 ms, 64-byte UDP at -b $UDP_RATE and UDP GSO (40 x 1200 B per send, unpaced) for ${UDP_T} s each"
 
 # The text table: columns aligned on the widest cell.
 {

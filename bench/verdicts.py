@@ -7,7 +7,8 @@
 FIGURES.tsv: one line per setup, tab-separated: id, then t1 t4 pmed p99 cpugb pusergb rss pps
 pps_sent pps_tcpu pps_user as in the table, then busy1 (the share of all CPUs' time busy during the
 1-stream TCP test), pcpugb (the tunnel daemons' CPU s/GB) and top1 (the busiest daemon's share of one
-CPU, all its threads, during the 1-stream test) ("n/a" or "-" when missing). SEAL/OPEN: the AEAD
+CPU, all its threads, during the 1-stream test), gso (Gbit/s from a UDP_SEGMENT sender)
+("n/a" or "-" when missing). SEAL/OPEN: the AEAD
 micro-benchmark's (bench/aead.c) plaintext bytes per second, each message sealed or opened on
 its own ("" when it failed); MSG_BYTES: the size of those messages (what the tunnel seals per
 full-size frame: VXLAN header + Ethernet header + MTU), PAYLOAD_BYTES: the TCP payload such a
@@ -19,7 +20,7 @@ another run or machine.
 """
 import sys
 
-KEYS = ("t1", "t4", "pmed", "p99", "cpugb", "pusergb", "rss", "pps", "pps_sent", "pps_tcpu", "pps_user", "busy1", "pcpugb", "top1")
+KEYS = ("t1", "t4", "pmed", "p99", "cpugb", "pusergb", "rss", "pps", "pps_sent", "pps_tcpu", "pps_user", "busy1", "pcpugb", "top1", "gso")
 NCPU = int(sys.argv[1])
 R = {}
 for line in open(sys.argv[4]).read().splitlines():
@@ -155,6 +156,15 @@ limits.append("RATIO tapkit plain with 4 TCP streams / its LIMIT ceiling: %s / %
               % (fmt(p_t4), fmt(p_top, "%.1f"), fmt(p_t4 / p_top if ok(p_t4, p_top) else None)))
 limits.append("RATIO tapkit sealed with 4 TCP streams / its LIMIT ceiling: %s / %s Gbit/s = %s"
               % (fmt(s_t4), fmt(s_top, "%.1f"), fmt(s_t4 / s_top if ok(s_t4, s_top) else None)))
+g = {k: f(k, "gso") for k in ("vxlan", "tk-plain", "tk-sealed", "wg-vxlan", "ovpn-gcm")}
+limits.append("RATIO a UDP_SEGMENT sender (40 x 1200 B per send): tapkit plain / kernel vxlan %s / %s Gbit/s = %s; "
+              "tapkit sealed / kernel vxlan over wireguard-go %s / %s = %s, / OpenVPN AES-256-GCM %s = %s"
+              % (fmt(g["tk-plain"]), fmt(g["vxlan"]),
+                 fmt(g["tk-plain"] / g["vxlan"] if ok(g["tk-plain"], g["vxlan"]) and g["vxlan"] else None),
+                 fmt(g["tk-sealed"]), fmt(g["wg-vxlan"]),
+                 fmt(g["tk-sealed"] / g["wg-vxlan"] if ok(g["tk-sealed"], g["wg-vxlan"]) and g["wg-vxlan"] else None),
+                 fmt(g["ovpn-gcm"]),
+                 fmt(g["tk-sealed"] / g["ovpn-gcm"] if ok(g["tk-sealed"], g["ovpn-gcm"]) and g["ovpn-gcm"] else None)))
 # the target's parenthetical: tapkit's own code (the daemons' user time) at most 15% of the tunnel's CPU per GB
 p_tun = f("tk-plain", "pcpugb")
 own = p_user / p_tun if ok(p_user, p_tun) and p_tun > 0 else None
