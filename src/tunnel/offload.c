@@ -380,8 +380,8 @@ size_t tk__tso_next(struct tk__tso *s, uint8_t *out, size_t cap)
 		put16(th + 4, (uint32_t)(seg - s->l4));
 		th[UDP_CSUM_OFF] = th[UDP_CSUM_OFF + 1] = 0;
 		uint64_t acc = pseudo_sum(ip, s->v6, IPPROTO_UDP_, seg - s->l4);
-		uint16_t sum = (uint16_t)~tk__csum_fold(tk__csum_add(th, seg - s->l4, acc));
-		csum_store(th + UDP_CSUM_OFF, sum == 0 ? 0xffff : sum);
+		uint16_t sum = tk__csum_fold(tk__csum_add(th, seg - s->l4, acc));
+		csum_store(th + UDP_CSUM_OFF, sum == 0xffff ? 0xffff : (uint16_t)~sum);
 		s->off += n;
 		s->idx++;
 		return seg;
