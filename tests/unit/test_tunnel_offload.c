@@ -727,6 +727,36 @@ static void split_udp_gso(void **state)
 	}
 }
 
+/*
+ * A split datagram whose checksum computes to 0 carries 0xffff (RFC 768: 0 means "none").
+ * Two payload bytes of the first datagram are chosen (by trying every value) so that its sum
+ * is all ones.
+ */
+static void split_udp_zero_checksum(void **state)
+{
+	(void)state;
+	const size_t mss = 100, l4 = 14 + 20, at = l4 + 8 + 98; /* the first datagram's last word */
+	size_t len = make_udp(super, false, 7, 150, 0, 5000, false);
+	struct tk__vnet v = { .flags = TK__VNET_F_NEEDS_CSUM,
+			      .gso_type = TK__VNET_GSO_UDP_L4,
+			      .gso_size = (uint16_t)mss };
+	uint8_t first[200];
+	size_t fl = make_udp(first, false, 7, mss, 0, 5000, false);
+	bool found = false;
+	for (unsigned w = 0; w <= 0xffff && !found; w++) {
+		first[at] = (uint8_t)(w >> 8);
+		first[at + 1] = (uint8_t)w;
+		found = l4_csum(first + 14, false, 17, first + l4, fl - l4) == 0;
+	}
+	assert_true(found);
+	memcpy(super + at, first + at, 2);
+	assert_int_equal(split_all(super, len, &v), 2);
+	assert_int_equal(be16(seg[0] + l4 + 6), 0xffff);
+	assert_memory_equal(seg[0] + l4 + 8, first + l4 + 8, mss);
+	/* all ones is minus zero: the datagram checks */
+	assert_int_equal(l4_csum(seg[0] + 14, false, 17, seg[0] + l4, seg_len[0] - l4), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -741,6 +771,7 @@ int main(void)
 		cmocka_unit_test(merge_udp_datagrams),
 		cmocka_unit_test(merge_udp_refuses),
 		cmocka_unit_test(split_udp_gso),
+		cmocka_unit_test(split_udp_zero_checksum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
