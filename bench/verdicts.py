@@ -240,7 +240,7 @@ target("tapkit sealed >= 0.85 of its LIMIT ceiling (TCP 1 stream)", r, ">=", 0.8
                           s_own is not None and s_own <= 0.15))
 target("tapkit plain's own code <= 15% of the tunnel's CPU per GB", own, "<=", 0.15,
        "tunnel user %s / tunnel CPU %s s/GB = %s (target <= 15%%)"
-       % (fmt(p_user), fmt(p_tun), fmt(own and own * 100, "%.1f%%")),
+       % (fmt(p_user, "%.3f"), fmt(p_tun, "%.3f"), fmt(own and own * 100, "%.1f%%")),
        lambda: "tapkit (its own code)")
 r = p_pps / vx_pps if ok(p_pps, vx_pps) and vx_pps > 0 else None
 
