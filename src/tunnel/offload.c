@@ -223,6 +223,16 @@ static void ipv4_csum(uint8_t *ip, size_t ihl)
 	csum_store(ip + 10, (uint16_t)~tk__csum_fold(sum_words(ip, ihl, 0)));
 }
 
+/*
+ * Stores the checksum of a TCP or UDP header whose sum (pseudo header included, the field
+ * itself 0) is acc. UDP says "no checksum" with 0: a computed 0 is sent as all ones (RFC 768).
+ */
+static void l4_csum_finish(uint8_t *field, uint64_t acc, bool udp)
+{
+	uint16_t sum = tk__csum_fold(acc);
+	csum_store(field, udp && sum == 0xffff ? 0xffff : (uint16_t)~sum);
+}
+
 enum tk__drop tk__csum_complete(uint8_t *frame, size_t len, const struct tk__vnet *v)
 {
 	if (!(v->flags & TK__VNET_F_NEEDS_CSUM))
@@ -230,9 +240,8 @@ enum tk__drop tk__csum_complete(uint8_t *frame, size_t len, const struct tk__vne
 	size_t start = v->csum_start, off = v->csum_offset;
 	if (start >= len || off + 2 > len - start)
 		return TK__DROP_MALFORMED;
-	uint16_t sum = tk__csum_fold(tk__csum_add(frame + start, len - start, 0));
-	/* UDP (offset 6) says "no checksum" with 0: a computed 0 is sent as all ones (RFC 768) */
-	csum_store(frame + start + off, sum == 0xffff && off == 6 ? 0xffff : (uint16_t)~sum);
+	/* the field at offset 6 is UDP's */
+	l4_csum_finish(frame + start + off, tk__csum_add(frame + start, len - start, 0), off == 6);
 	return TK__PASS;
 }
 
@@ -374,27 +383,21 @@ size_t tk__tso_next(struct tk__tso *s, uint8_t *out, size_t cap)
 		put16(ip + 4, get16(s->frame + s->l3 + 4) + s->idx); /* IP id: one per segment */
 		ipv4_csum(ip, s->l4 - s->l3);
 	}
+	size_t csum_off = s->udp ? UDP_CSUM_OFF : TCP_CSUM_OFF;
 	if (s->udp) {
-		/* a UDP GSO datagram: each segment a datagram of its own (the kernel's
-		 * __udp_gso_segment), its length and a whole checksum (0 is sent as all ones) */
+		/* a UDP GSO datagram: each segment a datagram of its own, with its own length
+		 * (the kernel's __udp_gso_segment) */
 		put16(th + 4, (uint32_t)(seg - s->l4));
-		th[UDP_CSUM_OFF] = th[UDP_CSUM_OFF + 1] = 0;
-		uint64_t acc = pseudo_sum(ip, s->v6, IPPROTO_UDP_, seg - s->l4);
-		uint16_t sum = tk__csum_fold(tk__csum_add(th, seg - s->l4, acc));
-		csum_store(th + UDP_CSUM_OFF, sum == 0xffff ? 0xffff : (uint16_t)~sum);
-		s->off += n;
-		s->idx++;
-		return seg;
+	} else {
+		put32(th + 4, get32(s->frame + s->l4 + 4) + (uint32_t)s->off);
+		if (!last)
+			th[13] &= (uint8_t) ~(TH_FIN | TH_PSH);
+		if (s->idx > 0)
+			th[13] &= (uint8_t)~TH_CWR;
 	}
-	put32(th + 4, get32(s->frame + s->l4 + 4) + (uint32_t)s->off);
-	if (!last)
-		th[13] &= (uint8_t) ~(TH_FIN | TH_PSH);
-	if (s->idx > 0)
-		th[13] &= (uint8_t)~TH_CWR;
-	th[TCP_CSUM_OFF] = th[TCP_CSUM_OFF + 1] = 0;
-	uint64_t acc = pseudo_sum(ip, s->v6, IPPROTO_TCP_, seg - s->l4);
-	acc = tk__csum_add(th, seg - s->l4, acc);
-	csum_store(th + TCP_CSUM_OFF, (uint16_t)~tk__csum_fold(acc));
+	th[csum_off] = th[csum_off + 1] = 0;
+	uint64_t acc = pseudo_sum(ip, s->v6, s->udp ? IPPROTO_UDP_ : IPPROTO_TCP_, seg - s->l4);
+	l4_csum_finish(th + csum_off, tk__csum_add(th, seg - s->l4, acc), s->udp);
 	s->off += n;
 	s->idx++;
 	return seg;
