@@ -256,33 +256,37 @@ cpu_total()
 	echo $((user + nice + system + idle + iowait + irq + softirq + steal))
 }
 
-# "utime+stime utime" (jiffies) of the daemons, summed; fields 14 and 15 of /proc/PID/stat,
-# counted after the ")" that ends the command name (which may contain spaces). utime is the
-# daemons' own code (and libraries); stime the kernel's work in their system calls.
-proc_cpu()
-{
-	local pid sum=0 user=0 stat f
-	for pid in "${DPIDS[@]}"; do
-		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-		read -ra f <<<"${stat##*) }"
-		sum=$((sum + f[11] + f[12]))
-		user=$((user + f[11]))
-	done
-	echo "$sum $user"
-}
-
-# "utime+stime" (jiffies) of each daemon, one per line (the order of DPIDS).
+# "utime+stime utime" (jiffies) of each daemon, one line each in the order of DPIDS ("0 0" for
+# one gone); fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends the command
+# name (which may contain spaces). utime is the daemons' own code (and libraries); stime the
+# kernel's work in their system calls.
 proc_cpu_each()
 {
 	local pid stat f
 	for pid in "${DPIDS[@]}"; do
 		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || {
-			echo 0
+			echo "0 0"
 			continue
 		}
 		read -ra f <<<"${stat##*) }"
-		echo $((f[11] + f[12]))
+		echo "$((f[11] + f[12])) ${f[11]}"
 	done
+}
+
+# cpu_sum: proc_cpu_each's lines (stdin) summed: "utime+stime utime" of all the daemons.
+cpu_sum()
+{
+	local t u sum=0 user=0
+	while read -r t u; do
+		sum=$((sum + t))
+		user=$((user + u))
+	done
+	echo "$sum $user"
+}
+
+proc_cpu()
+{
+	proc_cpu_each | cpu_sum
 }
 
 # rss_sampler FILE: the largest VmRSS (KiB) of any one daemon, sampled every 0.2 s, into FILE;
@@ -666,15 +670,15 @@ measure_iperf()
 	SAMPLER=$!
 	b0=$(cpu_busy)
 	t0=$(cpu_total)
-	read -r p0 u0 <<<"$(proc_cpu)"
 	e0=$(proc_cpu_each)
+	read -r p0 u0 <<<"$(cpu_sum <<<"$e0")"
 	fgw "$TMP/iperf.json" ip netns exec "$NA" timeout $((T + 15)) \
 		iperf3 -c "$INNER_B" -t "$T" -P "$streams" -C "$TCP_CC" -J --connect-timeout 5000
 	out=$(cat "$TMP/iperf.json")
 	b1=$(cpu_busy)
 	t1=$(cpu_total)
-	read -r p1 u1 <<<"$(proc_cpu)"
 	e1=$(proc_cpu_each)
+	read -r p1 u1 <<<"$(cpu_sum <<<"$e1")"
 	stop_sampler
 	wait "$SRV" 2>/dev/null
 	rss=$(cat "$TMP/rss" 2>/dev/null || echo 0)
@@ -709,7 +713,7 @@ else:
 		[[ $gbps == n/a || $t1 -le $t0 || -z $e0 ]] ||
 			TOP1[$id]=$(python3 -c '
 import sys
-a, b = sys.argv[1].split(), sys.argv[2].split()
+a, b = sys.argv[1].split()[::2], sys.argv[2].split()[::2]
 wall = int(sys.argv[3]) / int(sys.argv[4])
 print("%.3f" % (max(int(y) - int(x) for x, y in zip(a, b)) / wall))' "$e0" "$e1" "$((t1 - t0))" "$NCPU")
 	else
